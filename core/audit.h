@@ -1,0 +1,46 @@
+/*
+ * audit - one JSON line per decision, to a file and/or syslog.
+ *
+ * The record layout is schema/audit-record.schema.json (version "1"); keep
+ * them in agreement. audit_record builds the line (pure apart from the
+ * clock passed in); audit_write appends it to the sinks: the file is opened
+ * O_APPEND and every record is written by one write(2) so concurrent writers
+ * never interleave; syslog gets the same JSON at LOG_INFO.
+ *
+ * Errors: audit_open returns -1 with *err set; a failed write is reported
+ * through the return value and logged by the caller, never fatal.
+ * Reopen (rotation) is requested from a signal handler by setting a flag the
+ * caller polls; audit_reopen does the work outside signal context.
+ */
+#ifndef RW_AUDIT_H
+#define RW_AUDIT_H
+
+#include <sys/time.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/txn.h"
+#include "core/verdict.h"
+
+struct audit;
+
+struct audit_ctx {
+	const char *component;		/* "policyd", "milter", "cli" */
+	const char *host;		/* config instance_name */
+	const char *session;		/* front-end session id */
+	const char *config_digest;
+	struct timeval now;
+};
+
+/* audit_open - sinks from c->audit; NULL with *err on failure */
+struct audit *audit_open(const struct rw_config *c, struct buf *err);
+/* audit_record - the JSON record (no trailing newline) into out */
+void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
+		  const struct rw_verdict *v, struct buf *out);
+/* audit_write - append one record + "\n" to every sink; 0 or -1 (errno) */
+int audit_write(struct audit *a, const struct buf *record);
+/* audit_reopen - reopen the file sink (after rotation); 0 or -1 */
+int audit_reopen(struct audit *a, struct buf *err);
+void audit_close(struct audit **ap);
+
+#endif

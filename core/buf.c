@@ -1,0 +1,109 @@
+/* buf - growable, length-tracked byte buffer; see buf.h */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+/* buf_reserve - make room for n more bytes plus the NUL */
+static void buf_reserve(struct buf *b, size_t n)
+{
+	size_t need, cap;
+
+	if (n > (size_t)-1 / 2 - b->len - 1)
+		abort();	/* would overflow: a programming error, not input */
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	b->data = rw_realloc(b->data, cap);
+	b->cap = cap;
+}
+
+/* buf_append - append n bytes */
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* buf_puts - append a C string */
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+/* buf_putc - append one byte */
+void buf_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	buf_append(b, &ch, 1);
+}
+
+/* buf_vprintf - append formatted text */
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		abort();	/* bad format: programming error */
+	buf_reserve(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+/* buf_printf - append formatted text */
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* buf_truncate - shorten to len */
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+/* buf_cstr - contents as a C string */
+const char *buf_cstr(const struct buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+/* buf_detach - give the storage away */
+char *buf_detach(struct buf *b)
+{
+	char *p = b->data ? b->data : rw_strdup("");
+
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+/* buf_release - free and zero */
+void buf_release(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

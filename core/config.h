@@ -1,0 +1,65 @@
+/*
+ * config - relaywarden.conf (libconfuse) into an immutable snapshot.
+ *
+ * config_load parses the file, loads the files it names (CIDR tables,
+ * fingerprint lists, sender-login maps), checks cross-field rules, compiles
+ * the relay policy and computes the config digest (SHA-256 of the main
+ * file's bytes followed by each included file's bytes, hex). Unknown
+ * options are errors. Every error names file, line and option:
+ *   "relaywarden.conf:12: relay 'office': networks: bad CIDR '10.0.0.1/33'"
+ *
+ * Snapshots are reference counted: a daemon holds one as "current"; each
+ * transaction takes a reference for its lifetime; reload builds a new one
+ * beside the old and swaps. config_ref/config_unref are not atomic: use
+ * them from one thread (policyd's event loop) or under the caller's lock.
+ */
+#ifndef RW_CONFIG_H
+#define RW_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/policy.h"
+#include "core/strvec.h"
+
+enum log_target { LOG_TO_SYSLOG = 0, LOG_TO_STDERR };
+
+struct rw_config {
+	unsigned refs;
+	char *path;
+	char digest[65];		/* hex SHA-256 */
+	char *instance_name;		/* "instance" option: this host's name in audit */
+	struct rw_policy *policy;
+
+	struct {
+		struct strvec listen;	/* "inet:HOST:PORT", "unix:PATH" */
+		unsigned socket_mode;	/* for unix sockets, e.g. 0660 */
+		unsigned max_connections;
+		unsigned idle_timeout;	/* seconds */
+		size_t max_line_length;
+		size_t max_attributes;
+		size_t max_request_size;
+	} policyd;
+
+	struct {
+		char *file;		/* NULL: no file sink */
+		int syslog;
+		int fsync;		/* fsync after each record */
+	} audit;
+
+	struct {
+		enum log_target target;
+		int facility;		/* syslog facility, LOG_MAIL default */
+		int debug;
+	} log;
+};
+
+/* config_load - parse path; NULL with the message in *err (file:line: ...) */
+struct rw_config *config_load(const char *path, struct buf *err);
+/* config_dump - the effective settings in relaywarden.conf syntax */
+void config_dump(const struct rw_config *c, struct buf *out);
+struct rw_config *config_ref(struct rw_config *c);
+/* config_unref - drop a reference, free on the last; clears *cp */
+void config_unref(struct rw_config **cp);
+
+#endif

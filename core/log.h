@@ -1,0 +1,29 @@
+/*
+ * log - operational log lines: "key=value key=value" to syslog or stderr.
+ *
+ * One process-wide sink, set once at start-up (log_open) and on reload.
+ * Values that may hold spaces or untrusted bytes are written through
+ * log_quote, which escapes quotes, backslashes and non-printables.
+ * Never log secrets (passwords, SASL payloads). Thread-safe: each line is
+ * one syslog(3) call or one write(2).
+ */
+#ifndef RW_LOG_H
+#define RW_LOG_H
+
+#include "core/buf.h"
+
+enum log_level { LOG_L_ERR, LOG_L_WARN, LOG_L_INFO, LOG_L_DEBUG };
+
+/* log_open - ident for syslog; to_stderr selects stderr; facility LOG_* */
+void log_open(const char *ident, int to_stderr, int facility, int debug);
+void log_msg(enum log_level lv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* log_quote - append s as a log value: bare if safe, else "..." escaped */
+void log_quote(struct buf *out, const char *s);
+
+#define log_err(...)   log_msg(LOG_L_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_L_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_L_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_L_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * policy - the compiled, immutable relay policy the engine decides by.
+ *
+ * Built once per configuration load (core/config.c) and never changed
+ * afterwards, so decisions may read it from any thread without locks.
+ * Rules are tried in configuration order; the first that permits decides.
+ *
+ * Ownership: the policy owns everything reachable from it; policy_free
+ * releases it. Pure: libc only.
+ */
+#ifndef RW_POLICY_H
+#define RW_POLICY_H
+
+#include <stddef.h>
+
+#include "core/cidr.h"
+#include "core/domainset.h"
+#include "core/fprint.h"
+#include "core/sender_login.h"
+#include "core/strvec.h"
+
+enum rule_kind {
+	RULE_SASL = 1,		/* SASL-authenticated client */
+	RULE_NETWORK,		/* client address in an allowlist */
+	RULE_CERT,		/* TLS client certificate */
+};
+
+struct rw_rule {
+	char *name;
+	enum rule_kind kind;
+	/* RULE_SASL */
+	struct strvec listeners;	/* empty: any listener */
+	unsigned *ports;		/* n_ports == 0: any port */
+	size_t n_ports;
+	int require_tls;
+	int enforce_sender_login;	/* sender must be owned by the user */
+	/* RULE_NETWORK */
+	struct cidr_table *networks;
+	/* RULE_CERT */
+	struct rw_fprint *fingerprints;		/* whole-certificate digests */
+	size_t n_fingerprints;
+	struct rw_fprint *pubkey_fingerprints;	/* SPKI digests */
+	size_t n_pubkey_fingerprints;
+	char *subject;		/* with issuer: a verified cert whose subject */
+	char *issuer;		/* and issuer both equal these (ASCII case-insensitive) */
+};
+
+struct rw_policy {
+	struct domainset *local_domains;
+	struct domainset *relay_domains;
+	struct rw_rule *rules;
+	size_t n_rules;
+	struct sender_login *sender_login;
+};
+
+/* policy_new - an empty policy: no local domains, no rules: nothing relays */
+struct rw_policy *policy_new(void);
+/* policy_add_rule - append a zeroed rule of kind named name; returns it */
+struct rw_rule *policy_add_rule(struct rw_policy *p, const char *name, enum rule_kind kind);
+void policy_free(struct rw_policy **p);
+
+#endif

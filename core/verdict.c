@@ -1,0 +1,88 @@
+/* verdict - the decision type; see verdict.h */
+#include "autoconfig.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/verdict.h"
+
+/* verdict_set - set action and, for refusals, the reply */
+void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
+		 const char *dsn, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->action = act;
+	buf_truncate(&v->text, 0);
+	if (act != ACT_REJECT && act != ACT_DEFER) {
+		v->code = 0;
+		v->dsn[0] = '\0';
+		return;
+	}
+	assert(code >= 400 && code <= 599 && dsn != NULL && strlen(dsn) < sizeof(v->dsn));
+	assert(dsn[0] == (act == ACT_REJECT ? '5' : '4'));
+	v->code = code;
+	strcpy(v->dsn, dsn);
+	va_start(ap, fmt);
+	buf_vprintf(&v->text, fmt, ap);
+	va_end(ap);
+}
+
+/* verdict_rule - name the deciding rule */
+void verdict_rule(struct rw_verdict *v, const char *name)
+{
+	free(v->rule);
+	v->rule = name ? rw_strdup(name) : NULL;
+}
+
+/* verdict_trace - append a trace step */
+void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	strvec_add(&v->trace, buf_cstr(&b));
+	buf_release(&b);
+}
+
+/* verdict_action_name - action as text */
+const char *verdict_action_name(enum rw_action act)
+{
+	switch (act) {
+	case ACT_OK:
+		return "OK";
+	case ACT_REJECT:
+		return "REJECT";
+	case ACT_DEFER:
+		return "DEFER";
+	case ACT_DUNNO:
+	default:
+		return "DUNNO";
+	}
+}
+
+/* verdict_reply - "554 5.7.1 text" for refusals, "" otherwise */
+void verdict_reply(const struct rw_verdict *v, struct buf *out)
+{
+	if (v->action != ACT_REJECT && v->action != ACT_DEFER)
+		return;
+	buf_printf(out, "%u %s %s", v->code, v->dsn, buf_cstr(&v->text));
+}
+
+/* verdict_release - free and reset to DUNNO */
+void verdict_release(struct rw_verdict *v)
+{
+	buf_release(&v->text);
+	strvec_release(&v->trace);
+	free(v->rule);
+	v->rule = NULL;
+	v->action = ACT_DUNNO;
+	v->code = 0;
+	v->dsn[0] = '\0';
+}

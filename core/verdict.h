@@ -1,0 +1,52 @@
+/*
+ * verdict - the one decision type every front-end maps to its protocol.
+ *
+ * A verdict is an action, an SMTP reply (basic code, RFC 3463 enhanced code,
+ * text) for refusals, the name of the rule that decided, and the rule trace:
+ * one line per step the engine took, in order, for the audit record and
+ * `relaywarden explain`. Front-ends map it: Postfix "action=" lines
+ * (policyd), SMFIS_* + smfi_setreply (milter).
+ *
+ * Ownership: the verdict owns its strings; verdict_release frees them and
+ * leaves an empty (DUNNO) verdict. Pure: libc only.
+ */
+#ifndef RW_VERDICT_H
+#define RW_VERDICT_H
+
+#include "core/buf.h"
+#include "core/strvec.h"
+
+enum rw_action {
+	ACT_DUNNO = 0,		/* no opinion: the MTA goes on */
+	ACT_OK,			/* permitted */
+	ACT_REJECT,		/* permanent refusal (5xx) */
+	ACT_DEFER,		/* temporary refusal (4xx) */
+};
+
+struct rw_verdict {
+	enum rw_action action;
+	unsigned code;		/* 554, 553, 450 ... ; 0 for DUNNO/OK */
+	char dsn[12];		/* "5.7.1"; "" for DUNNO/OK */
+	struct buf text;	/* human text, e.g. "<a@b>: Relay access denied" */
+	char *rule;		/* rule that decided, NULL for the default */
+	struct strvec trace;	/* steps, in order */
+};
+
+#define VERDICT_INIT { ACT_DUNNO, 0, "", BUF_INIT, NULL, STRVEC_INIT }
+
+/* verdict_set - set the outcome; code/dsn/fmt only for REJECT and DEFER */
+void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
+		 const char *dsn, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* verdict_rule - record the deciding rule's name (copied) */
+void verdict_rule(struct rw_verdict *v, const char *name);
+/* verdict_trace - append one trace step */
+void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* verdict_action_name - "DUNNO", "OK", "REJECT", "DEFER" */
+const char *verdict_action_name(enum rw_action act);
+/* verdict_reply - the SMTP reply "554 5.7.1 text", or "" for DUNNO/OK, into out */
+void verdict_reply(const struct rw_verdict *v, struct buf *out);
+void verdict_release(struct rw_verdict *v);
+
+#endif
