@@ -1,1 +1,50 @@
-/* placeholder: being written */
+/*
+ * relaywarden - the operator's command.
+ *
+ * Usage: relaywarden COMMAND [ARGS]
+ *   check-config [-q] FILE           validate, print the effective settings
+ *   explain [-c FILE] [--json] [NAME=VALUE ...]
+ *                                    decide a policy request without side effects
+ * Exit status: 0 success, 1 failure or refusal (see each command), 2 usage.
+ */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "check-config", cmd_check_config, "validate a config file, print effective settings" },
+	{ "explain", cmd_explain, "show the verdict, reply and rule trace for a policy request" },
+};
+
+/* usage - list the commands on stderr; exit status 2 */
+static int usage(void)
+{
+	fprintf(stderr, "usage: relaywarden COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %-14s %s\n", commands[i].name, commands[i].summary);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("relaywarden %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "relaywarden: unknown command '%s'\n", argv[1]);
+	return usage();
+}

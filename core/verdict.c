@@ -67,12 +67,17 @@ const char *verdict_action_name(enum rw_action act)
 	}
 }
 
-/* verdict_reply - "554 5.7.1 text" for refusals, "" otherwise */
+/* verdict_reply - "554 5.7.1 text" for refusals, "" otherwise; controls become '?' */
 void verdict_reply(const struct rw_verdict *v, struct buf *out)
 {
 	if (v->action != ACT_REJECT && v->action != ACT_DEFER)
 		return;
-	buf_printf(out, "%u %s %s", v->code, v->dsn, buf_cstr(&v->text));
+	buf_printf(out, "%u %s ", v->code, v->dsn);
+	for (size_t i = 0; i < v->text.len; i++) {
+		unsigned char c = (unsigned char)v->text.data[i];
+
+		buf_putc(out, c < 0x20 || c == 0x7f ? '?' : c);
+	}
 }
 
 /* verdict_release - free and reset to DUNNO */

@@ -45,7 +45,8 @@ void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* verdict_action_name - "DUNNO", "OK", "REJECT", "DEFER" */
 const char *verdict_action_name(enum rw_action act);
-/* verdict_reply - the SMTP reply "554 5.7.1 text", or "" for DUNNO/OK, into out */
+/* verdict_reply - append the SMTP reply "554 5.7.1 text" (nothing for DUNNO/OK);
+ * control characters in the text (from client data) become '?' */
 void verdict_reply(const struct rw_verdict *v, struct buf *out);
 void verdict_release(struct rw_verdict *v);
 

@@ -1,1 +1,180 @@
-/* placeholder: being written */
+/*
+ * relaywarden-policyd - Postfix policy delegation server.
+ *
+ * Usage: relaywarden-policyd [-e] [-d] [-c FILE] [-P PIDFILE]
+ *   -c FILE     configuration (default SYSCONFDIR/relaywarden/relaywarden.conf)
+ *   -e          log to stderr whatever the configuration says
+ *   -d          debug logging (one line per decision)
+ *   -P PIDFILE  write the process id there; removed at exit
+ * Runs in the foreground (systemd supervises). Signals: SIGHUP reloads the
+ * configuration (a bad one is refused and the old one stays), SIGUSR1
+ * reopens the audit file, SIGTERM/SIGINT stop.
+ */
+#include "autoconfig.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "core/log.h"
+#include "policyd/server.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
+
+struct options {
+	const char *config;
+	const char *pidfile;
+	int to_stderr;
+	int debug;
+};
+
+/* usage - print usage and exit 2 */
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage: relaywarden-policyd [-e] [-d] [-c FILE] [-P PIDFILE]\n");
+	exit(2);
+}
+
+/* parse_options - command line into *o */
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	o->config = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:deP:")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'e':
+			o->to_stderr = 1;
+			break;
+		case 'P':
+			o->pidfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* open_log - logging per config, overridden by the command line */
+static void open_log(const struct options *o, const struct rw_config *cfg)
+{
+	log_open("relaywarden-policyd", o->to_stderr || cfg->log.target == LOG_TO_STDERR,
+		 cfg->log.facility, o->debug || cfg->log.debug);
+}
+
+struct signal_ctx {
+	struct server *server;
+	struct event_base *base;
+	const struct options *opts;
+};
+
+/* on_signal - HUP reload, USR1 reopen audit, TERM/INT stop */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct signal_ctx *sc = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		log_info("event=signal signal=HUP action=reload");
+		if (server_reload(sc->server) == 0)
+			open_log(sc->opts, server_config(sc->server));
+		break;
+	case SIGUSR1:
+		server_reopen_audit(sc->server);
+		break;
+	default:
+		log_info("event=signal signal=%d action=stop", (int)sig);
+		event_base_loopexit(sc->base, NULL);
+	}
+}
+
+/* write_pidfile - pid into path; 0 or -1 */
+static int write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		return -1;
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp);
+}
+
+/* start - load config, open sinks, bind; NULL after logging why */
+static struct server *start(struct event_base *base, const struct options *o)
+{
+	struct buf err = BUF_INIT;
+	struct rw_config *cfg = config_load(o->config, &err);
+	struct audit *audit = NULL;
+	struct server *s = NULL;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "relaywarden-policyd: %s\n", buf_cstr(&err));
+		goto out;
+	}
+	open_log(o, cfg);
+	if ((audit = audit_open(cfg, &err)) == NULL) {
+		log_err("event=start_failed error=\"%s\"", buf_cstr(&err));
+		config_unref(&cfg);
+		goto out;
+	}
+	if (cfg->audit.file == NULL && !cfg->audit.syslog)
+		log_warn("event=config note=\"no audit sink configured: decisions are not recorded\"");
+	if ((s = server_new(base, o->config, cfg, audit, &err)) == NULL)
+		log_err("event=start_failed error=\"%s\"", buf_cstr(&err));
+out:
+	buf_release(&err);
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	struct event *sigev[sizeof(sigs) / sizeof(sigs[0])];
+	struct options o = { 0 };
+	struct signal_ctx sc = { 0 };
+	struct event_base *base;
+	struct server *s;
+	int rc = 1;
+
+	parse_options(argc, argv, &o);
+	signal(SIGPIPE, SIG_IGN);
+	log_open("relaywarden-policyd", 1, LOG_MAIL, o.debug);
+	if ((base = event_base_new()) == NULL) {
+		fprintf(stderr, "relaywarden-policyd: cannot create event base\n");
+		return 1;
+	}
+	if ((s = start(base, &o)) == NULL)
+		goto out;
+	if (o.pidfile && write_pidfile(o.pidfile) < 0)
+		log_warn("event=pidfile_failed path=%s error=%m", o.pidfile);
+	sc = (struct signal_ctx){ s, base, &o };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigev[i] = evsignal_new(base, sigs[i], on_signal, &sc);
+		event_add(sigev[i], NULL);
+	}
+	log_info("event=ready config=%s config_digest=%s rules=%zu", o.config,
+		 server_config(s)->digest, server_config(s)->policy->n_rules);
+	rc = event_base_dispatch(base) < 0 ? 1 : 0;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_free(sigev[i]);
+	server_free(&s);
+	if (o.pidfile)
+		unlink(o.pidfile);
+	log_info("event=stopped");
+out:
+	event_base_free(base);
+	return rc;
+}

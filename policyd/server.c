@@ -1,1 +1,280 @@
-/* placeholder: being written */
+/* server - listeners, config snapshot, audit sinks; see server.h */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/listener.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "policyd/conn.h"
+#include "policyd/server.h"
+
+#define SERVER_BACKLOG 1024
+
+struct listener {
+	struct evconnlistener *evl;
+	char *spec;		/* "inet:..." or "unix:..." as configured */
+	char *unix_path;	/* to unlink at exit */
+};
+
+struct server {
+	struct event_base *base;
+	char *config_path;
+	struct rw_config *cfg;
+	struct audit *audit;
+	struct listener *listeners;
+	size_t n_listeners;
+	unsigned conns;
+	struct conn *conn_head;	/* intrusive list, see conn.c */
+	int paused;		/* listeners disabled at max_connections */
+	unsigned long session_seq;
+	time_t started;
+};
+
+/* server_accept - a new client: hand it to conn */
+static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
+			  struct sockaddr *sa, int salen, void *arg)
+{
+	struct server *s = arg;
+	char host[NI_MAXHOST] = "unix";
+
+	if (sa->sa_family != AF_UNIX)
+		getnameinfo(sa, (socklen_t)salen, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	conn_start(s, evconnlistener_get_base(evl), fd, host);
+}
+
+/* server_accept_error - accept(2) failed (EMFILE...): log, keep going */
+static void server_accept_error(struct evconnlistener *evl, void *arg)
+{
+	(void)evl;
+	(void)arg;
+	log_warn("event=accept_failed error=\"%s\"", strerror(errno));
+}
+
+/* server_parse_inet - "HOST:PORT" or "[V6]:PORT" into a socket address */
+static int server_parse_inet(const char *hp, struct sockaddr_storage *ss, int *len)
+{
+	int slen = (int)sizeof(*ss);
+
+	return evutil_parse_sockaddr_port(hp, (struct sockaddr *)ss, &slen) == 0 ?
+		(*len = slen, 0) : -1;
+}
+
+/* server_bind_unix - a unix-domain listening socket at path with mode */
+static evutil_socket_t server_bind_unix(const char *path, unsigned mode, struct buf *err)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	evutil_socket_t fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		buf_printf(err, "unix:%s: path too long", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);	/* a stale socket of an earlier run */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(path, mode) < 0 || listen(fd, SERVER_BACKLOG) < 0) {
+		buf_printf(err, "unix:%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	evutil_make_socket_nonblocking(fd);
+	return fd;
+}
+
+/* server_listen_one - open one configured listener */
+static int server_listen_one(struct server *s, const char *spec, struct buf *err)
+{
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
+	struct listener *l;
+	struct evconnlistener *evl;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		evutil_socket_t fd = server_bind_unix(spec + 5, s->cfg->policyd.socket_mode, err);
+
+		if (fd < 0)
+			return -1;
+		evl = evconnlistener_new(s->base, server_accept, s, flags, -1, fd);
+	} else {
+		struct sockaddr_storage ss;
+		int len;
+
+		if (strncmp(spec, "inet:", 5) != 0 || server_parse_inet(spec + 5, &ss, &len) < 0) {
+			buf_printf(err, "%s: not inet:HOST:PORT or unix:PATH", spec);
+			return -1;
+		}
+		evl = evconnlistener_new_bind(s->base, server_accept, s, flags, SERVER_BACKLOG,
+					      (struct sockaddr *)&ss, len);
+	}
+	if (evl == NULL) {
+		buf_printf(err, "%s: %s", spec, strerror(errno));
+		return -1;
+	}
+	evconnlistener_set_error_cb(evl, server_accept_error);
+	s->listeners = rw_realloc(s->listeners, (s->n_listeners + 1) * sizeof(*s->listeners));
+	l = &s->listeners[s->n_listeners++];
+	l->evl = evl;
+	l->spec = rw_strdup(spec);
+	l->unix_path = strncmp(spec, "unix:", 5) == 0 ? rw_strdup(spec + 5) : NULL;
+	return 0;
+}
+
+/* server_new - bind all listeners */
+struct server *server_new(struct event_base *base, const char *config_path,
+			  struct rw_config *cfg, struct audit *audit, struct buf *err)
+{
+	struct server *s = rw_calloc(1, sizeof(*s));
+
+	s->base = base;
+	s->config_path = rw_strdup(config_path);
+	s->cfg = cfg;
+	s->audit = audit;
+	s->started = time(NULL);
+	if (cfg->policyd.listen.n == 0)
+		buf_puts(err, "policyd: no listen address configured");
+	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
+		server_listen_one(s, cfg->policyd.listen.v[i], err);
+	if (err->len > 0) {
+		server_free(&s);
+		return NULL;
+	}
+	return s;
+}
+
+struct rw_config *server_config(struct server *s)
+{
+	return s->cfg;
+}
+
+struct audit *server_audit(struct server *s)
+{
+	return s->audit;
+}
+
+/* server_next_session - start time and a sequence number, hex */
+void server_next_session(struct server *s, struct buf *out)
+{
+	buf_printf(out, "%lx.%lx", (unsigned long)s->started, ++s->session_seq);
+}
+
+/* server_set_paused - enable/disable accepting */
+static void server_set_paused(struct server *s, int paused)
+{
+	if (s->paused == paused)
+		return;
+	s->paused = paused;
+	for (size_t i = 0; i < s->n_listeners; i++) {
+		if (paused)
+			evconnlistener_disable(s->listeners[i].evl);
+		else
+			evconnlistener_enable(s->listeners[i].evl);
+	}
+	if (paused)
+		log_warn("event=max_connections connections=%u action=pause_accept", s->conns);
+	else
+		log_info("event=resume_accept connections=%u", s->conns);
+}
+
+void server_conn_opened(struct server *s)
+{
+	s->conns++;
+	if (s->conns >= s->cfg->policyd.max_connections)
+		server_set_paused(s, 1);
+}
+
+struct conn **server_conn_head(struct server *s)
+{
+	return &s->conn_head;
+}
+
+void server_conn_closed(struct server *s)
+{
+	s->conns--;
+	if (s->conns < s->cfg->policyd.max_connections)
+		server_set_paused(s, 0);
+}
+
+/* server_same_listen - the listen set is unchanged */
+static int server_same_listen(const struct rw_config *a, const struct rw_config *b)
+{
+	if (a->policyd.listen.n != b->policyd.listen.n)
+		return 0;
+	for (size_t i = 0; i < a->policyd.listen.n; i++)
+		if (strcmp(a->policyd.listen.v[i], b->policyd.listen.v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* server_reload - build the new snapshot beside the old, swap on success */
+int server_reload(struct server *s)
+{
+	struct buf err = BUF_INIT;
+	struct rw_config *cfg = config_load(s->config_path, &err);
+	struct audit *audit = NULL;
+
+	if (cfg != NULL && (audit = audit_open(cfg, &err)) == NULL)
+		config_unref(&cfg);
+	if (cfg == NULL) {
+		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
+			s->cfg->digest);
+		buf_release(&err);
+		return -1;
+	}
+	if (!server_same_listen(s->cfg, cfg))
+		log_warn("event=reload note=\"listen addresses change only at restart\"");
+	audit_close(&s->audit);
+	s->audit = audit;
+	config_unref(&s->cfg);
+	s->cfg = cfg;
+	log_info("event=reloaded config_digest=%s rules=%zu", cfg->digest, cfg->policy->n_rules);
+	buf_release(&err);
+	return 0;
+}
+
+/* server_reopen_audit - after rotation */
+void server_reopen_audit(struct server *s)
+{
+	struct buf err = BUF_INIT;
+
+	if (audit_reopen(s->audit, &err) < 0)
+		log_err("event=audit_reopen_failed error=\"%s\"", buf_cstr(&err));
+	else
+		log_info("event=audit_reopened");
+	buf_release(&err);
+}
+
+/* server_free - close everything */
+void server_free(struct server **sp)
+{
+	struct server *s = *sp;
+
+	if (s == NULL)
+		return;
+	conn_close_all(s);
+	for (size_t i = 0; i < s->n_listeners; i++) {
+		evconnlistener_free(s->listeners[i].evl);
+		if (s->listeners[i].unix_path)
+			unlink(s->listeners[i].unix_path);
+		free(s->listeners[i].unix_path);
+		free(s->listeners[i].spec);
+	}
+	free(s->listeners);
+	audit_close(&s->audit);
+	config_unref(&s->cfg);
+	free(s->config_path);
+	free(s);
+	*sp = NULL;
+}

@@ -1,0 +1,42 @@
+/*
+ * server - relaywarden-policyd's listeners, configuration and audit sinks.
+ *
+ * One server per process, driven by one libevent base, single-threaded.
+ * It owns the current configuration snapshot (swapped by server_reload),
+ * the audit sinks and every listener; connections (conn.c) borrow them for
+ * the length of one callback. Errors while starting are returned in *err;
+ * errors afterwards are logged and never stop the loop.
+ */
+#ifndef RW_SERVER_H
+#define RW_SERVER_H
+
+#include <event2/event.h>
+
+#include "core/audit.h"
+#include "core/buf.h"
+#include "core/config.h"
+
+struct server;
+
+/* server_new - bind every listener of cfg (takes cfg's and audit's ownership) */
+struct server *server_new(struct event_base *base, const char *config_path,
+			  struct rw_config *cfg, struct audit *audit, struct buf *err);
+/* server_config - the current snapshot (borrowed: valid during one callback) */
+struct rw_config *server_config(struct server *s);
+/* server_audit - the current audit sinks (borrowed likewise) */
+struct audit *server_audit(struct server *s);
+/* server_next_session - a new session id for a connection, into out */
+void server_next_session(struct server *s, struct buf *out);
+/* server_conn_opened / server_conn_closed - connection accounting (max_connections) */
+void server_conn_opened(struct server *s);
+void server_conn_closed(struct server *s);
+/* server_conn_head - head of the open-connection list, maintained by conn.c */
+struct conn **server_conn_head(struct server *s);
+/* server_reload - load the config file again; a bad one is refused, the old stays */
+int server_reload(struct server *s);
+/* server_reopen_audit - reopen the audit file (log rotation) */
+void server_reopen_audit(struct server *s);
+/* server_free - close open connections and listeners, free the snapshot and the sinks; clears *sp */
+void server_free(struct server **sp);
+
+#endif

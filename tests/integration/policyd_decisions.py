@@ -1,0 +1,122 @@
+"""policyd_decisions - real requests over TCP and a unix socket: actions,
+persistent and pipelined connections, and one schema-valid audit record per
+relay decision (none for other stages)."""
+import sys
+
+from rwtest import Policyd, rcpt, check, finish, validate_records, request_bytes, read_reply
+
+FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
+CONF = """
+instance = "it-host"
+local_domains = { "example.test" }
+sender_login "alice@example.test" { senders = { "alice@example.test" } }
+relay "submission" {
+    type = sasl
+    listeners = { "submission" }
+    require_tls = true
+    sender_login = enforce
+}
+relay "office" {
+    type = network
+    networks = { "127.0.0.2", "2001:db8::/32" }
+}
+relay "partner" {
+    type = certificate
+    fingerprints = { "%s" }
+}
+""" % FP.lower().replace(":", "")
+
+ALICE = dict(sasl_username="alice@example.test", sasl_method="PLAIN",
+             policy_context="submission", encryption_protocol="TLSv1.3",
+             encryption_cipher="TLS_AES_256_GCM_SHA384", server_port="587")
+
+CASES = [
+    # (name, request, expected action, expected rule)
+    ("stranger relay refused", rcpt(), "554 5.7.1 <bob@remote.test>: Relay access denied", None),
+    ("local domain accepted", rcpt(recipient="carol@example.test"), "OK", None),
+    ("alice relays", rcpt(sender="alice@example.test", **ALICE), "OK", "submission"),
+    ("alice foreign sender", rcpt(sender="boss@bank.test", **ALICE),
+     "553 5.7.1 <boss@bank.test>: Sender address rejected: not owned by user alice@example.test",
+     "submission"),
+    ("allowlisted address", rcpt(client_address="127.0.0.2"), "OK", "office"),
+    ("allowlisted v6", rcpt(client_address="2001:db8::7"), "OK", "office"),
+    ("pinned certificate", rcpt(ccert_fingerprint=FP, encryption_protocol="TLSv1.3"), "OK",
+     "partner"),
+    ("other certificate", rcpt(ccert_fingerprint=FP.replace("AB", "00"),
+                               encryption_protocol="TLSv1.3"),
+     "554 5.7.1 <bob@remote.test>: Relay access denied", None),
+    ("percent hack", rcpt(client_address="127.0.0.2", recipient="u%remote.test@example.test"),
+     "554 5.7.1 <u%remote.test@example.test>: Relay access denied (percent hack not allowed)",
+     None),
+]
+
+
+def main():
+    d = Policyd(CONF)
+    try:
+        expected = []
+        for via in ("inet", "unix"):
+            for name, req, action, rule in CASES:
+                got = d.ask(req, via)
+                check(got == action, "%s via %s: %r" % (name, via, got))
+                expected.append((req, action, rule))
+        for state in ("CONNECT", "EHLO", "MAIL", "DATA", "END-OF-MESSAGE"):
+            got = d.ask(rcpt(protocol_state=state))
+            check(got == "DUNNO", "%s answered DUNNO: %r" % (state, got))
+
+        # persistent connection, several requests one after another
+        s = d.connect()
+        answers = []
+        for req in (rcpt(), rcpt(client_address="127.0.0.2"), rcpt(recipient="x@example.test")):
+            s.sendall(request_bytes(req))
+            answers.append(read_reply(s).decode())
+        check(answers == ["action=554 5.7.1 <bob@remote.test>: Relay access denied\n\n",
+                          "action=OK\n\n", "action=OK\n\n"], "persistent connection: %r" % answers)
+        # pipelined: three requests in one write, answered in order
+        s.sendall(request_bytes(rcpt(client_address="127.0.0.2")) + request_bytes(rcpt()) +
+                  request_bytes(rcpt(protocol_state="DATA")))
+        data = b""
+        while data.count(b"\n\n") < 3:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        check(data == b"action=OK\n\naction=554 5.7.1 <bob@remote.test>: Relay access denied\n\n"
+                      b"action=DUNNO\n\n", "pipelined requests answered in order: %r" % data)
+        s.close()
+        # unknown attributes are ignored
+        got = d.ask(rcpt(client_address="127.0.0.2", some_future_attribute="x y z"))
+        check(got == "OK", "unknown attribute ignored: %r" % got)
+    finally:
+        d.close()
+
+    recs = d.records()
+    relay_decisions = len(expected) + 3 + 2 + 1
+    check(len(recs) == relay_decisions,
+          "one audit record per RCPT decision: %d records for %d" % (len(recs), relay_decisions))
+    bad = validate_records(recs)
+    check(not bad, "every record validates against the schema %s" % (bad[:1],))
+    for rec, (req, action, rule) in zip(recs, expected):
+        want_verdict = "OK" if action == "OK" else "REJECT"
+        ok = (rec["verdict"] == want_verdict and rec["rule"] == rule and
+              rec["recipient"] == req["recipient"] and rec["sender"] == req["sender"] and
+              rec["client"]["address"] == req["client_address"] and
+              (rec["reply"] == (None if action == "OK" else action)) and
+              rec["host"] == "it-host" and rec["component"] == "policyd" and
+              rec["stage"] == "RCPT" and len(rec["trace"]) >= 1)
+        check(ok, "audit record matches the decision for %s -> %s" % (req["recipient"], action))
+    alice = [r for r in recs if r["sasl"]["username"] == "alice@example.test"]
+    check(len(alice) == 4 and all(r["listener"]["name"] == "submission" and
+                                  r["listener"]["port"] == 587 and
+                                  r["tls"]["protocol"] == "TLSv1.3" for r in alice),
+          "SASL, listener and TLS details recorded")
+    cert = [r for r in recs if r["rule"] == "partner"]
+    check(len(cert) == 2 and cert[0]["tls"]["cert_fingerprint"] == FP,
+          "certificate fingerprint recorded")
+    digests = {r["config_digest"] for r in recs}
+    check(len(digests) == 1 and len(digests.pop()) == 64, "config digest recorded")
+    finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

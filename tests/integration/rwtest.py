@@ -1,0 +1,197 @@
+"""rwtest - helpers for relaywarden's integration tier.
+
+Starts a real relaywarden-policyd (optionally under valgrind when
+RW_VALGRIND=1) on a free 127.0.0.1 port and a unix socket in a private
+temporary directory, talks the Postfix policy protocol to it over real
+sockets, and reads its audit file. Every process started is stopped by PID.
+Waits are bounded; nothing asserts on elapsed time.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP_SRCDIR = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
+TOP_BUILDDIR = os.environ.get("top_builddir", os.getcwd())
+POLICYD = os.path.join(TOP_BUILDDIR, "policyd", "relaywarden-policyd")
+CLI = os.path.join(TOP_BUILDDIR, "cli", "relaywarden")
+SCHEMA = os.path.join(TOP_SRCDIR, "schema", "audit-record.schema.json")
+VALGRIND = os.environ.get("RW_VALGRIND") == "1"
+WAIT = 120 if VALGRIND else 20
+
+FAILED = []
+
+
+def check(cond, what):
+    """Record one assertion; print it; remember failures."""
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        FAILED.append(what)
+
+
+def finish():
+    """Exit with the tally."""
+    print("%d failed" % len(FAILED))
+    sys.exit(1 if FAILED else 0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def request_bytes(attrs):
+    """A policy request from a dict or a list of (name, value) pairs."""
+    items = attrs.items() if isinstance(attrs, dict) else attrs
+    return "".join("%s=%s\n" % (k, v) for k, v in items).encode() + b"\n"
+
+
+def rcpt(**kw):
+    """A typical RCPT-state request, overridable by keyword."""
+    base = {
+        "request": "smtpd_access_policy", "protocol_state": "RCPT",
+        "protocol_name": "ESMTP", "client_address": "192.0.2.9",
+        "client_name": "unknown", "reverse_client_name": "unknown",
+        "helo_name": "client.test", "sender": "x@remote.test",
+        "recipient": "bob@remote.test", "recipient_count": "0", "queue_id": "",
+        "instance": "1a2b.3c4d.1", "size": "0", "sasl_method": "", "sasl_username": "",
+        "sasl_sender": "", "ccert_subject": "", "ccert_issuer": "", "ccert_fingerprint": "",
+        "ccert_pubkey_fingerprint": "", "encryption_protocol": "", "encryption_cipher": "",
+        "encryption_keysize": "0", "etrn_domain": "", "stress": "", "server_address": "127.0.0.1",
+        "server_port": "25", "policy_context": "", "compatibility_level": "3.6",
+        "mail_version": "3.7.11",
+    }
+    base.update(kw)
+    return base
+
+
+def read_reply(sock, timeout=WAIT):
+    """Read one reply (up to the empty line). b'' if the peer closed first."""
+    sock.settimeout(timeout)
+    data = b""
+    while not data.endswith(b"\n\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def validate_records(records):
+    """Every record validates against schema/audit-record.schema.json."""
+    import jsonschema
+    with open(SCHEMA) as fp:
+        schema = json.load(fp)
+    validator = jsonschema.Draft202012Validator(schema)
+    bad = []
+    for r in records:
+        errs = list(validator.iter_errors(r))
+        if errs:
+            bad.append((r, errs[0].message))
+    return bad
+
+
+class Policyd:
+    """One relaywarden-policyd process with its own directory."""
+
+    def __init__(self, body, name="policyd"):
+        self.dir = tempfile.mkdtemp(prefix="rw-it-")
+        self.port = free_port()
+        self.sock = os.path.join(self.dir, "policyd.sock")
+        self.conf = os.path.join(self.dir, "relaywarden.conf")
+        self.audit = os.path.join(self.dir, "audit.jsonl")
+        self.log = os.path.join(self.dir, "policyd.log")
+        self.pidfile = os.path.join(self.dir, "policyd.pid")
+        self.write_config(body)
+        cmd = [POLICYD, "-e", "-d", "-c", self.conf, "-P", self.pidfile]
+        if VALGRIND:
+            cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"] + cmd
+        self.logfp = open(self.log, "ab")
+        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp)
+        self.wait_log("event=ready")
+
+    def write_config(self, body, **extra):
+        text = body.replace("@DIR@", self.dir) + """
+policyd {
+    listen = { "inet:127.0.0.1:%d", "unix:%s" }
+    socket_mode = "0660"
+    %s
+}
+audit { file = "%s" }
+log { target = stderr }
+""" % (self.port, self.sock, extra.get("policyd_extra", ""), self.audit)
+        with open(self.conf, "w") as fp:
+            fp.write(text)
+
+    def log_text(self):
+        with open(self.log, "rb") as fp:
+            return fp.read().decode("utf-8", "replace")
+
+    def wait_log(self, needle, count=1):
+        """Wait (bounded) until needle appears count times in the log."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if self.log_text().count(needle) >= count:
+                return True
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError("policyd: '%s' not logged; log:\n%s" % (needle, self.log_text()))
+
+    def connect(self, via="inet"):
+        if via == "unix":
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.sock)
+        else:
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=WAIT)
+        return s
+
+    def ask(self, attrs, via="inet"):
+        """One request on a new connection; the reply's action value."""
+        s = self.connect(via)
+        try:
+            s.sendall(request_bytes(attrs))
+            reply = read_reply(s).decode()
+        finally:
+            s.close()
+        if not reply.startswith("action="):
+            return None
+        return reply[len("action="):].rstrip("\n")
+
+    def records(self):
+        if not os.path.exists(self.audit):
+            return []
+        with open(self.audit) as fp:
+            return [json.loads(line) for line in fp if line.strip()]
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        """SIGTERM, wait (bounded); the exit status (99 = valgrind found errors)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                check(False, "policyd stopped within the bound after SIGTERM")
+        self.logfp.close()
+        return self.proc.returncode
+
+    def close(self):
+        """Stop and check a clean exit (no valgrind errors)."""
+        rc = self.stop()
+        check(rc == 0, "policyd exited cleanly (status %s)" % rc)
+        if rc != 0:
+            print(self.log_text()[-4000:])
+        return rc

@@ -1,0 +1,70 @@
+#!/bin/sh
+# run-all.sh - every test tier, as CI runs it on a fresh Debian 12 machine (root).
+#
+#   1. install the Debian packages (deploy/install-deps.sh; RW_SKIP_DEPS=1 skips)
+#   2. build with -Werror, ASan and UBSan: unit, fuzz-corpus replay, integration
+#   3. build with -Werror, no sanitizers: unit and fuzz replay under valgrind,
+#      integration with the daemon and CLI under valgrind
+#   4. end to end: a real Postfix on loopback with swaks (tests/e2e/run.sh)
+# Prints "N passed, M failed" per tier and in total; exits non-zero on any failure.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+[ "${RW_SKIP_DEPS:-0}" = 1 ] || deploy/install-deps.sh
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+
+total_pass=0
+total_fail=0
+status=0
+
+# tally DIR NAME - count results from automake's test logs in DIR
+tally() {
+	p=$(grep -h '^:test-result: PASS' $(find "$1" -name '*.trs') 2>/dev/null | wc -l)
+	f=$(grep -h -E '^:test-result: (FAIL|ERROR|XPASS)' $(find "$1" -name '*.trs') 2>/dev/null | wc -l)
+	echo "== $2: $p passed, $f failed"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+# tier DIR NAME CONFIGURE-ARGS -- MAKE-CHECK-ARGS
+tier() {
+	dir=$1 name=$2
+	shift 2
+	rm -rf "$dir" && mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" --enable-werror "$@" >configure.log 2>&1) || {
+		cat "$dir/configure.log"; return 1; }
+}
+
+tier build-asan "sanitizers (ASan+UBSan)" --enable-sanitizers
+if ! (cd build-asan && make -j2 >make.log 2>&1 && make -j2 check >check.log 2>&1); then
+	tail -50 build-asan/make.log; cat build-asan/test-suite.log 2>/dev/null | tail -200
+	status=1
+fi
+tally build-asan "sanitizers (ASan+UBSan)"
+
+tier build-vg "valgrind"
+if ! (cd build-vg && make -j2 >make.log 2>&1 &&
+      RW_VALGRIND=1 make -j2 check LOG_COMPILER="$top/tests/valgrind.sh" >check.log 2>&1); then
+	tail -50 build-vg/make.log; cat build-vg/test-suite.log 2>/dev/null | tail -200
+	status=1
+fi
+tally build-vg "valgrind"
+
+if [ -x build-vg/policyd/relaywarden-policyd ]; then
+	if RW_BUILD="$top/build-vg" tests/e2e/run.sh >build-vg/e2e.log 2>&1; then
+		e2e_rc=0
+	else
+		e2e_rc=1
+		status=1
+	fi
+	cat build-vg/e2e.log
+	p=$(grep -c '^ok ' build-vg/e2e.log || true)
+	f=$(grep -c '^FAIL ' build-vg/e2e.log || true)
+	[ "$e2e_rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+	echo "== end-to-end (Postfix): $p passed, $f failed"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+fi
+
+echo "== total: $total_pass passed, $total_fail failed"
+[ "$status" = 0 ] && [ "$total_fail" = 0 ]

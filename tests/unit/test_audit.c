@@ -1,0 +1,183 @@
+/* test_audit - the audit record's content and the file sink */
+#include "autoconfig.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/audit.h"
+
+static const struct audit_ctx ctx = {
+	.component = "policyd",
+	.host = "mx1",
+	.session = "5f.1",
+	.config_digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	.now = { 1700000000, 42 },
+};
+
+/* record_json - build a record and parse it back */
+static json_t *record_json(const struct rw_txn *t, const struct rw_verdict *v)
+{
+	struct buf b = BUF_INIT;
+	json_error_t jerr;
+	json_t *j;
+
+	audit_record(&ctx, t, v, &b);
+	assert_null(memchr(b.data, '\n', b.len));	/* one line */
+	j = json_loadb(b.data, b.len, 0, &jerr);
+	if (j == NULL)
+		fail_msg("record is not JSON: %s: %s", jerr.text, buf_cstr(&b));
+	buf_release(&b);
+	return j;
+}
+
+static void test_refusal_record(void **state)
+{
+	struct rw_txn t = { .stage = STAGE_RCPT, .client_address = "192.0.2.1",
+			    .client_name = "unknown", .helo_name = "evil", .queue_id = "",
+			    .sender = "", .recipient = "bob@remote.test", .server_port = 25,
+			    .recipient_count = 0 };
+	struct rw_verdict v = VERDICT_INIT;
+	json_t *j;
+
+	(void)state;
+	verdict_trace(&v, "step one");
+	verdict_trace(&v, "step \"two\"");
+	verdict_set(&v, ACT_REJECT, 554, "5.7.1", "<%s>: Relay access denied", t.recipient);
+	j = record_json(&t, &v);
+	assert_int_equal(json_integer_value(json_object_get(j, "v")), 1);
+	assert_string_equal(json_string_value(json_object_get(j, "time")),
+			    "2023-11-14T22:13:20.000042Z");
+	assert_string_equal(json_string_value(json_object_get(j, "component")), "policyd");
+	assert_string_equal(json_string_value(json_object_get(j, "stage")), "RCPT");
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "REJECT");
+	assert_string_equal(json_string_value(json_object_get(j, "reply")),
+			    "554 5.7.1 <bob@remote.test>: Relay access denied");
+	assert_true(json_is_null(json_object_get(j, "rule")));
+	assert_true(json_is_null(json_object_get(j, "queue_id")));	/* "" -> null */
+	assert_string_equal(json_string_value(json_object_get(j, "sender")), "");	/* null sender */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "client"),
+								"address")), "192.0.2.1");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "listener"),
+							     "port")), 25);
+	assert_true(json_is_null(json_object_get(json_object_get(j, "sasl"), "username")));
+	assert_int_equal(json_array_size(json_object_get(j, "trace")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "trace"), 1)),
+			    "step \"two\"");
+	assert_string_equal(json_string_value(json_object_get(j, "config_digest")),
+			    ctx.config_digest);
+	json_decref(j);
+	verdict_release(&v);
+}
+
+static void test_permit_record_and_hostile_bytes(void **state)
+{
+	struct rw_txn t = { .stage = STAGE_RCPT, .sasl_username = "al\xff\xfe" "ice",
+			    .sasl_method = "PLAIN", .tls_protocol = "TLSv1.3",
+			    .cert_subject = "cn\n\"x\"", .cert_verified = 1,
+			    .sender = "a@b", .recipient = "c@d" };
+	struct rw_verdict v = VERDICT_INIT;
+	json_t *j, *tls;
+
+	(void)state;
+	verdict_trace(&v, "rule r: ok");
+	verdict_rule(&v, "r");
+	verdict_set(&v, ACT_OK, 0, NULL, NULL);
+	j = record_json(&t, &v);
+	assert_true(json_is_null(json_object_get(j, "reply")));
+	assert_string_equal(json_string_value(json_object_get(j, "rule")), "r");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "sasl"),
+							       "username")), "al??ice");
+	tls = json_object_get(j, "tls");
+	assert_string_equal(json_string_value(json_object_get(tls, "cert_subject")), "cn\n\"x\"");
+	assert_true(json_is_true(json_object_get(tls, "cert_verified")));
+	json_decref(j);
+	verdict_release(&v);
+}
+
+/* read_file - the whole file as a string (caller frees) */
+static char *read_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	struct buf b = BUF_INIT;
+	char chunk[512];
+	size_t n;
+
+	assert_non_null(fp);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(fp);
+	return buf_detach(&b);
+}
+
+static void test_file_sink_append_and_reopen(void **state)
+{
+	char dir[] = "/tmp/rw-audit-XXXXXX";
+	struct buf path = BUF_INIT, moved = BUF_INIT, err = BUF_INIT;
+	struct buf r1 = BUF_INIT, r2 = BUF_INIT;
+	struct rw_config cfg = { 0 };
+	struct audit *a;
+	char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	buf_printf(&path, "%s/audit.jsonl", dir);
+	buf_printf(&moved, "%s/audit.jsonl.1", dir);
+	cfg.audit.file = path.data;
+	a = audit_open(&cfg, &err);
+	assert_non_null(a);
+	buf_puts(&r1, "{\"n\":1}");
+	buf_puts(&r2, "{\"n\":2}");
+	assert_int_equal(audit_write(a, &r1), 0);
+	assert_int_equal(rename(path.data, moved.data), 0);
+	assert_int_equal(audit_write(a, &r2), 0);	/* still the old inode */
+	assert_int_equal(audit_reopen(a, &err), 0);
+	assert_int_equal(audit_write(a, &r1), 0);	/* the new file */
+	audit_close(&a);
+	assert_null(a);
+	text = read_file(moved.data);
+	assert_string_equal(text, "{\"n\":1}\n{\"n\":2}\n");
+	free(text);
+	text = read_file(path.data);
+	assert_string_equal(text, "{\"n\":1}\n");
+	free(text);
+	unlink(path.data);
+	unlink(moved.data);
+	rmdir(dir);
+	buf_release(&path);
+	buf_release(&moved);
+	buf_release(&r1);
+	buf_release(&r2);
+}
+
+static void test_unwritable_file_is_an_error(void **state)
+{
+	struct rw_config cfg = { 0 };
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	cfg.audit.file = "/nonexistent-dir/audit.jsonl";
+	assert_null(audit_open(&cfg, &err));
+	assert_non_null(strstr(buf_cstr(&err), "/nonexistent-dir/audit.jsonl"));
+	buf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refusal_record),
+		cmocka_unit_test(test_permit_record_and_hostile_bytes),
+		cmocka_unit_test(test_file_sink_append_and_reopen),
+		cmocka_unit_test(test_unwritable_file_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
