@@ -1,0 +1,19 @@
+/*
+ * cli - the relaywarden command's subcommands.
+ *
+ * Each subcommand is `int cmd_NAME(int argc, char **argv)`, called by
+ * cli/main.c with argv[0] the subcommand's name and the rest its
+ * arguments (getopt-style options first). It returns the process exit
+ * status: 0 success, 1 a failure it has reported on stderr as
+ * "relaywarden: ...", 2 a usage error. Output goes to stdout; nothing
+ * but errors goes to stderr. Not thread-safe (getopt, config_load).
+ */
+#ifndef RW_CLI_H
+#define RW_CLI_H
+
+/* cmd_check_config - relaywarden check-config [-q] FILE */
+int cmd_check_config(int argc, char **argv);
+/* cmd_explain - relaywarden explain ...: the decision for one transaction */
+int cmd_explain(int argc, char **argv);
+
+#endif

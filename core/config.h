@@ -6,12 +6,16 @@
  * the relay policy and computes the config digest (SHA-256 of the main
  * file's bytes followed by each included file's bytes, hex). Unknown
  * options are errors. Every error names file, line and option:
- *   "relaywarden.conf:12: relay 'office': networks: bad CIDR '10.0.0.1/33'"
+ *   "relaywarden.conf:12: option 'networks' in relay 'office': bad CIDR
+ *    '10.0.0.1/33': ..."
+ * and errors in an included file name that file and its line.
  *
  * Snapshots are reference counted: a daemon holds one as "current"; each
  * transaction takes a reference for its lifetime; reload builds a new one
  * beside the old and swaps. config_ref/config_unref are not atomic: use
  * them from one thread (policyd's event loop) or under the caller's lock.
+ * config_load itself is not reentrant (libconfuse's lexer has global
+ * state): one load at a time per process.
  */
 #ifndef RW_CONFIG_H
 #define RW_CONFIG_H
@@ -22,6 +26,8 @@
 #include "core/policy.h"
 #include "core/strvec.h"
 
+struct config_src;
+
 enum log_target { LOG_TO_SYSLOG = 0, LOG_TO_STDERR };
 
 struct rw_config {
@@ -30,6 +36,7 @@ struct rw_config {
 	char digest[65];		/* hex SHA-256 */
 	char *instance_name;		/* "instance" option: this host's name in audit */
 	struct rw_policy *policy;
+	struct config_src *src;		/* private to core/config*.c (config_dump) */
 
 	struct {
 		struct strvec listen;	/* "inet:HOST:PORT", "unix:PATH" */

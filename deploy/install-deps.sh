@@ -7,7 +7,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
   libconfuse-dev libevent-dev libhiredis-dev libssl-dev libjansson-dev
   libcmocka-dev libmilter-dev libopendkim-dev libunbound-dev libpsl-dev"
 TEST="clang libclang-rt-14-dev valgrind postfix sasl2-bin libsasl2-modules
-  redis-server redis-tools redis-sentinel swaks miltertest unbound nsd openssl
+  redis-server redis-tools redis-sentinel swaks libnet-ssleay-perl miltertest unbound nsd openssl
   python3-jsonschema python3-yaml python3-dnslib ca-certificates procps iproute2"
 
 if [ "$(id -u)" != 0 ]; then

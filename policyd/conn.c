@@ -86,6 +86,30 @@ static void conn_audit(struct conn *c, const struct rw_config *cfg, const struct
 	buf_release(&rec);
 }
 
+/*
+ * conn_action - the "action=" line for v. Postfix prefixes a policy
+ * refusal at RCPT with "<rcpt>: Recipient address rejected: ", so the
+ * engine's own leading "<rcpt>: " is dropped here to avoid saying it twice.
+ */
+static void conn_action(const struct rw_txn *t, const struct buf *reply, enum rw_action act,
+			struct buf *out)
+{
+	const char *text = buf_cstr(reply), *p;
+	size_t rlen = txn_has(t->recipient) ? strlen(t->recipient) : 0;
+
+	if (reply->len == 0) {
+		buf_printf(out, "action=%s\n\n", verdict_action_name(act));
+		return;
+	}
+	/* "554 5.7.1 <rcpt>: text": p is the space before the address */
+	p = strchr(text + 4, ' ');
+	if (p != NULL && rlen > 0 && p[1] == '<' && strncmp(p + 2, t->recipient, rlen) == 0 &&
+	    strncmp(p + 2 + rlen, ">: ", 3) == 0)
+		buf_printf(out, "action=%.*s%s\n\n", (int)(p + 1 - text), text, p + 2 + rlen + 3);
+	else
+		buf_printf(out, "action=%s\n\n", text);
+}
+
 /* conn_handle - decide one complete request and queue its reply */
 static void conn_handle(struct conn *c)
 {
@@ -97,8 +121,7 @@ static void conn_handle(struct conn *c)
 	request_to_txn(c->parser, &t);
 	relay_decide(cfg->policy, &t, &v);
 	verdict_reply(&v, &reply);
-	buf_printf(&out, "action=%s\n\n",
-		   reply.len ? buf_cstr(&reply) : verdict_action_name(v.action));
+	conn_action(&t, &reply, v.action, &out);
 	bufferevent_write(c->bev, out.data, out.len);
 	if (t.stage == STAGE_RCPT || t.stage == STAGE_VRFY)
 		conn_audit(c, cfg, &t, &v);

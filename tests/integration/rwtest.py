@@ -72,6 +72,19 @@ def rcpt(**kw):
     return base
 
 
+def as_action(reply, recipient):
+    """The action policyd sends for an engine reply: Postfix itself puts
+    "<rcpt>: Recipient address rejected: " in front, so a leading "<rcpt>: "
+    is dropped from the text."""
+    if reply is None:
+        return None
+    code, dsn, text = reply.split(" ", 2)
+    prefix = "<%s>: " % recipient
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    return "%s %s %s" % (code, dsn, text)
+
+
 def read_reply(sock, timeout=WAIT):
     """Read one reply (up to the empty line). b'' if the peer closed first."""
     sock.settimeout(timeout)

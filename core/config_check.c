@@ -1,0 +1,309 @@
+/*
+ * config_check - parse-time value checks for relaywarden.conf (libconfuse
+ * validate callbacks named in config.c's option table); see config_int.h.
+ * Each runs while the parser stands on the value, so its error names the
+ * value's line; each records that line through config_note.
+ */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <syslog.h>
+
+#include <confuse.h>
+
+#include "core/cidr.h"
+#include "core/config_int.h"
+#include "core/domainset.h"
+#include "core/fprint.h"
+#include "core/mem.h"
+#include "core/sender_login.h"
+
+static const struct config_range {
+	const char *opt;
+	long min, max;
+} config_ranges[] = {
+	{ "ports", 1, 65535 },
+	{ "max_connections", 1, 1000000 },
+	{ "idle_timeout", 1, 86400 },
+	{ "max_line_length", 256, 1048576 },
+	{ "max_attributes", 8, 10000 },
+	{ "max_request_size", 1024, 16777216 },
+};
+
+static const struct config_enum {
+	const char *opt;
+	const char *values[12];
+} config_enums[] = {
+	{ "type", { "sasl", "network", "certificate" } },
+	{ "sender_login", { "enforce", "any" } },
+	{ "target", { "syslog", "stderr" } },
+	{ "facility", { "mail", "daemon", "user", "local0", "local1", "local2", "local3",
+			"local4", "local5", "local6", "local7" } },
+};
+
+static const struct config_facility {
+	const char *name;
+	int value;
+} config_facilities[] = {
+	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+/* config_opt_fail - a validator's error at the parser's position; returns -1 */
+static int __attribute__((format(printf, 3, 4)))
+config_opt_fail(cfg_t *cfg, cfg_opt_t *opt, const char *fmt, ...)
+{
+	struct buf m = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&m, fmt, ap);
+	va_end(ap);
+	if (config_current() != NULL)
+		config_fail(config_current(), cfg->filename, cfg->line, cfg, opt->name, "%s", m.data);
+	buf_release(&m);
+	return -1;
+}
+
+/* config_str - note and return the string value being validated */
+static const char *config_str(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = cfg_opt_getnstr(opt, config_note(cfg, opt));
+
+	return s != NULL ? s : "";
+}
+
+/* config_v_word - non-empty, printable ASCII, no white space */
+int config_v_word(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+
+	if (*s == '\0')
+		return config_opt_fail(cfg, opt, "empty value");
+	if (strlen(s) > 255)
+		return config_opt_fail(cfg, opt, "longer than 255 characters");
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~')
+			return config_opt_fail(cfg, opt, "'%s': white space or a non-ASCII byte", s);
+	return 0;
+}
+
+/* config_v_text - non-empty, no control characters */
+int config_v_text(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+
+	if (*s == '\0')
+		return config_opt_fail(cfg, opt, "empty value");
+	if (strlen(s) > 1024)
+		return config_opt_fail(cfg, opt, "longer than 1024 characters");
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return config_opt_fail(cfg, opt, "control character in value");
+	return 0;
+}
+
+/* config_v_note - no check: only remember where the value was set */
+int config_v_note(cfg_t *cfg, cfg_opt_t *opt)
+{
+	config_note(cfg, opt);
+	return 0;
+}
+
+/* config_v_enum - one of the option's keywords */
+int config_v_enum(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+	const struct config_enum *e = NULL;
+	struct buf list = BUF_INIT;
+	int r;
+
+	for (size_t i = 0; i < CONFIG_NELEM(config_enums); i++)
+		if (strcmp(config_enums[i].opt, opt->name) == 0)
+			e = &config_enums[i];
+	for (size_t j = 0; e != NULL && e->values[j] != NULL; j++)
+		if (strcmp(s, e->values[j]) == 0)
+			return 0;
+	for (size_t j = 0; e != NULL && e->values[j] != NULL; j++)
+		buf_printf(&list, "%s%s", j > 0 ? ", " : "", e->values[j]);
+	r = config_opt_fail(cfg, opt, "'%s' is not one of: %s", s, buf_cstr(&list));
+	buf_release(&list);
+	return r;
+}
+
+/* config_v_int - within the option's range */
+int config_v_int(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, config_note(cfg, opt));
+
+	for (size_t i = 0; i < CONFIG_NELEM(config_ranges); i++) {
+		const struct config_range *r = &config_ranges[i];
+
+		if (strcmp(r->opt, opt->name) == 0 && (v < r->min || v > r->max))
+			return config_opt_fail(cfg, opt, "%ld is out of range %ld-%ld",
+					       v, r->min, r->max);
+	}
+	return 0;
+}
+
+/* config_v_domain - a domain name domainset accepts */
+int config_v_domain(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	struct domainset *ds = domainset_new();
+	int r = domainset_add(ds, s, &e);
+
+	domainset_free(&ds);
+	return r < 0 ? config_opt_fail(cfg, opt, "bad domain '%s': %s", s, e) : 0;
+}
+
+/* config_v_file - a usable file name ("" only for audit.file: no file) */
+int config_v_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+
+	if (*s == '\0' && strcmp(opt->name, "file") != 0)
+		return config_opt_fail(cfg, opt, "empty file name");
+	if (strlen(s) >= PATH_MAX)
+		return config_opt_fail(cfg, opt, "file name too long");
+	return 0;
+}
+
+/* config_v_sender - a sender the section's login may own */
+int config_v_sender(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	struct sender_login *sl = sender_login_new();
+	int r = sender_login_add(sl, cfg->title != NULL ? cfg->title : "", s, &e);
+
+	sender_login_free(&sl);
+	return r < 0 ? config_opt_fail(cfg, opt, "bad sender '%s': %s", s, e) : 0;
+}
+
+/* config_v_cidr - a network cidr_table accepts */
+int config_v_cidr(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	struct cidr_table *t = cidr_table_new();
+	int r = cidr_table_add(t, s, &e);
+
+	cidr_table_free(&t);
+	return r < 0 ? config_opt_fail(cfg, opt, "bad CIDR '%s': %s", s, e) : 0;
+}
+
+/* config_v_fprint - a certificate or public-key fingerprint */
+int config_v_fprint(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	struct rw_fprint fp;
+
+	if (fprint_parse(s, &fp, &e) < 0)
+		return config_opt_fail(cfg, opt, "bad fingerprint '%s': %s", s, e);
+	return 0;
+}
+
+/* config_check_port - decimal 1-65535 */
+static int config_check_port(const char *p, const char **error_r)
+{
+	size_t n = strspn(p, "0123456789");
+
+	if (n == 0 || n > 5 || p[n] != '\0' || atol(p) < 1 || atol(p) > 65535) {
+		*error_r = "port must be a number 1-65535";
+		return -1;
+	}
+	return 0;
+}
+
+/* config_check_inet - HOST:PORT or [IPV6]:PORT after "inet:" */
+static int config_check_inet(const char *h, const char **error_r)
+{
+	const char *colon, *end;
+	char *v6;
+	int ok;
+
+	if (*h == '[') {
+		end = strchr(h, ']');
+		if (end == NULL || end[1] != ':') {
+			*error_r = "expected inet:[IPV6]:PORT";
+			return -1;
+		}
+		v6 = rw_strndup(h + 1, (size_t)(end - h - 1));
+		ok = inet_pton(AF_INET6, v6, &(struct in6_addr){ 0 }) == 1;
+		free(v6);
+		*error_r = "bad IPv6 address";
+		return ok ? config_check_port(end + 2, error_r) : -1;
+	}
+	colon = strrchr(h, ':');
+	if (colon != NULL && memchr(h, ':', (size_t)(colon - h)) != NULL) {
+		*error_r = "an IPv6 address must be in brackets: inet:[::1]:PORT";
+		return -1;
+	}
+	if (colon == NULL || colon == h) {
+		*error_r = "expected inet:HOST:PORT";
+		return -1;
+	}
+	if (strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+	    (size_t)(colon - h)) {
+		*error_r = "bad host name";
+		return -1;
+	}
+	return config_check_port(colon + 1, error_r);
+}
+
+/* config_v_listen - inet:HOST:PORT, inet:[V6]:PORT or unix:/PATH */
+int config_v_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	int r;
+
+	if (strncmp(s, "unix:", 5) == 0) {
+		if (s[5] != '/')
+			e = "a unix socket path must be absolute";
+		else if (strlen(s + 5) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+			e = "unix socket path too long";
+		r = e != NULL ? -1 : 0;
+	} else if (strncmp(s, "inet:", 5) == 0) {
+		r = config_check_inet(s + 5, &e);
+	} else {
+		e = "expected inet:HOST:PORT, inet:[IPV6]:PORT or unix:/PATH";
+		r = -1;
+	}
+	return r < 0 ? config_opt_fail(cfg, opt, "bad listen address '%s': %s", s, e) : 0;
+}
+
+/* config_v_mode - an octal file mode no wider than 0777 */
+int config_v_mode(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+	size_t n = strspn(s, "01234567");
+
+	if (n == 0 || n > 4 || s[n] != '\0' || strtoul(s, NULL, 8) > 0777)
+		return config_opt_fail(cfg, opt, "'%s': expected an octal mode 0000-0777", s);
+	return 0;
+}
+
+/* config_facility_name - the keyword of a LOG_* facility */
+const char *config_facility_name(int facility)
+{
+	for (size_t i = 0; i < CONFIG_NELEM(config_facilities); i++)
+		if (config_facilities[i].value == facility)
+			return config_facilities[i].name;
+	return "mail";
+}
+
+/* config_facility_value - the LOG_* facility of a keyword (validated) */
+int config_facility_value(const char *name)
+{
+	for (size_t i = 0; i < CONFIG_NELEM(config_facilities); i++)
+		if (strcmp(config_facilities[i].name, name) == 0)
+			return config_facilities[i].value;
+	return LOG_MAIL;
+}
+

@@ -1,0 +1,117 @@
+/*
+ * config_int - private to core/config.c, config_compile.c, config_dump.c.
+ *
+ * config.c owns the libconfuse option table, the parse-time validators and
+ * the load context; config_compile.c turns a parsed cfg_t into a snapshot
+ * (policy, included files, cross-field checks); config_dump.c prints one.
+ *
+ * The load context records, for every value a validator saw, the line it
+ * was on, so checks made after parsing still name the right line. Only the
+ * first error is kept; it has the form
+ *   FILE:LINE: option 'NAME'[ in SECTION['TITLE']]: MESSAGE
+ * Not thread-safe: libconfuse's lexer has global state.
+ */
+#ifndef RW_CONFIG_INT_H
+#define RW_CONFIG_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <confuse.h>
+#include <openssl/evp.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/strvec.h"
+
+#define CONFIG_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+struct config_line {		/* where one value of an option was set */
+	const cfg_t *sec;
+	const char *name;
+	unsigned idx;
+	int line;
+};
+
+struct config_ctx {
+	struct buf *err;
+	int failed;		/* an error has been recorded */
+	char *dir;		/* the main file's directory */
+	EVP_MD_CTX *md;		/* main file, then included files in load order */
+	struct config_line *lines;
+	size_t n_lines;
+	size_t cap_lines;
+};
+
+struct config_filecount {	/* one included file and the entries it gave */
+	char *path;
+	size_t n;
+};
+
+struct config_srclist {		/* a list option as written, plus its files */
+	struct strvec values;
+	struct config_filecount *files;
+	size_t n_files;
+};
+
+struct config_srcrule {
+	struct config_srclist networks;
+	struct config_srclist fingerprints;
+	struct config_srclist pubkey_fingerprints;
+};
+
+/* what config_dump shows that the compiled policy cannot give back */
+struct config_src {
+	struct strvec local_domains;
+	struct strvec relay_domains;
+	struct strvec logins;		/* sender_login section titles */
+	struct strvec *senders;		/* their senders, parallel to logins */
+	struct config_srclist login_files;	/* sender_login_files */
+	struct config_srcrule *rules;	/* parallel to policy->rules */
+	size_t n_rules;
+};
+
+/* config_fail - record "FILE:LINE: option 'OPT'[ in SEC]: msg" (first error only) */
+void config_fail(struct config_ctx *x, const char *file, int line, const cfg_t *sec,
+		 const char *opt, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* config_line_of - line of value idx of option name in sec (any index, else sec's) */
+int config_line_of(const struct config_ctx *x, const cfg_t *sec, const char *name,
+		   unsigned idx);
+/* config_is_set - a validator saw a value for name in sec */
+int config_is_set(const struct config_ctx *x, const cfg_t *sec, const char *name);
+/* config_resolve - file name relative to the main file's directory */
+char *config_resolve(const struct config_ctx *x, const char *name);
+/* config_read_file - whole file into out, fed to the digest; -1 with errno */
+int config_read_file(struct config_ctx *x, const char *path, struct buf *out);
+/* config_facility_name - "mail", "local3", ... for a LOG_* facility */
+const char *config_facility_name(int facility);
+/* config_facility_value - LOG_* facility of a keyword the validator accepted */
+int config_facility_value(const char *name);
+/* config_option_names - every option as "NAME" or "SECTION.NAME", table order */
+void config_option_names(struct strvec *out);
+
+/* config_current - the load in progress (validators have no user pointer) */
+struct config_ctx *config_current(void);
+/* config_note - record the line of the value just set; returns its index */
+unsigned config_note(cfg_t *cfg, cfg_opt_t *opt);
+
+/* validate callbacks (config_check.c): 0, or -1 after config_fail */
+int config_v_word(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_text(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_note(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_enum(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_int(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_domain(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_file(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_sender(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_cidr(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_fprint(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_listen(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_mode(cfg_t *cfg, cfg_opt_t *opt);
+
+/* config_compile - snapshot from a parsed cfg; NULL after config_fail */
+struct rw_config *config_compile(struct config_ctx *x, cfg_t *cfg, const char *path);
+void config_src_free(struct config_src **sp);
+
+#endif

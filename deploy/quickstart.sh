@@ -1,0 +1,37 @@
+#!/bin/sh
+# quickstart.sh - on a fresh Debian 12 machine (root): install the packages,
+# build relaywarden, bring up the loopback stack (a real Postfix wired to
+# relaywarden-policyd, tests/e2e/stack.sh) and show real decisions: a refused
+# relay, an accepted one, and their audit records. The stack keeps running;
+# the last line says how to stop it.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-/tmp/relaywarden-demo}
+cd "$top"
+[ "${RW_SKIP_DEPS:-0}" = 1 ] || deploy/install-deps.sh
+autoreconf -fi >/dev/null 2>&1
+mkdir -p build
+(cd build && "$top/configure" >/dev/null && make -j2 >/dev/null)
+tests/e2e/stack.sh down "$dir" >/dev/null 2>&1 || true
+RW_BUILD="$top/build" tests/e2e/stack.sh up "$dir"
+eval "$(tests/e2e/stack.sh env "$dir")"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say "a stranger (127.0.0.1) tries to relay to bob@remote.test"
+swaks --server 127.0.0.1 --port "$RW_SMTP_PORT" --from x@remote.test --to bob@remote.test \
+	--quit-after RCPT 2>&1 | grep -E '^ *(<-|\*\*\*)' | tail -3 || true
+say "alice authenticates on submission and relays to bob@remote.test"
+swaks --server 127.0.0.1 --port "$RW_SUBMISSION_PORT" -tls --auth PLAIN \
+	--auth-user "$RW_SASL_USER" --auth-password "$RW_SASL_PASS" \
+	--from alice@example.test --to bob@remote.test 2>&1 | grep -E '^ *(<-|\*\*\*)' | tail -4 || true
+say "the same decisions, as relaywarden explain sees them"
+build/cli/relaywarden explain -c "$dir/relaywarden.conf" client_address=127.0.0.1 \
+	sender=x@remote.test recipient=bob@remote.test || true
+say "audit records ($RW_AUDIT)"
+tail -n 2 "$RW_AUDIT" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    print(json.dumps({k: r[k] for k in ("time", "client", "sasl", "sender", "recipient",
+                                        "verdict", "reply", "rule", "trace")}, indent=1))'
+say "stack running under $dir; stop it with: tests/e2e/stack.sh down $dir"

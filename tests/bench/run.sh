@@ -1,0 +1,187 @@
+#!/bin/bash
+# run.sh - protocol ceiling (rw-dunnod) vs relaywarden-policyd under rw-loadgen.
+#
+# usage: tests/bench/run.sh [BUILDDIR]      (default ./build)
+# environment:
+#   BENCH_SECONDS  seconds per measurement (default 5)
+#   BENCH_CONNS    connection counts (default "1 16 64")
+#   BENCH_BEV      1: also measure rw-dunnod -b (bufferevent variant)
+#
+# Builds nothing: run `make bench-programs` (and build the daemon) in
+# BUILDDIR first; use a build without sanitizers for meaningful numbers.
+# Starts rw-dunnod, then relaywarden-policyd (-e -c CONF) with a generated
+# config (network and SASL relay rules, audit file) in a temporary
+# directory, each on a free 127.0.0.1 port, drives each with rw-loadgen at
+# each connection count and prints a table with the policyd/ceiling ratio.
+# Everything started here is stopped by PID on exit.
+set -u
+
+build=${1:-./build}
+secs=${BENCH_SECONDS:-5}
+conns=${BENCH_CONNS:-1 16 64}
+loadgen=$build/tests/bench/rw-loadgen
+dunnod=$build/tests/bench/rw-dunnod
+policyd=$build/policyd/relaywarden-policyd
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rw-bench.XXXXXX")
+server_pid=""
+
+# cleanup - stop what we started, remove the temporary directory
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for p in "$loadgen" "$dunnod"; do
+	if [ ! -x "$p" ]; then
+		echo "run.sh: $p missing: run 'make bench-programs' in $build" >&2
+		exit 1
+	fi
+done
+
+# free_port - an unused TCP port on 127.0.0.1
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_listening PORT - up to 10s for something to accept on 127.0.0.1:PORT
+wait_listening() {
+	for _ in $(seq 100); do
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			return 1
+		fi
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_server - stop the server started last
+stop_server() {
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=""
+}
+
+# measure NAME PORT - one rw-loadgen run per connection count into $tmp/NAME.C
+measure() {
+	for c in $conns; do
+		"$loadgen" -t "127.0.0.1:$2" -c "$c" -n 1000000000 -d "$secs" >"$tmp/$1.$c" 2>"$tmp/$1.$c.err"
+		echo "  $1 c=$c: $(cat "$tmp/$1.$c")$(test -s "$tmp/$1.$c.err" && echo " ($(head -1 "$tmp/$1.$c.err"))")"
+	done
+}
+
+# field FILE KEY - a key=value field of a loadgen result line
+field() {
+	sed -n "s/.*[[:space:]]$2=\\([^[:space:]]*\\).*/\\1/p" "$1" 2>/dev/null
+}
+
+# gen_config PORT - a policyd config in $tmp/relaywarden.conf
+gen_config() {
+	cat >"$tmp/relaywarden.conf" <<EOF
+instance = "bench.test"
+local_domains = { "example.test" }
+relay_domains = { }
+sender_login "alice@example.test" {
+	senders = { "alice@example.test" }
+}
+sender_login "bob@example.test" {
+	senders = { "bob@example.test", "@example.test" }
+}
+relay "submission" {
+	type = sasl
+	listeners = { "submission" }
+	require_tls = true
+	sender_login = enforce
+}
+relay "submission-any" {
+	type = sasl
+	sender_login = enforce
+}
+relay "office" {
+	type = network
+	networks = { "192.0.2.0/24", "2001:db8:10::/48" }
+}
+relay "lab" {
+	type = network
+	networks = { "198.51.100.0/25" }
+}
+policyd {
+	listen = { "inet:127.0.0.1:$1" }
+	max_connections = 10000
+}
+audit {
+	file = "$tmp/audit.jsonl"
+	syslog = false
+	fsync = false
+}
+log {
+	target = stderr
+	debug = false
+}
+EOF
+}
+
+# run_server NAME PORT CMD... - start CMD, measure it, stop it
+run_server() {
+	name=$1
+	port=$2
+	shift 2
+	"$@" >"$tmp/$name.log" 2>&1 &
+	server_pid=$!
+	if ! wait_listening "$port"; then
+		echo "run.sh: $name did not start; its output:" >&2
+		tail -5 "$tmp/$name.log" >&2
+		stop_server
+		return 1
+	fi
+	echo "$name (pid $server_pid) on 127.0.0.1:$port, ${secs}s per run"
+	measure "$name" "$port"
+	stop_server
+}
+
+servers="dunnod"
+port=$(free_port)
+run_server dunnod "$port" "$dunnod" -l "127.0.0.1:$port" || exit 1
+if [ "${BENCH_BEV:-0}" = 1 ]; then
+	port=$(free_port)
+	run_server dunnod-bev "$port" "$dunnod" -b -l "127.0.0.1:$port" && servers="$servers dunnod-bev"
+fi
+if [ -x "$policyd" ]; then
+	port=$(free_port)
+	gen_config "$port"
+	if run_server policyd "$port" "$policyd" -e -c "$tmp/relaywarden.conf"; then
+		servers="$servers policyd"
+		echo "  audit records written: $(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)"
+	fi
+else
+	echo "run.sh: $policyd not built: measuring the ceiling only"
+fi
+
+echo
+printf '%-6s' conns
+for s in $servers; do
+	printf ' %12s %11s' "$s-rps" "p99_us"
+done
+case " $servers " in *" policyd "*) printf ' %8s' ratio ;; esac
+echo
+for c in $conns; do
+	printf '%-6s' "$c"
+	for s in $servers; do
+		printf ' %12s %11s' "$(field "$tmp/$s.$c" rps)" "$(field "$tmp/$s.$c" p99_us)"
+	done
+	case " $servers " in
+	*" policyd "*)
+		printf ' %8s' "$(awk -v a="$(field "$tmp/policyd.$c" rps)" \
+			-v b="$(field "$tmp/dunnod.$c" rps)" \
+			'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+		;;
+	esac
+	echo
+done
