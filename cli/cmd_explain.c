@@ -84,6 +84,7 @@ static int explain_decide(const struct rw_config *cfg, const struct buf *req, in
 {
 	struct proto_parser *p = proto_new(&(struct proto_limits){ 0 });
 	struct rw_verdict v = VERDICT_INIT;
+	struct strvec store = STRVEC_INIT;
 	struct rw_txn t;
 	size_t used;
 	const char *err;
@@ -97,7 +98,7 @@ static int explain_decide(const struct rw_config *cfg, const struct buf *req, in
 		proto_free(&p);
 		return 2;
 	}
-	request_to_txn(p, &t);
+	request_to_txn(p, &t, &store);
 	if (proto_get(p, "protocol_state") == NULL)
 		t.stage = STAGE_RCPT;
 	relay_decide(cfg->policy, &t, &v);
@@ -107,6 +108,7 @@ static int explain_decide(const struct rw_config *cfg, const struct buf *req, in
 		explain_print(cfg, &t, &v);
 	rc = v.action == ACT_REJECT || v.action == ACT_DEFER ? 1 : 0;
 	verdict_release(&v);
+	strvec_release(&store);
 	proto_free(&p);
 	return rc;
 }

@@ -9,9 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "core/audit.h"
+#include "core/json.h"
 #include "core/mem.h"
 
 #define AUDIT_SCHEMA_VERSION 1
@@ -76,123 +75,105 @@ void audit_close(struct audit **ap)
 	*ap = NULL;
 }
 
-/* audit_str - JSON string for s (NULL -> null); invalid UTF-8 bytes become '?' */
-static json_t *audit_str(const char *s)
+/* audit_opt - key and an optional attribute: "" and NULL are null */
+static void audit_opt(struct buf *b, const char *key, const char *s)
 {
-	json_t *j;
-	char *copy;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	copy = rw_strdup(s);
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
+	json_key(b, key);
+	json_str(b, txn_has(s) ? s : NULL);
+	buf_putc(b, ',');
 }
 
-/* audit_opt - like audit_str but "" is null too (for optional attributes) */
-static json_t *audit_opt(const char *s)
+/* audit_time - "time": ISO 8601 UTC with microseconds */
+static void audit_time(struct buf *b, const struct timeval *tv)
 {
-	return audit_str(txn_has(s) ? s : NULL);
-}
-
-/* audit_time - ISO 8601 UTC with microseconds */
-static json_t *audit_time(const struct timeval *tv)
-{
-	char ts[32], out[48];
+	char ts[32];
 	struct tm tm;
 	time_t sec = tv->tv_sec;
 
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
-	snprintf(out, sizeof(out), "%s.%06ldZ", ts, (long)tv->tv_usec);
-	return json_string(out);
+	buf_printf(b, "\"time\":\"%s.%06ldZ\",", ts, (long)tv->tv_usec);
 }
 
-/* audit_trace - the rule trace as a JSON array */
-static json_t *audit_trace(const struct rw_verdict *v)
+/* audit_tls - "tls": the TLS and client certificate part */
+static void audit_tls(struct buf *b, const struct rw_txn *t)
 {
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < v->trace.n; i++)
-		json_array_append_new(arr, audit_str(v->trace.v[i]));
-	return arr;
+	buf_puts(b, "\"tls\":{");
+	audit_opt(b, "protocol", t->tls_protocol);
+	audit_opt(b, "cipher", t->tls_cipher);
+	audit_opt(b, "cert_fingerprint", t->cert_fingerprint);
+	audit_opt(b, "cert_pubkey_fingerprint", t->cert_pubkey_fingerprint);
+	audit_opt(b, "cert_subject", t->cert_subject);
+	audit_opt(b, "cert_issuer", t->cert_issuer);
+	json_key(b, "cert_verified");
+	json_bool(b, t->cert_verified);
+	buf_append(b, "},", 2);
 }
 
-/* audit_tls - the TLS and client certificate part */
-static json_t *audit_tls(const struct rw_txn *t)
+/* audit_verdict - verdict, reply, rule, trace */
+static void audit_verdict(struct buf *b, const struct rw_verdict *v)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
-			 "protocol", audit_opt(t->tls_protocol),
-			 "cipher", audit_opt(t->tls_cipher),
-			 "cert_fingerprint", audit_opt(t->cert_fingerprint),
-			 "cert_pubkey_fingerprint", audit_opt(t->cert_pubkey_fingerprint),
-			 "cert_subject", audit_opt(t->cert_subject),
-			 "cert_issuer", audit_opt(t->cert_issuer),
-			 "cert_verified", t->cert_verified != 0);
-}
+	struct buf reply = BUF_INIT;
 
-/* audit_reply - the SMTP reply, or null for DUNNO/OK */
-static json_t *audit_reply(const struct rw_verdict *v)
-{
-	struct buf b = BUF_INIT;
-	json_t *j;
-
-	verdict_reply(v, &b);
-	j = b.len ? audit_str(buf_cstr(&b)) : json_null();
-	buf_release(&b);
-	return j;
+	verdict_reply(v, &reply);
+	buf_printf(b, "\"verdict\":\"%s\",", verdict_action_name(v->action));
+	json_key(b, "reply");
+	json_str(b, reply.len ? buf_cstr(&reply) : NULL);
+	buf_putc(b, ',');
+	json_key(b, "rule");
+	json_str(b, v->rule);
+	buf_append(b, ",\"trace\":[", 10);
+	for (size_t i = 0; i < v->trace.n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		json_str(b, v->trace.v[i]);
+	}
+	buf_append(b, "],", 2);
+	buf_release(&reply);
 }
 
 /* audit_record - build the record; the layout is schema/audit-record.schema.json */
 void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out)
 {
-	json_t *rec;
-	char *s;
-
-	rec = json_pack("{s:i, s:o, s:o, s:s, s:o, s:o, s:o, s:s,"
-			" s:{s:o, s:o, s:o}, s:o, s:{s:o, s:o}, s:o, s:{s:o, s:o},"
-			" s:o, s:o, s:I, s:I,"
-			" s:s, s:o, s:o, s:o, s:o}",
-			"v", AUDIT_SCHEMA_VERSION,
-			"time", audit_time(&ctx->now),
-			"host", audit_str(ctx->host),
-			"component", ctx->component,
-			"session", audit_opt(ctx->session),
-			"instance", audit_opt(t->instance),
-			"queue_id", audit_opt(t->queue_id),
-			"stage", txn_stage_name(t->stage),
-			"client", "address", audit_opt(t->client_address),
-			"name", audit_opt(t->client_name),
-			"reverse_name", audit_opt(t->reverse_client_name),
-			"helo", audit_opt(t->helo_name),
-			"listener", "name", audit_opt(t->listener),
-			"port", t->server_port ? json_integer(t->server_port) : json_null(),
-			"tls", audit_tls(t),
-			"sasl", "username", audit_opt(t->sasl_username),
-			"method", audit_opt(t->sasl_method),
-			"sender", audit_str(t->sender),
-			"recipient", audit_str(t->recipient),
-			"recipient_count", (json_int_t)t->recipient_count,
-			"size", (json_int_t)t->size,
-			"verdict", verdict_action_name(v->action),
-			"reply", audit_reply(v),
-			"rule", audit_str(v->rule),
-			"trace", audit_trace(v),
-			"config_digest", audit_str(ctx->config_digest));
-	if (rec == NULL)
-		abort();	/* a format/argument mismatch: programming error */
-	s = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
-	json_decref(rec);
-	if (s == NULL)
-		abort();
-	buf_puts(out, s);
-	free(s);
+	buf_printf(out, "{\"v\":%d,", AUDIT_SCHEMA_VERSION);
+	audit_time(out, &ctx->now);
+	json_key(out, "host");
+	json_str(out, ctx->host);
+	buf_printf(out, ",\"component\":\"%s\",", ctx->component);
+	audit_opt(out, "session", ctx->session);
+	audit_opt(out, "instance", t->instance);
+	audit_opt(out, "queue_id", t->queue_id);
+	buf_printf(out, "\"stage\":\"%s\",\"client\":{", txn_stage_name(t->stage));
+	audit_opt(out, "address", t->client_address);
+	audit_opt(out, "name", t->client_name);
+	audit_opt(out, "reverse_name", t->reverse_client_name);
+	buf_truncate(out, out->len - 1);
+	buf_append(out, "},", 2);
+	audit_opt(out, "helo", t->helo_name);
+	buf_puts(out, "\"listener\":{");
+	audit_opt(out, "name", t->listener);
+	json_key(out, "port");
+	if (t->server_port)
+		json_uint(out, t->server_port);
+	else
+		buf_puts(out, "null");
+	buf_append(out, "},", 2);
+	audit_tls(out, t);
+	buf_puts(out, "\"sasl\":{");
+	audit_opt(out, "username", t->sasl_username);
+	audit_opt(out, "method", t->sasl_method);
+	buf_truncate(out, out->len - 1);
+	buf_append(out, "},", 2);
+	json_key(out, "sender");
+	json_str(out, t->sender);
+	buf_putc(out, ',');
+	json_key(out, "recipient");
+	json_str(out, t->recipient);
+	buf_printf(out, ",\"recipient_count\":%lu,\"size\":%lu,", t->recipient_count, t->size);
+	audit_verdict(out, v);
+	json_key(out, "config_digest");
+	json_str(out, ctx->config_digest);
+	buf_putc(out, '}');
 }
 
 /* audit_write_all - write the whole buffer to fd */
@@ -212,21 +193,35 @@ static int audit_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* audit_write - append the record to every sink */
+/* audit_write_lines - append complete "\n"-terminated records to every sink */
+int audit_write_lines(struct audit *a, const char *lines, size_t len)
+{
+	int rc = 0;
+
+	if (len == 0)
+		return 0;
+	if (a->fd >= 0 && (audit_write_all(a->fd, lines, len) < 0 ||
+			   (a->fsync && fsync(a->fd) < 0)))
+		rc = -1;
+	for (const char *p = lines, *end = lines + len; a->syslog && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		syslog(LOG_INFO, "audit: %.*s", (int)n, p);
+		p += n + 1;
+	}
+	return rc;
+}
+
+/* audit_write - append one record to every sink */
 int audit_write(struct audit *a, const struct buf *record)
 {
 	struct buf line = BUF_INIT;
-	int rc = 0;
+	int rc;
 
-	if (a->fd >= 0) {
-		buf_append(&line, record->data, record->len);
-		buf_putc(&line, '\n');
-		if (audit_write_all(a->fd, line.data, line.len) < 0 ||
-		    (a->fsync && fsync(a->fd) < 0))
-			rc = -1;
-		buf_release(&line);
-	}
-	if (a->syslog)
-		syslog(LOG_INFO, "audit: %s", buf_cstr(record));
+	buf_append(&line, record->data, record->len);
+	buf_putc(&line, '\n');
+	rc = audit_write_lines(a, line.data, line.len);
+	buf_release(&line);
 	return rc;
 }

@@ -4,8 +4,9 @@
  * The record layout is schema/audit-record.schema.json (version "1"); keep
  * them in agreement. audit_record builds the line (pure apart from the
  * clock passed in); audit_write appends it to the sinks: the file is opened
- * O_APPEND and every record is written by one write(2) so concurrent writers
- * never interleave; syslog gets the same JSON at LOG_INFO.
+ * O_APPEND and every record (or batch of whole records, audit_write_lines)
+ * is written by one write(2) so concurrent writers never interleave; syslog
+ * gets each record's JSON at LOG_INFO.
  *
  * Errors: audit_open returns -1 with *err set; a failed write is reported
  * through the return value and logged by the caller, never fatal.
@@ -39,6 +40,8 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out);
 /* audit_write - append one record + "\n" to every sink; 0 or -1 (errno) */
 int audit_write(struct audit *a, const struct buf *record);
+/* audit_write_lines - append len bytes of whole "\n"-terminated records; 0 or -1 */
+int audit_write_lines(struct audit *a, const char *lines, size_t len);
 /* audit_reopen - reopen the file sink (after rotation); 0 or -1 */
 int audit_reopen(struct audit *a, struct buf *err);
 void audit_close(struct audit **ap);

@@ -49,19 +49,24 @@ void buf_putc(struct buf *b, int c)
 	buf_append(b, &ch, 1);
 }
 
-/* buf_vprintf - append formatted text */
+/* buf_vprintf - append formatted text (one vsnprintf pass when it fits) */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list aq;
+	size_t room;
 	int n;
 
+	buf_reserve(b, 63);
+	room = b->cap - b->len;
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(b->data + b->len, room, fmt, aq);
 	va_end(aq);
 	if (n < 0)
 		abort();	/* bad format: programming error */
-	buf_reserve(b, (size_t)n);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		buf_reserve(b, (size_t)n);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 }
 

@@ -36,6 +36,12 @@ static const char *log_level_name(enum log_level lv)
 	return names[lv];
 }
 
+/* log_enabled - debug lines only when asked for */
+int log_enabled(enum log_level lv)
+{
+	return lv != LOG_L_DEBUG || log_state.debug;
+}
+
 /* log_msg - one line to the sink */
 void log_msg(enum log_level lv, const char *fmt, ...)
 {

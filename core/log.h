@@ -16,6 +16,8 @@ enum log_level { LOG_L_ERR, LOG_L_WARN, LOG_L_INFO, LOG_L_DEBUG };
 
 /* log_open - ident for syslog; to_stderr selects stderr; facility LOG_* */
 void log_open(const char *ident, int to_stderr, int facility, int debug);
+/* log_enabled - lines at lv would be written (skip building debug lines) */
+int log_enabled(enum log_level lv);
 void log_msg(enum log_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* log_quote - append s as a log value: bare if safe, else "..." escaped */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/proto.h"
 #include "core/request.h"
 #include "core/txn.h"
@@ -54,8 +55,53 @@ static unsigned long request_number(const char *s, unsigned long max)
 	return v;
 }
 
+/* request_hex - value of one hex digit, or -1 */
+static int request_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * request_xtext - decode RFC 3461 xtext ("+XX" = one byte), which Postfix
+ * uses for ccert_subject and ccert_issuer. A string without '+' is returned
+ * as is; a decoded copy is kept in store. A malformed escape, or one that
+ * decodes to NUL, leaves the value as given.
+ */
+static const char *request_xtext(const char *s, struct strvec *store)
+{
+	struct buf b = BUF_INIT;
+	const char *q;
+
+	if (s == NULL || strchr(s, '+') == NULL)
+		return s;
+	for (q = s; *q != '\0'; q++) {
+		int hi, lo;
+
+		if (*q != '+') {
+			buf_putc(&b, *q);
+			continue;
+		}
+		if ((hi = request_hex(q[1])) < 0 || (lo = request_hex(q[2])) < 0 ||
+		    hi * 16 + lo == 0) {
+			buf_release(&b);
+			return s;
+		}
+		buf_putc(&b, hi * 16 + lo);
+		q += 2;
+	}
+	strvec_add(store, buf_cstr(&b));
+	buf_release(&b);
+	return store->v[store->n - 1];
+}
+
 /* request_to_txn - fill *t (zeroed first) from the complete request in p */
-void request_to_txn(const struct proto_parser *p, struct rw_txn *t)
+void request_to_txn(const struct proto_parser *p, struct rw_txn *t, struct strvec *store)
 {
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < sizeof(request_strings) / sizeof(request_strings[0]); i++) {
@@ -68,4 +114,6 @@ void request_to_txn(const struct proto_parser *p, struct rw_txn *t)
 	t->recipient_count = request_number(proto_get(p, "recipient_count"), ULONG_MAX);
 	t->size = request_number(proto_get(p, "size"), ULONG_MAX);
 	t->cert_verified = txn_has(t->cert_subject);
+	t->cert_subject = request_xtext(t->cert_subject, store);
+	t->cert_issuer = request_xtext(t->cert_issuer, store);
 }

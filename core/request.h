@@ -9,16 +9,20 @@
  * sasl_username, sasl_sender, sender, recipient, recipient_count, size.
  * Postfix sends ccert_subject/ccert_issuer only for a verified (trusted)
  * client certificate, so cert_verified is set when ccert_subject is given.
+ * Postfix xtext-encodes ccert_subject and ccert_issuer (RFC 3461, "+20" for
+ * a space): they are decoded into copies kept in the caller's store.
  * Numbers that do not parse are taken as 0. The txn borrows the parser's
- * strings: it is valid until proto_reset. Pure: libc only.
+ * strings and the store's: it is valid until proto_reset and
+ * strvec_release(store). Pure: libc only.
  */
 #ifndef RW_REQUEST_H
 #define RW_REQUEST_H
 
 #include "core/proto.h"
+#include "core/strvec.h"
 #include "core/txn.h"
 
 /* request_to_txn - fill *t (zeroed first) from the complete request in p */
-void request_to_txn(const struct proto_parser *p, struct rw_txn *t);
+void request_to_txn(const struct proto_parser *p, struct rw_txn *t, struct strvec *store);
 
 #endif

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "core/log.h"
@@ -19,29 +18,76 @@
 
 /* Stop reading while this much reply data waits for a slow client. */
 #define CONN_OUTPUT_HIGH (256 * 1024)
+/* Bytes read from the socket per read(2). */
+#define CONN_READ_CHUNK (64 * 1024)
 
 struct conn {
 	struct server *server;
-	struct bufferevent *bev;
+	evutil_socket_t fd;
+	struct event *ev_read;		/* persistent, with the idle timeout */
+	struct event *ev_write;		/* only while a write would block */
 	struct proto_parser *parser;
+	struct buf out;			/* replies not yet written */
+	size_t out_off;			/* written part of out */
+	int reading;			/* ev_read is added */
+	int dead;			/* closed; freed at the next flush */
 	struct buf session;
 	char *peer;
 	unsigned long requests;
-	struct conn *next;	/* the server's list of open connections */
+	struct conn *next;		/* the server's list of open connections */
 	struct conn **pprev;
+	struct conn *flush_next;	/* the server's list of conns with output */
+	int flush_queued;
 };
 
-/* conn_free - release everything; the socket closes with the bufferevent */
-static void conn_free(struct conn *c)
+/* conn_unlink - out of the open-connection list */
+static void conn_unlink(struct conn *c)
 {
 	if ((*c->pprev = c->next) != NULL)
 		c->next->pprev = c->pprev;
+}
+
+/* conn_free - release everything and close the socket */
+static void conn_free(struct conn *c)
+{
+	conn_unlink(c);
 	server_conn_closed(c->server);
-	bufferevent_free(c->bev);
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	evutil_closesocket(c->fd);
 	proto_free(&c->parser);
+	buf_release(&c->out);
 	buf_release(&c->session);
 	free(c->peer);
 	free(c);
+}
+
+/*
+ * conn_close - stop all I/O now; the memory goes at the next flush if the
+ * conn is queued there (so the flush list never holds a freed pointer).
+ */
+static void conn_close(struct conn *c)
+{
+	if (c->flush_queued) {
+		event_del(c->ev_read);
+		event_del(c->ev_write);
+		c->dead = 1;
+		return;
+	}
+	conn_free(c);
+}
+
+/* conn_queue_flush - have the server write our replies after this loop turn */
+static void conn_queue_flush(struct conn *c)
+{
+	struct conn **head = server_flush_head(c->server);
+
+	if (c->flush_queued)
+		return;
+	c->flush_queued = 1;
+	c->flush_next = *head;
+	*head = c;
+	server_schedule_flush(c->server);
 }
 
 /* conn_log_decision - the operational log line for one decision (debug) */
@@ -67,7 +113,7 @@ static void conn_log_decision(struct conn *c, const struct rw_txn *t,
 	buf_release(&b);
 }
 
-/* conn_audit - one audit record for a relay decision */
+/* conn_audit - one audit record for a relay decision, batched by the server */
 static void conn_audit(struct conn *c, const struct rw_config *cfg, const struct rw_txn *t,
 		       const struct rw_verdict *v)
 {
@@ -81,8 +127,7 @@ static void conn_audit(struct conn *c, const struct rw_config *cfg, const struct
 
 	gettimeofday(&ctx.now, NULL);
 	audit_record(&ctx, t, v, &rec);
-	if (audit_write(server_audit(c->server), &rec) < 0)
-		log_err("session=%s event=audit_write_failed error=%m", buf_cstr(&c->session));
+	server_audit_append(c->server, &rec);
 	buf_release(&rec);
 }
 
@@ -115,44 +160,37 @@ static void conn_handle(struct conn *c)
 {
 	struct rw_config *cfg = server_config(c->server);
 	struct rw_verdict v = VERDICT_INIT;
-	struct buf reply = BUF_INIT, out = BUF_INIT;
+	struct strvec store = STRVEC_INIT;
+	struct buf reply = BUF_INIT;
 	struct rw_txn t;
 
-	request_to_txn(c->parser, &t);
+	request_to_txn(c->parser, &t, &store);
 	relay_decide(cfg->policy, &t, &v);
 	verdict_reply(&v, &reply);
-	conn_action(&t, &reply, v.action, &out);
-	bufferevent_write(c->bev, out.data, out.len);
+	conn_action(&t, &reply, v.action, &c->out);
 	if (t.stage == STAGE_RCPT || t.stage == STAGE_VRFY)
 		conn_audit(c, cfg, &t, &v);
-	conn_log_decision(c, &t, &v, &reply);
+	if (log_enabled(LOG_L_DEBUG))
+		conn_log_decision(c, &t, &v, &reply);
 	c->requests++;
 	verdict_release(&v);
+	strvec_release(&store);
 	buf_release(&reply);
-	buf_release(&out);
 }
 
-/* conn_read - parse what arrived; answer every complete request */
-static void conn_read(struct bufferevent *bev, void *arg)
+/* conn_feed - parse bytes; answer complete requests; -1 if the conn must close */
+static int conn_feed(struct conn *c, const char *data, size_t len)
 {
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	const char *err;
 
-	while (evbuffer_get_length(in) > 0) {
-		struct evbuffer_iovec vec;
+	while (len > 0) {
 		size_t used = 0;
-		enum proto_status st;
+		enum proto_status st = proto_feed(c->parser, data, len, &used, &err);
 
-		if (evbuffer_peek(in, -1, NULL, &vec, 1) < 1)
-			break;
-		st = proto_feed(c->parser, vec.iov_base, vec.iov_len, &used, &err);
-		evbuffer_drain(in, used);
 		if (st == PROTO_ERROR) {
 			log_warn("session=%s event=bad_request peer=%s error=\"%s\" "
 				 "action=close_without_reply", buf_cstr(&c->session), c->peer, err);
-			conn_free(c);
-			return;
+			return -1;
 		}
 		if (st == PROTO_REQUEST) {
 			conn_handle(c);
@@ -160,35 +198,108 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		} else if (used == 0) {
 			break;	/* the parser promises to consume; never spin */
 		}
+		data += used;
+		len -= used;
 	}
-	if (evbuffer_get_length(bufferevent_get_output(bev)) > CONN_OUTPUT_HIGH)
-		bufferevent_disable(bev, EV_READ);
+	return 0;
 }
 
-/* conn_write - output drained: resume reading if we paused */
-static void conn_write(struct bufferevent *bev, void *arg)
+/* conn_set_reading - add or remove the read event (backpressure) */
+static void conn_set_reading(struct conn *c, int on)
 {
-	(void)arg;
-	bufferevent_enable(bev, EV_READ);
+	struct timeval idle = { .tv_sec = server_config(c->server)->policyd.idle_timeout };
+
+	if (on == c->reading)
+		return;
+	c->reading = on;
+	if (on)
+		event_add(c->ev_read, &idle);
+	else
+		event_del(c->ev_read);
 }
 
-/* conn_event - EOF, error or idle timeout: close */
-static void conn_event(struct bufferevent *bev, short what, void *arg)
+/* conn_on_read - bytes arrived, EOF, error, or the idle timeout */
+static void conn_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		log_debug("session=%s event=idle_timeout peer=%s", buf_cstr(&c->session), c->peer);
+		conn_close(c);
+		return;
+	}
+	n = read(fd, server_read_buffer(c->server), CONN_READ_CHUNK);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (n <= 0) {
+		log_debug("session=%s event=disconnect peer=%s requests=%lu%s%s",
+			  buf_cstr(&c->session), c->peer, c->requests, n < 0 ? " error=" : "",
+			  n < 0 ? strerror(errno) : "");
+		conn_close(c);
+		return;
+	}
+	if (conn_feed(c, server_read_buffer(c->server), (size_t)n) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->out.len > c->out_off) {
+		conn_queue_flush(c);
+		if (c->out.len - c->out_off > CONN_OUTPUT_HIGH)
+			conn_set_reading(c, 0);
+	}
+}
+
+/* conn_write_out - write pending replies; -1 if the conn must close */
+static int conn_write_out(struct conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_add(c->ev_write, NULL);
+			return 0;
+		}
+		if (n < 0)
+			return -1;
+		c->out_off += (size_t)n;
+	}
+	buf_truncate(&c->out, 0);
+	c->out_off = 0;
+	conn_set_reading(c, 1);
+	return 0;
+}
+
+/* conn_on_write - the socket can take more of a large backlog */
+static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
-	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("session=%s event=idle_timeout peer=%s", buf_cstr(&c->session), c->peer);
-	else if (what & BEV_EVENT_ERROR)
-		log_debug("session=%s event=socket_error peer=%s error=\"%s\"",
+	(void)fd;
+	(void)what;
+	if (conn_write_out(c) < 0) {
+		log_debug("session=%s event=write_error peer=%s error=\"%s\"",
 			  buf_cstr(&c->session), c->peer, strerror(errno));
-	log_debug("session=%s event=disconnect peer=%s requests=%lu", buf_cstr(&c->session),
-		  c->peer, c->requests);
-	conn_free(c);
+		conn_close(c);
+	}
 }
 
-/* conn_start - wrap an accepted socket */
+/* conn_flush_all - write every queued conn's replies (after the audit batch) */
+void conn_flush_all(struct server *s)
+{
+	struct conn **head = server_flush_head(s), *c;
+
+	while ((c = *head) != NULL) {
+		*head = c->flush_next;
+		c->flush_queued = 0;
+		if (c->dead || conn_write_out(c) < 0)
+			conn_free(c);
+	}
+}
+
+/* conn_start - take over an accepted socket */
 void conn_start(struct server *s, struct event_base *base, evutil_socket_t fd,
 		const char *peer)
 {
@@ -198,39 +309,35 @@ void conn_start(struct server *s, struct event_base *base, evutil_socket_t fd,
 		.max_attributes = cfg->policyd.max_attributes,
 		.max_request = cfg->policyd.max_request_size,
 	};
-	struct timeval idle = { .tv_sec = cfg->policyd.idle_timeout };
 	struct conn *c = rw_calloc(1, sizeof(*c));
 
+	evutil_make_socket_nonblocking(fd);
 	c->server = s;
+	c->fd = fd;
 	c->peer = rw_strdup(peer);
 	c->parser = proto_new(&lim);
 	server_next_session(s, &c->session);
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		log_err("event=bufferevent_failed peer=%s", peer);
-		evutil_closesocket(fd);
-		proto_free(&c->parser);
-		buf_release(&c->session);
-		free(c->peer);
-		free(c);
-		return;
+	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, conn_on_read, c);
+	c->ev_write = event_new(base, fd, EV_WRITE, conn_on_write, c);
+	if (c->ev_read == NULL || c->ev_write == NULL) {
+		fprintf(stderr, "relaywarden-policyd: fatal: out of memory (event_new)\n");
+		abort();
 	}
 	c->pprev = server_conn_head(s);
 	if ((c->next = *c->pprev) != NULL)
 		c->next->pprev = &c->next;
 	*c->pprev = c;
 	server_conn_opened(s);
-	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_set_reading(c, 1);
 	log_debug("session=%s event=connect peer=%s", buf_cstr(&c->session), peer);
 }
 
-/* conn_close_all - free every open connection */
+/* conn_close_all - free every open connection (at shutdown) */
 void conn_close_all(struct server *s)
 {
 	struct conn **head = server_conn_head(s);
 
+	*server_flush_head(s) = NULL;
 	while (*head != NULL)
 		conn_free(*head);
 }

@@ -19,6 +19,7 @@
 #include "policyd/server.h"
 
 #define SERVER_BACKLOG 1024
+#define SERVER_READ_BUFFER (64 * 1024)
 
 struct listener {
 	struct evconnlistener *evl;
@@ -35,6 +36,10 @@ struct server {
 	size_t n_listeners;
 	unsigned conns;
 	struct conn *conn_head;	/* intrusive list, see conn.c */
+	struct conn *flush_head;	/* conns with replies to write, see conn.c */
+	struct event *flush_ev;	/* runs after the I/O callbacks of a loop turn */
+	struct buf audit_batch;	/* records of this loop turn */
+	char *read_buf;
 	int paused;		/* listeners disabled at max_connections */
 	unsigned long session_seq;
 	time_t started;
@@ -132,6 +137,51 @@ static int server_listen_one(struct server *s, const char *spec, struct buf *err
 	return 0;
 }
 
+/* server_flush_audit - write the queued audit records to the current sinks */
+static void server_flush_audit(struct server *s)
+{
+	if (s->audit_batch.len > 0 &&
+	    audit_write_lines(s->audit, s->audit_batch.data, s->audit_batch.len) < 0)
+		log_err("event=audit_write_failed error=\"%s\"", strerror(errno));
+	buf_truncate(&s->audit_batch, 0);
+}
+
+/*
+ * server_flush - once per loop turn with output: the audit records first
+ * (one write), then every queued connection's replies.
+ */
+static void server_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd;
+	(void)what;
+	server_flush_audit(s);
+	conn_flush_all(s);
+}
+
+void server_schedule_flush(struct server *s)
+{
+	event_active(s->flush_ev, 0, 0);
+}
+
+void server_audit_append(struct server *s, const struct buf *record)
+{
+	buf_append(&s->audit_batch, record->data, record->len);
+	buf_putc(&s->audit_batch, '\n');
+	server_schedule_flush(s);
+}
+
+struct conn **server_flush_head(struct server *s)
+{
+	return &s->flush_head;
+}
+
+char *server_read_buffer(struct server *s)
+{
+	return s->read_buf;
+}
+
 /* server_new - bind all listeners */
 struct server *server_new(struct event_base *base, const char *config_path,
 			  struct rw_config *cfg, struct audit *audit, struct buf *err)
@@ -143,7 +193,11 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->cfg = cfg;
 	s->audit = audit;
 	s->started = time(NULL);
-	if (cfg->policyd.listen.n == 0)
+	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
+	s->flush_ev = event_new(base, -1, 0, server_flush, s);
+	if (s->flush_ev == NULL)
+		buf_puts(err, "policyd: cannot create the flush event");
+	if (cfg->policyd.listen.n == 0 && err->len == 0)
 		buf_puts(err, "policyd: no listen address configured");
 	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
 		server_listen_one(s, cfg->policyd.listen.v[i], err);
@@ -235,6 +289,7 @@ int server_reload(struct server *s)
 	}
 	if (!server_same_listen(s->cfg, cfg))
 		log_warn("event=reload note=\"listen addresses change only at restart\"");
+	server_flush_audit(s);	/* records decided under the old config go to its sinks */
 	audit_close(&s->audit);
 	s->audit = audit;
 	config_unref(&s->cfg);
@@ -263,6 +318,10 @@ void server_free(struct server **sp)
 
 	if (s == NULL)
 		return;
+	if (s->flush_ev != NULL) {
+		server_flush(-1, 0, s);	/* what this turn decided is recorded and answered */
+		event_free(s->flush_ev);
+	}
 	conn_close_all(s);
 	for (size_t i = 0; i < s->n_listeners; i++) {
 		evconnlistener_free(s->listeners[i].evl);
@@ -274,6 +333,8 @@ void server_free(struct server **sp)
 	free(s->listeners);
 	audit_close(&s->audit);
 	config_unref(&s->cfg);
+	buf_release(&s->audit_batch);
+	free(s->read_buf);
 	free(s->config_path);
 	free(s);
 	*sp = NULL;

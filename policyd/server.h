@@ -32,6 +32,14 @@ void server_conn_opened(struct server *s);
 void server_conn_closed(struct server *s);
 /* server_conn_head - head of the open-connection list, maintained by conn.c */
 struct conn **server_conn_head(struct server *s);
+/* server_flush_head - head of the list of conns with replies to write (conn.c) */
+struct conn **server_flush_head(struct server *s);
+/* server_schedule_flush - after this loop turn: write the audit batch, then replies */
+void server_schedule_flush(struct server *s);
+/* server_audit_append - queue one audit record for the next flush */
+void server_audit_append(struct server *s, const struct buf *record);
+/* server_read_buffer - scratch space for one read(2) of 64 KiB (loop thread only) */
+char *server_read_buffer(struct server *s);
 /* server_reload - load the config file again; a bad one is refused, the old stays */
 int server_reload(struct server *s);
 /* server_reopen_audit - reopen the audit file (log rotation) */

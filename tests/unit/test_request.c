@@ -60,11 +60,55 @@ static struct proto_parser *parse(const char *text)
 	return p;
 }
 
+/* decoded strings of the current test; released by the group teardown */
+static struct strvec store = STRVEC_INIT;
+
 /* to_txn - request_to_txn over a txn filled with garbage first */
 static void to_txn(const struct proto_parser *p, struct rw_txn *t)
 {
 	memset(t, 0xa5, sizeof(*t));
-	request_to_txn(p, t);
+	request_to_txn(p, t, &store);
+}
+
+/* release_store - group teardown */
+static int release_store(void **state)
+{
+	(void)state;
+	strvec_release(&store);
+	return 0;
+}
+
+/* test_xtext - ccert_subject/ccert_issuer arrive xtext-encoded (RFC 3461) */
+static void test_xtext(void **state)
+{
+	static const struct {
+		const char *in, *subject;
+	} cases[] = {
+		{ "mx.partner.test", "mx.partner.test" },
+		{ "relaywarden+20e2e+20test+20CA", "relaywarden e2e test CA" },
+		{ "a+2Bb+3Dc", "a+b=c" },
+		{ "lower+2b", "lower+" },
+		{ "trailing+2", "trailing+2" },		/* malformed: kept as given */
+		{ "bad+ZZhex", "bad+ZZhex" },
+		{ "nul+00byte", "nul+00byte" },		/* would truncate: kept */
+		{ "+C3+A9t+C3+A9", "\xc3\xa9t\xc3\xa9" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf req = BUF_INIT;
+		struct proto_parser *p;
+		struct rw_txn t;
+
+		buf_printf(&req, "ccert_subject=%s\nccert_issuer=%s\n\n", cases[i].in, cases[i].in);
+		p = parse(buf_cstr(&req));
+		to_txn(p, &t);
+		assert_string_equal(t.cert_subject, cases[i].subject);
+		assert_string_equal(t.cert_issuer, cases[i].subject);
+		assert_true(t.cert_verified);
+		proto_free(&p);
+		buf_release(&req);
+	}
 }
 
 /* test_each_string - every string attribute alone lands in its field only */
@@ -301,7 +345,8 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_empty_values),
+		cmocka_unit_test(test_xtext),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, release_store);
 }
