@@ -422,6 +422,22 @@ static char *addr_copy_domain(struct addr_span d, unsigned flags)
 	return s;
 }
 
+/* addr_local_part - check a local part and put its stored form in lp */
+static int addr_local_part(struct addr_span local, unsigned *flags, struct buf *lp,
+			   const char **error_r)
+{
+	if (local.n > ADDR_MAX_LOCAL) {
+		*error_r = "local part too long";
+		return -1;
+	}
+	if (*flags & ADDR_F_QUOTED)
+		return addr_unquote(local.p, local.n, lp, flags, error_r);
+	if (addr_check_unquoted(local.p, local.n, flags, error_r) < 0)
+		return -1;
+	buf_append(lp, local.p, local.n);
+	return 0;
+}
+
 /* addr_mailbox - Local-part [ "@" domain ] into *out */
 static int addr_mailbox(struct addr_span m, unsigned flags, struct rw_addr *out,
 			const char **error_r)
@@ -436,33 +452,21 @@ static int addr_mailbox(struct addr_span m, unsigned flags, struct rw_addr *out,
 	} else {
 		addr_split_unquoted(m, &local, &domain);
 	}
-	if (local.n > ADDR_MAX_LOCAL) {
-		*error_r = "local part too long";
-		return -1;
-	}
 	if (domain.p == NULL && (flags & ADDR_F_SOURCE_ROUTE)) {
 		*error_r = "missing '@' after source route";
 		return -1;
 	}
-	if (flags & ADDR_F_QUOTED) {
-		if (addr_unquote(local.p, local.n, &lp, &flags, error_r) < 0)
-			goto fail;
-	} else if (addr_check_unquoted(local.p, local.n, &flags, error_r) < 0) {
-		goto fail;
-	} else {
-		buf_append(&lp, local.p, local.n);
-	}
 	if (domain.p == NULL)
 		flags |= ADDR_F_NO_DOMAIN;
-	else if (addr_check_domain_part(domain, &flags, error_r) < 0)
-		goto fail;
+	if (addr_local_part(local, &flags, &lp, error_r) < 0 ||
+	    (domain.p != NULL && addr_check_domain_part(domain, &flags, error_r) < 0)) {
+		buf_release(&lp);
+		return -1;
+	}
 	out->local = buf_detach(&lp);
 	out->domain = addr_copy_domain(domain, flags);
 	out->flags = flags;
 	return 0;
-fail:
-	buf_release(&lp);
-	return -1;
 }
 
 /* addr_parse - parse len bytes at s into *out */
