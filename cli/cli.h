@@ -15,5 +15,9 @@
 int cmd_check_config(int argc, char **argv);
 /* cmd_explain - relaywarden explain ...: the decision for one transaction */
 int cmd_explain(int argc, char **argv);
+/* cmd_spf - relaywarden spf --ip IP --mail-from ADDR --helo NAME ...: one SPF check */
+int cmd_spf(int argc, char **argv);
+/* cmd_quota - relaywarden quota show|set|unset|block|unblock|reset: limits in Redis */
+int cmd_quota(int argc, char **argv);
 
 #endif

@@ -5,6 +5,11 @@
  *   check-config [-q] FILE           validate, print the effective settings
  *   explain [-c FILE] [--json] [NAME=VALUE ...]
  *                                    decide a policy request without side effects
+ *   spf --ip IP --mail-from ADDR --helo NAME [--dns HOST@PORT]
+ *                                    SPF result and explanation
+ *   quota ACTION [-c FILE] IDENTITY [OPTIONS]
+ *                                    limits and quotas in Redis (show, set, unset,
+ *                                    block, unblock, reset)
  * Exit status: 0 success, 1 failure or refusal (see each command), 2 usage.
  */
 #include "autoconfig.h"
@@ -23,6 +28,8 @@ struct command {
 static const struct command commands[] = {
 	{ "check-config", cmd_check_config, "validate a config file, print effective settings" },
 	{ "explain", cmd_explain, "show the verdict, reply and rule trace for a policy request" },
+	{ "spf", cmd_spf, "evaluate SPF (RFC 7208) for an address, sender and HELO" },
+	{ "quota", cmd_quota, "show usage; set, block, reset limits and quotas in Redis" },
 };
 
 /* usage - list the commands on stderr; exit status 2 */

@@ -131,6 +131,52 @@ static void audit_verdict(struct buf *b, const struct rw_verdict *v)
 	buf_release(&reply);
 }
 
+/* audit_limit - one limit check and its result */
+static void audit_limit(struct buf *b, const struct limit_check *c, const struct limit_result *r)
+{
+	buf_putc(b, '{');
+	json_key(b, "name");
+	json_str(b, c->limit->name);
+	buf_printf(b, ",\"kind\":\"%s\",\"unit\":\"%s\",\"mode\":\"%s\",",
+		   c->limit->kind == LIMIT_QUOTA ? "quota" : "rate", limits_unit_name(c->unit),
+		   c->limit->mode == MODE_SHADOW ? "shadow" : "enforce");
+	json_key(b, "dimension");
+	json_str(b, c->dimension);
+	buf_putc(b, ',');
+	json_key(b, "identity");
+	json_str(b, c->identity);
+	buf_putc(b, ',');
+	json_key(b, "customer");
+	json_str(b, c->customer);
+	buf_puts(b, ",\"cost\":");
+	json_uint(b, c->cost);
+	buf_puts(b, ",\"ok\":");
+	json_bool(b, r->ok);
+	buf_puts(b, ",\"remaining\":");
+	json_uint(b, r->remaining);
+	buf_puts(b, ",\"retry_after_ms\":");
+	json_uint(b, r->retry_after_ms);
+	buf_puts(b, ",\"blocked\":");
+	json_bool(b, r->blocked);
+	buf_puts(b, ",\"degraded\":");
+	json_bool(b, r->degraded);
+	buf_putc(b, '}');
+}
+
+/* audit_limits - "charge" and "limits": the checks, when any ran */
+static void audit_limits(struct buf *b, const struct audit_ctx *ctx)
+{
+	if (ctx->plan == NULL || ctx->results == NULL || ctx->plan->n == 0)
+		return;
+	buf_printf(b, "\"charge\":%s,\"limits\":[", ctx->plan->charge ? "true" : "false");
+	for (size_t i = 0; i < ctx->plan->n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		audit_limit(b, &ctx->plan->v[i], &ctx->results[i]);
+	}
+	buf_append(b, "],", 2);
+}
+
 /* audit_record - build the record; the layout is schema/audit-record.schema.json */
 void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out)
@@ -171,6 +217,7 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	json_str(out, t->recipient);
 	buf_printf(out, ",\"recipient_count\":%lu,\"size\":%lu,", t->recipient_count, t->size);
 	audit_verdict(out, v);
+	audit_limits(out, ctx);
 	json_key(out, "config_digest");
 	json_str(out, ctx->config_digest);
 	buf_putc(out, '}');

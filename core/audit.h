@@ -20,6 +20,7 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/limits.h"
 #include "core/txn.h"
 #include "core/verdict.h"
 
@@ -31,6 +32,9 @@ struct audit_ctx {
 	const char *session;		/* front-end session id */
 	const char *config_digest;
 	struct timeval now;
+	/* the limit checks of this decision (NULL: none ran); results[i] answers plan->v[i] */
+	const struct limit_plan *plan;
+	const struct limit_result *results;
 };
 
 /* audit_open - sinks from c->audit; NULL with *err on failure */

@@ -45,6 +45,7 @@ struct config_ctx *config_current(void)
 #define O_INTS(n)	{ .name = n, .type = CFGT_INT, .flags = CFGF_LIST, .validcb = config_v_int }
 #define O_BOOL(n, d)	{ .name = n, .type = CFGT_BOOL, .def.boolean = d, .validcb = config_v_note }
 #define O_SEC(n, s, f)	{ .name = n, .type = CFGT_SEC, .flags = f, .subopts = s }
+#define O_OPT(n, v)	O_REQ(n, v)	/* no default: unset is told apart from any value */
 #define O_TITLED	(CFGF_TITLE | CFGF_MULTI | CFGF_NO_TITLE_DUPES)
 
 static cfg_opt_t config_login_opts[] = {
@@ -94,6 +95,53 @@ static cfg_opt_t config_log_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t config_customer_opts[] = {
+	O_LIST("users", NULL, config_v_text),
+	O_LIST("sender_domains", NULL, config_v_domain),
+	O_LIST("networks", NULL, config_v_cidr),
+	O_LIST("fingerprints", NULL, config_v_fprint),
+	CFG_END()
+};
+
+/* options a limit and a quota share */
+#define O_LIMIT_COMMON								\
+	O_REQ("charge", config_v_enum),						\
+	O_INT("prefix4", 24),							\
+	O_INT("prefix6", 64),							\
+	O_STR("mode", "enforce", config_v_enum),				\
+	O_STR("reply", "temporary", config_v_enum),				\
+	O_STR("on_store_failure", "tempfail", config_v_enum),			\
+	O_INT("local_share", 100)
+
+static cfg_opt_t config_limit_opts[] = {
+	O_LIMIT_COMMON,
+	O_REQ("unit", config_v_enum),
+	O_REQ("rate", config_v_rate),
+	O_OPT("burst", config_v_size),
+	CFG_END()
+};
+
+static cfg_opt_t config_quota_opts[] = {
+	O_LIMIT_COMMON,
+	O_REQ("window", config_v_enum),
+	O_INT("messages", 0),
+	O_INT("recipients", 0),
+	O_STR("bytes", "0", config_v_size),
+	CFG_END()
+};
+
+static cfg_opt_t config_redis_opts[] = {
+	O_LIST("servers", NULL, config_v_redis),
+	O_LIST("sentinels", NULL, config_v_redis),
+	O_STR("master_name", NULL, config_v_word),
+	O_STR("password", NULL, config_v_text),
+	O_INT("database", 0),
+	O_INT("timeout_ms", 50),
+	O_INT("connect_timeout_ms", 200),
+	O_INT("connections", 2),
+	CFG_END()
+};
+
 static cfg_opt_t config_opts[] = {
 	O_STR("instance", NULL, config_v_word),
 	O_LIST("local_domains", NULL, config_v_domain),
@@ -104,6 +152,13 @@ static cfg_opt_t config_opts[] = {
 	O_SEC("policyd", config_policyd_opts, CFGF_NONE),
 	O_SEC("audit", config_audit_opts, CFGF_NONE),
 	O_SEC("log", config_log_opts, CFGF_NONE),
+	O_STR("timezone", "UTC", config_v_tz),
+	O_STR("charge_at", "policyd", config_v_enum),
+	O_LIST("customer_files", NULL, config_v_file),
+	O_SEC("customer", config_customer_opts, O_TITLED),
+	O_SEC("limit", config_limit_opts, O_TITLED),
+	O_SEC("quota", config_quota_opts, O_TITLED),
+	O_SEC("redis", config_redis_opts, CFGF_NONE),
 	CFG_END()
 };
 
@@ -458,6 +513,12 @@ void config_unref(struct rw_config **cp)
 	policy_free(&c->policy);
 	config_src_free(&c->src);
 	strvec_release(&c->policyd.listen);
+	strvec_release(&c->redis.servers);
+	strvec_release(&c->redis.sentinels);
+	free(c->redis.master_name);
+	if (c->redis.password != NULL)
+		explicit_bzero(c->redis.password, strlen(c->redis.password));
+	free(c->redis.password);
 	free(c->audit.file);
 	free(c);
 }

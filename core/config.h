@@ -2,8 +2,8 @@
  * config - relaywarden.conf (libconfuse) into an immutable snapshot.
  *
  * config_load parses the file, loads the files it names (CIDR tables,
- * fingerprint lists, sender-login maps), checks cross-field rules, compiles
- * the relay policy and computes the config digest (SHA-256 of the main
+ * fingerprint lists, sender-login maps, customer maps), checks cross-field
+ * rules, compiles the relay policy (with its limits, quotas and customers) and computes the config digest (SHA-256 of the main
  * file's bytes followed by each included file's bytes, hex). Unknown
  * options are errors. Every error names file, line and option:
  *   "relaywarden.conf:12: option 'networks' in relay 'office': bad CIDR
@@ -53,6 +53,23 @@ struct rw_config {
 		int syslog;
 		int fsync;		/* fsync after each record */
 	} audit;
+
+	/*
+	 * The Redis store of limits and quotas. "Configured" means servers or
+	 * sentinels is non-empty (never both). Without it every limit or
+	 * quota that is not mode = off has on_store_failure = local and runs
+	 * on the in-process store alone.
+	 */
+	struct {
+		struct strvec servers;		/* "HOST:PORT", "[V6]:PORT", "unix:/PATH" */
+		struct strvec sentinels;	/* "HOST:PORT", "[V6]:PORT"; with master_name */
+		char *master_name;		/* NULL unless sentinels */
+		char *password;			/* NULL: no AUTH; never logged or dumped */
+		unsigned database;		/* SELECT; 0 default */
+		unsigned timeout_ms;		/* deadline of one command, 50 default */
+		unsigned connect_timeout_ms;	/* 200 default */
+		unsigned connections;		/* per process, 2 default */
+	} redis;
 
 	struct {
 		enum log_target target;

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -33,6 +35,15 @@ static const struct config_range {
 	{ "max_line_length", 256, 1048576 },
 	{ "max_attributes", 8, 10000 },
 	{ "max_request_size", 1024, 16777216 },
+	{ "prefix4", 0, 32 },
+	{ "prefix6", 0, 128 },
+	{ "local_share", 1, 100 },
+	{ "messages", 0, 9007199254740992L },
+	{ "recipients", 0, 9007199254740992L },
+	{ "database", 0, 1023 },
+	{ "timeout_ms", 1, 5000 },
+	{ "connect_timeout_ms", 1, 60000 },
+	{ "connections", 1, 64 },
 };
 
 static const struct config_enum {
@@ -42,6 +53,14 @@ static const struct config_enum {
 	{ "type", { "sasl", "network", "certificate" } },
 	{ "sender_login", { "enforce", "any" } },
 	{ "target", { "syslog", "stderr" } },
+	{ "charge", { "sasl_user", "cert", "client_address", "client_prefix", "network",
+		      "customer", "sender", "sender_domain" } },
+	{ "unit", { "messages", "recipients", "bytes" } },
+	{ "mode", { "enforce", "shadow", "off" } },
+	{ "reply", { "temporary", "permanent" } },
+	{ "on_store_failure", { "tempfail", "accept", "local" } },
+	{ "window", { "hour", "day", "month" } },
+	{ "charge_at", { "policyd", "milter" } },
 	{ "facility", { "mail", "daemon", "user", "local0", "local1", "local2", "local3",
 			"local4", "local5", "local6", "local7" } },
 };
@@ -286,6 +305,143 @@ int config_v_mode(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (n == 0 || n > 4 || s[n] != '\0' || strtoul(s, NULL, 8) > 0777)
 		return config_opt_fail(cfg, opt, "'%s': expected an octal mode 0000-0777", s);
+	return 0;
+}
+
+/* config_parse_size - N[K|M|G], binary multiples, at most 2^53 */
+int config_parse_size(const char *s, uint64_t *v, const char **error_r)
+{
+	static const char sfx[] = "kmg";
+	size_t n = strspn(s, "0123456789");
+	uint64_t mult = 1;
+
+	*error_r = "expected a number with an optional K, M or G suffix";
+	if (n == 0 || n > 16)
+		return -1;
+	if (s[n] != '\0') {
+		const char *p = strchr(sfx, s[n] | 0x20);
+
+		if (p == NULL || s[n + 1] != '\0')
+			return -1;
+		mult = UINT64_C(1) << (10 * (p - sfx + 1));
+	}
+	*v = strtoull(s, NULL, 10);
+	if (*v > (UINT64_C(1) << 53) / mult) {
+		*error_r = "larger than 2^53";
+		return -1;
+	}
+	*v *= mult;
+	return 0;
+}
+
+/* config_parse_rate - N/DURATION: "100/1h", "10/30s", "5000/d", "50M/1d" */
+int config_parse_rate(const char *s, uint64_t *n, uint64_t *period_s, const char **error_r)
+{
+	static const char units[] = "smhd";
+	static const uint64_t secs[] = { 1, 60, 3600, 86400 };
+	const char *slash = strchr(s, '/'), *u;
+	char *num = slash ? rw_strndup(s, (size_t)(slash - s)) : NULL;
+	size_t digits;
+	int r = num != NULL ? config_parse_size(num, n, error_r) : -1;
+
+	free(num);
+	if (r < 0 || *n == 0) {
+		*error_r = "expected N/DURATION, e.g. \"100/1h\", \"10/30s\", \"5000/1d\" (N >= 1)";
+		return -1;
+	}
+	digits = strspn(slash + 1, "0123456789");
+	u = slash + 1 + digits;
+	*period_s = digits > 0 && digits < 9 ? strtoull(slash + 1, NULL, 10) : 1;
+	if (digits >= 9 || *u == '\0' || u[1] != '\0' || strchr(units, *u) == NULL ||
+	    *period_s == 0) {
+		*error_r = "expected a duration: [N]s, [N]m, [N]h or [N]d after '/'";
+		return -1;
+	}
+	*period_s *= secs[strchr(units, *u) - units];
+	if (*period_s > 366 * 86400u) {
+		*error_r = "the period is longer than 366 days (use a quota)";
+		return -1;
+	}
+	return 0;
+}
+
+/* config_v_size - a number with an optional K/M/G suffix */
+int config_v_size(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	uint64_t v;
+
+	if (config_parse_size(s, &v, &e) < 0)
+		return config_opt_fail(cfg, opt, "'%s': %s", s, e);
+	return 0;
+}
+
+/* config_v_rate - N/DURATION */
+int config_v_rate(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	uint64_t n, period;
+
+	if (config_parse_rate(s, &n, &period, &e) < 0)
+		return config_opt_fail(cfg, opt, "'%s': %s", s, e);
+	return 0;
+}
+
+/* config_tz_dir - where zone files are: $TZDIR, else /usr/share/zoneinfo */
+static const char *config_tz_dir(void)
+{
+	const char *d = getenv("TZDIR");
+
+	return d != NULL && *d == '/' ? d : "/usr/share/zoneinfo";
+}
+
+/* config_v_tz - "UTC", or a zone file name below the zoneinfo directory */
+int config_v_tz(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+	struct buf path = BUF_INIT;
+	char magic[4] = "";
+	FILE *f;
+	int ok;
+
+	if (strcmp(s, "UTC") == 0)
+		return 0;
+	if (*s == '\0' || *s == '/' || strstr(s, "..") != NULL || strlen(s) > 255 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_+-.")
+	    != strlen(s))
+		return config_opt_fail(cfg, opt, "'%s': not a time zone name (e.g. "
+				       "\"Europe/Berlin\")", s);
+	buf_printf(&path, "%s/%s", config_tz_dir(), s);
+	f = fopen(path.data, "re");
+	ok = f != NULL && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	if (f != NULL)
+		fclose(f);
+	buf_release(&path);
+	if (!ok)
+		return config_opt_fail(cfg, opt, "'%s': unknown time zone (no zone file in %s)",
+				       s, config_tz_dir());
+	return 0;
+}
+
+/* config_v_redis - servers: HOST:PORT, [V6]:PORT or unix:/PATH; sentinels: no unix */
+int config_v_redis(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = NULL;
+	int r;
+
+	if (strncmp(s, "unix:", 5) == 0 && strcmp(opt->name, "servers") == 0) {
+		if (s[5] != '/')
+			e = "a unix socket path must be absolute";
+		else if (strlen(s + 5) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+			e = "unix socket path too long";
+		r = e != NULL ? -1 : 0;
+	} else {
+		r = config_check_inet(s, &e);
+	}
+	if (r < 0)
+		return config_opt_fail(cfg, opt, "bad address '%s': %s (expected HOST:PORT, "
+				       "[IPV6]:PORT%s)", s, e,
+				       strcmp(opt->name, "servers") == 0 ? " or unix:/PATH" : "");
 	return 0;
 }
 

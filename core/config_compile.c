@@ -5,7 +5,8 @@
  *
  * Files are read in this order, which is also the digest's order:
  * sender_login_files, then for each relay in order its networks_files,
- * fingerprints_files, pubkey_fingerprints_files. Grammar of every file:
+ * fingerprints_files, pubkey_fingerprints_files, then customer_files
+ * (config_limits.c, which also holds their grammar). Grammar of every file:
  * lines; blank lines and lines whose first non-blank is '#' are ignored.
  *   networks_files, *fingerprints_files:  ENTRY [ OK ] [ # comment ]
  *     (the first column of a Postfix cidr: / check_ccert_access table; any
@@ -40,9 +41,6 @@
 	(config_fail((x), (sec)->filename, config_line_of((x), (sec), (name), (idx)),	\
 		     (sec), (name), __VA_ARGS__), -1)
 
-/* one entry line of an included file; 0, or -1 with the message in msg */
-typedef int compile_line_fn(void *arg, char *line, struct buf *msg);
-
 struct compile_fps {		/* where fingerprint lines go */
 	struct rw_fprint **v;
 	size_t *n;
@@ -73,8 +71,8 @@ static int compile_action_ok(const char *rest, struct buf *msg)
 	return -1;
 }
 
-/* compile_split - cut the first column off line; returns the rest */
-static char *compile_split(char *line)
+/* config_split - cut the first column off line; returns the rest */
+char *config_split(char *line)
 {
 	size_t n = strcspn(line, BLANKS);
 
@@ -87,7 +85,7 @@ static char *compile_split(char *line)
 /* compile_cidr_line - one network of a networks_files file */
 static int compile_cidr_line(void *arg, char *line, struct buf *msg)
 {
-	char *rest = compile_split(line);
+	char *rest = config_split(line);
 	const char *e = NULL;
 
 	if (compile_action_ok(rest, msg) < 0)
@@ -109,7 +107,7 @@ static void compile_fp_push(struct compile_fps *f, const struct rw_fprint *fp)
 /* compile_fp_line - one fingerprint of a fingerprints file */
 static int compile_fp_line(void *arg, char *line, struct buf *msg)
 {
-	char *rest = compile_split(line);
+	char *rest = config_split(line);
 	struct rw_fprint fp;
 	const char *e = NULL;
 
@@ -126,7 +124,7 @@ static int compile_fp_line(void *arg, char *line, struct buf *msg)
 /* compile_login_line - LOGIN SENDER [[,] SENDER ...] */
 static int compile_login_line(void *arg, char *line, struct buf *msg)
 {
-	char *rest = compile_split(line), *tok;
+	char *rest = config_split(line), *tok;
 	const char *e = NULL;
 	int n = 0;
 
@@ -148,7 +146,7 @@ static int compile_login_line(void *arg, char *line, struct buf *msg)
 
 /* compile_lines - feed each entry line of text to fn; entries counted in *n */
 static int compile_lines(struct config_ctx *x, const char *path, cfg_t *sec, const char *opt,
-			 struct buf *text, compile_line_fn *fn, void *arg, size_t *n)
+			 struct buf *text, config_line_fn *fn, void *arg, size_t *n)
 {
 	struct buf msg = BUF_INIT;
 	char *p = text->data, *end = text->data + text->len, *nl, *line;
@@ -173,9 +171,9 @@ static int compile_lines(struct config_ctx *x, const char *path, cfg_t *sec, con
 	return r;
 }
 
-/* compile_files - load every file named by option opt of sec */
-static int compile_files(struct config_ctx *x, cfg_t *sec, const char *opt,
-			 compile_line_fn *fn, void *arg, struct config_srclist *src)
+/* config_files - load every file named by option opt of sec */
+int config_files(struct config_ctx *x, cfg_t *sec, const char *opt,
+		 config_line_fn *fn, void *arg, struct config_srclist *src)
 {
 	for (unsigned i = 0; i < cfg_size(sec, opt); i++) {
 		char *path = config_resolve(x, cfg_getnstr(sec, opt, i));
@@ -249,7 +247,7 @@ static int compile_logins(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 			strvec_add(&src->senders[i], s);
 		}
 	}
-	return compile_files(x, cfg, "sender_login_files", compile_login_line,
+	return config_files(x, cfg, "sender_login_files", compile_login_line,
 			     c->policy->sender_login, &src->login_files);
 }
 
@@ -316,7 +314,7 @@ static int compile_network(struct config_ctx *x, cfg_t *sec, struct rw_rule *r,
 	if (!compile_set(x, sec, "networks") && !compile_set(x, sec, "networks_files"))
 		return COMPILE_FAIL(x, sec, "type", 0,
 				    "a network rule needs networks or networks_files");
-	return compile_files(x, sec, "networks_files", compile_cidr_line, r->networks,
+	return config_files(x, sec, "networks_files", compile_cidr_line, r->networks,
 			     &src->networks);
 }
 
@@ -334,7 +332,7 @@ static int compile_fps(struct config_ctx *x, cfg_t *sec, const char *opt, const 
 		compile_fp_push(f, &fp);
 		strvec_add(&src->values, s);
 	}
-	return compile_files(x, sec, files, compile_fp_line, f, src);
+	return config_files(x, sec, files, compile_fp_line, f, src);
 }
 
 /* compile_cert - fingerprints, or a subject and issuer pair: never any trusted CN */
@@ -440,7 +438,8 @@ struct rw_config *config_compile(struct config_ctx *x, cfg_t *cfg, const char *p
 	c->src = rw_calloc(1, sizeof(*c->src));
 	c->policy = policy_new();
 	if (compile_top(x, cfg, c) < 0 || compile_logins(x, cfg, c) < 0 ||
-	    compile_rules(x, cfg, c) < 0 || compile_policyd(x, cfg, c) < 0) {
+	    compile_rules(x, cfg, c) < 0 || compile_policyd(x, cfg, c) < 0 ||
+	    config_limits_compile(x, cfg, c) < 0) {
 		config_unref(&c);
 		return NULL;
 	}
@@ -477,6 +476,7 @@ void config_src_free(struct config_src **sp)
 		compile_srclist_free(&s->rules[i].pubkey_fingerprints);
 	}
 	free(s->rules);
+	config_limits_src_free(s);
 	free(s);
 	*sp = NULL;
 }

@@ -8,12 +8,15 @@
  */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/config.h"
 #include "core/config_int.h"
+#include "core/customers.h"
 #include "core/fprint.h"
+#include "core/limits.h"
 #include "core/policy.h"
 
 /* dump_quote - s as a double-quoted libconfuse string */
@@ -177,6 +180,112 @@ static void dump_daemon(struct buf *out, const struct rw_config *c)
 		   config_facility_name(c->log.facility), c->log.debug ? "true" : "false");
 }
 
+/* dump_period - a rate's period as its largest exact unit */
+static void dump_period(struct buf *out, uint64_t s)
+{
+	static const struct { uint64_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' },
+	};
+
+	for (size_t i = 0; i < CONFIG_NELEM(units); i++) {
+		if (s % units[i].secs == 0) {
+			buf_printf(out, "%llu%c", (unsigned long long)(s / units[i].secs),
+				   units[i].unit);
+			return;
+		}
+	}
+}
+
+/* dump_limit - one limit or quota section */
+static void dump_limit(struct buf *out, const struct rw_limit *l)
+{
+	static const char *const modes[] = { "", "enforce", "shadow", "off" };
+	static const char *const fails[] = { "", "tempfail", "accept", "local" };
+
+	buf_puts(out, l->kind == LIMIT_QUOTA ? "quota " : "limit ");
+	dump_quote(out, l->name);
+	buf_printf(out, " {\n\tcharge = %s\n", limits_charge_name(l->charge));
+	if (l->charge == CHARGE_CLIENT_PREFIX)
+		buf_printf(out, "\tprefix4 = %u\n\tprefix6 = %u\n", l->prefix4, l->prefix6);
+	if (l->kind == LIMIT_RATE) {
+		buf_printf(out, "\tunit = %s\n\trate = \"%llu/", limits_unit_name(l->unit),
+			   (unsigned long long)l->rate);
+		dump_period(out, l->period_s);
+		buf_printf(out, "\"\n\tburst = %llu\n", (unsigned long long)l->burst);
+	} else {
+		buf_printf(out, "\twindow = %s\n\tmessages = %llu\n\trecipients = %llu\n"
+			   "\tbytes = %llu\n", limits_window_name(l->window),
+			   (unsigned long long)l->max_messages,
+			   (unsigned long long)l->max_recipients, (unsigned long long)l->max_bytes);
+	}
+	buf_printf(out, "\tmode = %s\n\treply = %s\n\ton_store_failure = %s\n",
+		   modes[l->mode], l->permanent ? "permanent" : "temporary",
+		   fails[l->on_failure]);
+	if (l->on_failure == FAIL_LOCAL)
+		buf_printf(out, "\tlocal_share = %u\n", l->local_share);
+	buf_puts(out, "}\n");
+}
+
+/* dump_customers - customer sections as written, customer_files with counts */
+static void dump_customers(struct buf *out, const struct rw_config *c)
+{
+	const struct config_src *s = c->src;
+
+	if (s == NULL) {
+		buf_printf(out, "# %zu customers, %zu mappings (source not kept)\n",
+			   customers_count(c->policy->customers),
+			   customers_size(c->policy->customers));
+		return;
+	}
+	dump_srclist(out, "", NULL, "customer_files", &s->customer_files);
+	for (size_t i = 0; i < s->customer_ids.n; i++) {
+		const struct config_srccustomer *cu = &s->customers[i];
+
+		buf_puts(out, "customer ");
+		dump_quote(out, s->customer_ids.v[i]);
+		buf_puts(out, " {\n");
+		dump_list(out, "\t", "users", &cu->users);
+		dump_list(out, "\n\t", "sender_domains", &cu->sender_domains);
+		dump_list(out, "\n\t", "networks", &cu->networks);
+		dump_list(out, "\n\t", "fingerprints", &cu->fingerprints);
+		buf_puts(out, "\n}\n");
+	}
+}
+
+/* dump_redis - the redis section; the password is never shown */
+static void dump_redis(struct buf *out, const struct rw_config *c)
+{
+	buf_puts(out, "redis {\n");
+	dump_list(out, "\t", "servers", &c->redis.servers);
+	dump_list(out, "\n\t", "sentinels", &c->redis.sentinels);
+	buf_putc(out, '\n');
+	if (c->redis.master_name != NULL) {
+		buf_puts(out, "\tmaster_name = ");
+		dump_quote(out, c->redis.master_name);
+		buf_putc(out, '\n');
+	}
+	if (c->redis.password != NULL)
+		buf_puts(out, "\t# password = (set, not shown)\n");
+	buf_printf(out, "\tdatabase = %u\n\ttimeout_ms = %u\n\tconnect_timeout_ms = %u\n"
+		   "\tconnections = %u\n}\n", c->redis.database, c->redis.timeout_ms,
+		   c->redis.connect_timeout_ms, c->redis.connections);
+}
+
+/* dump_limits - timezone, charge_at, customers, limits, quotas, redis */
+static void dump_limits(struct buf *out, const struct rw_config *c)
+{
+	const struct rw_policy *p = c->policy;
+
+	buf_puts(out, "timezone = ");
+	dump_quote(out, p->timezone);
+	buf_printf(out, "\ncharge_at = %s\n",
+		   p->charge_at == CHARGE_AT_MILTER ? "milter" : "policyd");
+	dump_customers(out, c);
+	for (size_t i = 0; i < p->n_limits; i++)
+		dump_limit(out, &p->limits[i]);
+	dump_redis(out, c);
+}
+
 /* config_dump - the effective settings in relaywarden.conf syntax */
 void config_dump(const struct rw_config *c, struct buf *out)
 {
@@ -189,5 +298,6 @@ void config_dump(const struct rw_config *c, struct buf *out)
 			  c->src != NULL && i < c->src->n_rules ? &c->src->rules[i] : NULL);
 	if (c->policy->n_rules == 0)
 		buf_puts(out, "# no relay rules: nothing relays (default deny)\n");
+	dump_limits(out, c);
 	dump_daemon(out, c);
 }

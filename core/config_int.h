@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <confuse.h>
 #include <openssl/evp.h>
@@ -60,6 +61,13 @@ struct config_srcrule {
 	struct config_srclist pubkey_fingerprints;
 };
 
+struct config_srccustomer {	/* one customer section as written */
+	struct strvec users;
+	struct strvec sender_domains;
+	struct strvec networks;
+	struct strvec fingerprints;
+};
+
 /* what config_dump shows that the compiled policy cannot give back */
 struct config_src {
 	struct strvec local_domains;
@@ -69,7 +77,13 @@ struct config_src {
 	struct config_srclist login_files;	/* sender_login_files */
 	struct config_srcrule *rules;	/* parallel to policy->rules */
 	size_t n_rules;
+	struct strvec customer_ids;	/* customer section titles */
+	struct config_srccustomer *customers;	/* parallel to customer_ids */
+	struct config_srclist customer_files;
 };
+
+/* one entry line of an included file; 0, or -1 with the message in msg */
+typedef int config_line_fn(void *arg, char *line, struct buf *msg);
 
 /* config_fail - record "FILE:LINE: option 'OPT'[ in SEC]: msg" (first error only) */
 void config_fail(struct config_ctx *x, const char *file, int line, const cfg_t *sec,
@@ -84,6 +98,16 @@ int config_is_set(const struct config_ctx *x, const cfg_t *sec, const char *name
 char *config_resolve(const struct config_ctx *x, const char *name);
 /* config_read_file - whole file into out, fed to the digest; -1 with errno */
 int config_read_file(struct config_ctx *x, const char *path, struct buf *out);
+/* config_files - feed every file named by list option opt of sec to fn, line by
+ * line (blank and '#' lines skipped), recording each file in src; 0 or -1 */
+int config_files(struct config_ctx *x, cfg_t *sec, const char *opt, config_line_fn *fn,
+		 void *arg, struct config_srclist *src);
+/* config_split - cut the first blank-separated column off line; returns the rest */
+char *config_split(char *line);
+/* config_parse_size - N[K|M|G] (binary), at most 2^53; 0 or -1 with *error_r */
+int config_parse_size(const char *s, uint64_t *v, const char **error_r);
+/* config_parse_rate - N[K|M|G]/[D]{s,m,h,d}, N >= 1, period 1 s..366 d */
+int config_parse_rate(const char *s, uint64_t *n, uint64_t *period_s, const char **error_r);
 /* config_facility_name - "mail", "local3", ... for a LOG_* facility */
 const char *config_facility_name(int facility);
 /* config_facility_value - LOG_* facility of a keyword the validator accepted */
@@ -109,9 +133,18 @@ int config_v_cidr(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_fprint(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_listen(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_mode(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_size(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_rate(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_tz(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_redis(cfg_t *cfg, cfg_opt_t *opt);
 
 /* config_compile - snapshot from a parsed cfg; NULL after config_fail */
 struct rw_config *config_compile(struct config_ctx *x, cfg_t *cfg, const char *path);
 void config_src_free(struct config_src **sp);
+/* config_limits_compile - timezone, charge_at, customers, limits, quotas,
+ * redis (config_limits.c); 0, or -1 after config_fail */
+int config_limits_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);
+/* config_limits_src_free - the customer part of a config_src */
+void config_limits_src_free(struct config_src *s);
 
 #endif

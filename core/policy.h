@@ -16,6 +16,7 @@
 #include "core/cidr.h"
 #include "core/domainset.h"
 #include "core/fprint.h"
+#include "core/limits.h"
 #include "core/sender_login.h"
 #include "core/strvec.h"
 
@@ -45,18 +46,33 @@ struct rw_rule {
 	char *issuer;		/* and issuer both equal these (ASCII case-insensitive) */
 };
 
+struct customers;		/* core/customers.h */
+
+enum rw_charge_at {
+	CHARGE_AT_POLICYD = 0,	/* policyd charges at END-OF-MESSAGE (default) */
+	CHARGE_AT_MILTER,	/* the milter charges at EOM; policyd only peeks */
+};
+
 struct rw_policy {
 	struct domainset *local_domains;
 	struct domainset *relay_domains;
 	struct rw_rule *rules;
 	size_t n_rules;
 	struct sender_login *sender_login;
+	struct rw_limit *limits;	/* limit sections, then quota sections, file order */
+	size_t n_limits;
+	struct customers *customers;	/* never NULL (empty: no customer maps) */
+	char *timezone;			/* quota windows, "UTC" default; see limits_plan */
+	enum rw_charge_at charge_at;
 };
 
-/* policy_new - an empty policy: no local domains, no rules: nothing relays */
+/* policy_new - an empty policy: no local domains, no rules: nothing relays;
+ * no limits, no customers, timezone "UTC" */
 struct rw_policy *policy_new(void);
 /* policy_add_rule - append a zeroed rule of kind named name; returns it */
 struct rw_rule *policy_add_rule(struct rw_policy *p, const char *name, enum rule_kind kind);
+/* policy_add_limit - append a zeroed limit named name (defaults are the caller's) */
+struct rw_limit *policy_add_limit(struct rw_policy *p, const char *name, enum limit_kind kind);
 void policy_free(struct rw_policy **p);
 
 #endif

@@ -249,3 +249,16 @@ void relay_decide(const struct rw_policy *p, const struct rw_txn *t, struct rw_v
 done:
 	addr_release(&rcpt);
 }
+
+/* relay_permitter - the first rule that permits this session, or NULL */
+const struct rw_rule *relay_permitter(const struct rw_policy *p, const struct rw_txn *t)
+{
+	struct rw_verdict scratch = VERDICT_INIT;
+	const struct rw_rule *r = NULL;
+
+	for (size_t i = 0; i < p->n_rules && r == NULL; i++)
+		if (relay_rule_permits(&p->rules[i], t, &scratch))
+			r = &p->rules[i];
+	verdict_release(&scratch);
+	return r;
+}

@@ -21,4 +21,12 @@
 /* relay_decide - fill *v (which must be empty) for t under p */
 void relay_decide(const struct rw_policy *p, const struct rw_txn *t, struct rw_verdict *v);
 
+/*
+ * relay_permitter - the first relay rule that permits this session (its
+ * client identity: SASL, address, certificate), whatever the recipient;
+ * NULL if none. For charging limits at END-OF-MESSAGE, where there is no
+ * single recipient to decide.
+ */
+const struct rw_rule *relay_permitter(const struct rw_policy *p, const struct rw_txn *t);
+
 #endif

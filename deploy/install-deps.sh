@@ -8,7 +8,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
   libcmocka-dev libmilter-dev libopendkim-dev libunbound-dev libpsl-dev"
 TEST="clang libclang-rt-14-dev valgrind postfix sasl2-bin libsasl2-modules
   redis-server redis-tools redis-sentinel swaks libnet-ssleay-perl miltertest unbound nsd openssl
-  python3-jsonschema python3-yaml python3-dnslib ca-certificates procps iproute2"
+  python3-jsonschema python3-yaml python3-dnslib python3-spf python3-dnspython ca-certificates procps iproute2"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: must run as root" >&2

@@ -12,9 +12,8 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/proto.h"
-#include "core/relay.h"
-#include "core/request.h"
 #include "policyd/conn.h"
+#include "policyd/decision.h"
 
 /* Stop reading while this much reply data waits for a slow client. */
 #define CONN_OUTPUT_HIGH (256 * 1024)
@@ -30,6 +29,9 @@ struct conn {
 	struct buf out;			/* replies not yet written */
 	size_t out_off;			/* written part of out */
 	int reading;			/* ev_read is added */
+	int waiting;			/* a decision waits for the limiter */
+	struct decision dec;		/* the current request's decision */
+	struct buf in_pending;		/* bytes read while waiting */
 	int dead;			/* closed; freed at the next flush */
 	struct buf session;
 	char *peer;
@@ -51,6 +53,9 @@ static void conn_unlink(struct conn *c)
 static void conn_free(struct conn *c)
 {
 	conn_unlink(c);
+	decision_cancel(&c->dec, c->server);
+	decision_release(&c->dec);
+	buf_release(&c->in_pending);
 	server_conn_closed(c->server);
 	event_free(c->ev_read);
 	event_free(c->ev_write);
@@ -71,6 +76,7 @@ static void conn_close(struct conn *c)
 	if (c->flush_queued) {
 		event_del(c->ev_read);
 		event_del(c->ev_write);
+		decision_cancel(&c->dec, c->server);
 		c->dead = 1;
 		return;
 	}
@@ -113,20 +119,21 @@ static void conn_log_decision(struct conn *c, const struct rw_txn *t,
 	buf_release(&b);
 }
 
-/* conn_audit - one audit record for a relay decision, batched by the server */
-static void conn_audit(struct conn *c, const struct rw_config *cfg, const struct rw_txn *t,
-		       const struct rw_verdict *v)
+/* conn_audit - one audit record for a decision, batched by the server */
+static void conn_audit(struct conn *c, const struct decision *d)
 {
 	struct audit_ctx ctx = {
 		.component = "policyd",
-		.host = cfg->instance_name,
+		.host = d->cfg->instance_name,
 		.session = buf_cstr(&c->session),
-		.config_digest = cfg->digest,
+		.config_digest = d->cfg->digest,
+		.plan = &d->plan,
+		.results = d->results,
 	};
 	struct buf rec = BUF_INIT;
 
 	gettimeofday(&ctx.now, NULL);
-	audit_record(&ctx, t, v, &rec);
+	audit_record(&ctx, &d->t, &d->v, &rec);
 	server_audit_append(c->server, &rec);
 	buf_release(&rec);
 }
@@ -155,27 +162,40 @@ static void conn_action(const struct rw_txn *t, const struct buf *reply, enum rw
 		buf_printf(out, "action=%s\n\n", text);
 }
 
-/* conn_handle - decide one complete request and queue its reply */
-static void conn_handle(struct conn *c)
+/* conn_answer - the decision is complete: reply, audit, log, next request */
+static void conn_answer(struct conn *c)
 {
-	struct rw_config *cfg = server_config(c->server);
-	struct rw_verdict v = VERDICT_INIT;
-	struct strvec store = STRVEC_INIT;
+	struct decision *d = &c->dec;
 	struct buf reply = BUF_INIT;
-	struct rw_txn t;
 
-	request_to_txn(c->parser, &t, &store);
-	relay_decide(cfg->policy, &t, &v);
-	verdict_reply(&v, &reply);
-	conn_action(&t, &reply, v.action, &c->out);
-	if (t.stage == STAGE_RCPT || t.stage == STAGE_VRFY)
-		conn_audit(c, cfg, &t, &v);
+	verdict_reply(&d->v, &reply);
+	conn_action(&d->t, &reply, d->v.action, &c->out);
+	if (decision_audited(d))
+		conn_audit(c, d);
 	if (log_enabled(LOG_L_DEBUG))
-		conn_log_decision(c, &t, &v, &reply);
+		conn_log_decision(c, &d->t, &d->v, &reply);
 	c->requests++;
-	verdict_release(&v);
-	strvec_release(&store);
 	buf_release(&reply);
+	decision_release(d);
+	proto_reset(c->parser);
+}
+
+static int conn_feed(struct conn *c, const char *data, size_t len);
+
+/* conn_on_decided - a decision that waited for the limiter is complete */
+static void conn_on_decided(struct decision *d, void *arg)
+{
+	struct conn *c = arg;
+	struct buf rest = c->in_pending;
+
+	(void)d;
+	c->waiting = 0;
+	conn_answer(c);
+	conn_queue_flush(c);
+	c->in_pending = (struct buf)BUF_INIT;
+	if (!c->dead && conn_feed(c, rest.data, rest.len) < 0)
+		conn_close(c);
+	buf_release(&rest);
 }
 
 /* conn_feed - parse bytes; answer complete requests; -1 if the conn must close */
@@ -185,16 +205,23 @@ static int conn_feed(struct conn *c, const char *data, size_t len)
 
 	while (len > 0) {
 		size_t used = 0;
-		enum proto_status st = proto_feed(c->parser, data, len, &used, &err);
+		enum proto_status st;
 
+		if (c->waiting) {	/* requests are answered in order: keep the rest */
+			buf_append(&c->in_pending, data, len);
+			break;
+		}
+		st = proto_feed(c->parser, data, len, &used, &err);
 		if (st == PROTO_ERROR) {
 			log_warn("session=%s event=bad_request peer=%s error=\"%s\" "
 				 "action=close_without_reply", buf_cstr(&c->session), c->peer, err);
 			return -1;
 		}
 		if (st == PROTO_REQUEST) {
-			conn_handle(c);
-			proto_reset(c->parser);
+			if (decision_start(&c->dec, c->server, c->parser, conn_on_decided, c))
+				conn_answer(c);
+			else
+				c->waiting = 1;
 		} else if (used == 0) {
 			break;	/* the parser promises to consume; never spin */
 		}
@@ -243,11 +270,10 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (c->out.len > c->out_off) {
+	if (c->out.len > c->out_off)
 		conn_queue_flush(c);
-		if (c->out.len - c->out_off > CONN_OUTPUT_HIGH)
-			conn_set_reading(c, 0);
-	}
+	if (c->out.len - c->out_off > CONN_OUTPUT_HIGH || c->in_pending.len > CONN_OUTPUT_HIGH)
+		conn_set_reading(c, 0);
 }
 
 /* conn_write_out - write pending replies; -1 if the conn must close */

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "policyd/conn.h"
+#include "policyd/limiter.h"
 #include "policyd/server.h"
 
 #define SERVER_BACKLOG 1024
@@ -32,6 +33,7 @@ struct server {
 	char *config_path;
 	struct rw_config *cfg;
 	struct audit *audit;
+	struct limiter *limiter;
 	struct listener *listeners;
 	size_t n_listeners;
 	unsigned conns;
@@ -137,6 +139,16 @@ static int server_listen_one(struct server *s, const char *spec, struct buf *err
 	return 0;
 }
 
+/*
+ * server_timezone - quota windows are computed in the process time zone
+ * (core/limits.h): set it to the configuration's.
+ */
+static void server_timezone(const struct rw_config *cfg)
+{
+	setenv("TZ", cfg->policy->timezone, 1);
+	tzset();
+}
+
 /* server_flush_audit - write the queued audit records to the current sinks */
 static void server_flush_audit(struct server *s)
 {
@@ -197,6 +209,9 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
 	if (s->flush_ev == NULL)
 		buf_puts(err, "policyd: cannot create the flush event");
+	server_timezone(cfg);
+	if (err->len == 0)
+		s->limiter = limiter_new(base, cfg, err);
 	if (cfg->policyd.listen.n == 0 && err->len == 0)
 		buf_puts(err, "policyd: no listen address configured");
 	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
@@ -211,6 +226,11 @@ struct server *server_new(struct event_base *base, const char *config_path,
 struct rw_config *server_config(struct server *s)
 {
 	return s->cfg;
+}
+
+struct limiter *server_limiter(struct server *s)
+{
+	return s->limiter;
 }
 
 struct audit *server_audit(struct server *s)
@@ -278,9 +298,15 @@ int server_reload(struct server *s)
 	struct buf err = BUF_INIT;
 	struct rw_config *cfg = config_load(s->config_path, &err);
 	struct audit *audit = NULL;
+	struct limiter *limiter = NULL;
 
 	if (cfg != NULL && (audit = audit_open(cfg, &err)) == NULL)
 		config_unref(&cfg);
+	if (cfg != NULL && !limiter_same_store(s->limiter, cfg) &&
+	    (limiter = limiter_new(s->base, cfg, &err)) == NULL) {
+		audit_close(&audit);
+		config_unref(&cfg);
+	}
 	if (cfg == NULL) {
 		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
 			s->cfg->digest);
@@ -294,6 +320,13 @@ int server_reload(struct server *s)
 	s->audit = audit;
 	config_unref(&s->cfg);
 	s->cfg = cfg;
+	server_timezone(cfg);
+	if (limiter != NULL) {	/* the old store's requests finish on the local fallback */
+		struct limiter *old = s->limiter;
+
+		s->limiter = limiter;
+		limiter_free(&old);
+	}
 	log_info("event=reloaded config_digest=%s rules=%zu", cfg->digest, cfg->policy->n_rules);
 	buf_release(&err);
 	return 0;
@@ -323,6 +356,7 @@ void server_free(struct server **sp)
 		event_free(s->flush_ev);
 	}
 	conn_close_all(s);
+	limiter_free(&s->limiter);
 	for (size_t i = 0; i < s->n_listeners; i++) {
 		evconnlistener_free(s->listeners[i].evl);
 		if (s->listeners[i].unix_path)

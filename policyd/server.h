@@ -16,6 +16,8 @@
 #include "core/buf.h"
 #include "core/config.h"
 
+struct limiter;
+
 struct server;
 
 /* server_new - bind every listener of cfg (takes cfg's and audit's ownership) */
@@ -23,6 +25,8 @@ struct server *server_new(struct event_base *base, const char *config_path,
 			  struct rw_config *cfg, struct audit *audit, struct buf *err);
 /* server_config - the current snapshot (borrowed: valid during one callback) */
 struct rw_config *server_config(struct server *s);
+/* server_limiter - the rate-limit store (borrowed likewise) */
+struct limiter *server_limiter(struct server *s);
 /* server_audit - the current audit sinks (borrowed likewise) */
 struct audit *server_audit(struct server *s);
 /* server_next_session - a new session id for a connection, into out */
@@ -40,7 +44,10 @@ void server_schedule_flush(struct server *s);
 void server_audit_append(struct server *s, const struct buf *record);
 /* server_read_buffer - scratch space for one read(2) of 64 KiB (loop thread only) */
 char *server_read_buffer(struct server *s);
-/* server_reload - load the config file again; a bad one is refused, the old stays */
+/*
+ * server_reload - load the config file again; a bad one is refused, the old
+ * stays. Decisions in flight finish under the snapshot they started with.
+ */
 int server_reload(struct server *s);
 /* server_reopen_audit - reopen the audit file (log rotation) */
 void server_reopen_audit(struct server *s);

@@ -9,11 +9,11 @@
 #   CC            a clang (default clang; anything else is replaced by clang,
 #                 since -fsanitize=fuzzer is clang's)
 #   FUZZ_SECONDS  seconds per target (default 30; 0 = build only)
-#   FUZZ_TARGETS  targets to build and run (default: fuzz_proto fuzz_addr fuzz_config)
+#   FUZZ_TARGETS  targets to build and run (default: fuzz_proto fuzz_addr fuzz_config fuzz_spf)
 #
 # The core sources are compiled here directly (instrumented with
 # -fsanitize=fuzzer-no-link,address,undefined) from the lists in
-# core/Makemodule.am; no configure run is needed: a minimal autoconfig.h is
+# core/*.am; no configure run is needed: a minimal autoconfig.h is
 # generated in OUTDIR. Each target fuzz_X runs on OUTDIR/corpus/X (new
 # inputs land there) plus the seed corpus tests/fuzz/corpus/X (read only).
 # Crashes are written to OUTDIR/artifacts/. Exit status 1 when any target
@@ -23,7 +23,7 @@ set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$srcdir/tests/fuzz/out}
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-fuzz_proto fuzz_addr fuzz_config}
+targets=${FUZZ_TARGETS:-fuzz_proto fuzz_addr fuzz_config fuzz_spf}
 case ${CC:-clang} in
 *clang*) cc=${CC:-clang} ;;
 *) cc=clang ;;
@@ -35,10 +35,10 @@ failed=""
 mkdir -p "$out/obj" "$out/artifacts" || exit 1
 out=$(cd "$out" && pwd)
 
-# sources - the .c files of one automake SOURCES variable in core/Makemodule.am
+# sources - the .c files of one automake SOURCES variable in core/*.am ("=" and "+=")
 sources() {
-	awk -v v="$1" '$1 == v && $2 == "=" { on = 1 }
-		on { print; if ($0 !~ /\\$/) on = 0 }' "$srcdir/core/Makemodule.am" |
+	awk -v v="$1" '$1 == v && ($2 == "=" || $2 == "+=") { on = 1 }
+		on { print; if ($0 !~ /\\$/) on = 0 }' "$srcdir"/core/*.am |
 		tr ' \t\\' '\n\n\n' | grep '\.c$'
 }
 

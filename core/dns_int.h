@@ -1,0 +1,26 @@
+/*
+ * dns_int - the pure half of the resolver layer: typed answers from rdata,
+ * query names for libunbound. Used by core/dns.c, the unit test and the
+ * fuzz target; not for other modules (they see core/dns.h only).
+ *
+ * Pure: libc only (linked into librwcore.a). Every input is untrusted:
+ * rdata that does not fit its type gives a DNS_SERVFAIL answer, never a
+ * read out of bounds.
+ */
+#ifndef RW_DNS_INT_H
+#define RW_DNS_INT_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/dns.h"
+
+/* dns_answer_new - an answer with no records */
+struct dns_answer *dns_answer_new(enum dns_type type, enum dns_status st);
+/* dns_answer_parse - typed records from n rdata items (data[i], len[i]) */
+struct dns_answer *dns_answer_parse(enum dns_type type, char *const *data,
+				    const int *len, size_t n);
+/* dns_name_to_query - name in libunbound's text form (\DDD escapes); -1 if invalid */
+int dns_name_to_query(const char *name, struct buf *out);
+
+#endif

@@ -1,0 +1,244 @@
+/* limit_store - limits.lua marshalling and reply parsing; see limit_store.h */
+#include "autoconfig.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+
+#include "core/buf.h"
+#include "core/limit_keys.h"
+#include "core/limit_store.h"
+#include "core/limits.h"
+#include "core/mem.h"
+#include "core/strvec.h"
+
+/* limit_store_script_sha - SHA1 of the embedded script, as EVALSHA wants it */
+void limit_store_script_sha(char sha[LIMIT_STORE_SHA_HEX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	memset(sha, '0', LIMIT_STORE_SHA_HEX);
+	sha[LIMIT_STORE_SHA_HEX] = '\0';
+	if (!EVP_Digest(limit_store_lua, limit_store_lua_len, md, &mdlen, EVP_sha1(), NULL) ||
+	    mdlen * 2 != LIMIT_STORE_SHA_HEX)
+		return;		/* EVALSHA of zeros: NOSCRIPT, then EVAL works */
+	for (unsigned i = 0; i < mdlen; i++) {
+		sha[2 * i] = hex[md[i] >> 4];
+		sha[2 * i + 1] = hex[md[i] & 15];
+	}
+}
+
+/* limit_store_field - the one-letter unit, NULL when unknown */
+static const char *limit_store_field(enum limit_unit u)
+{
+	switch (u) {
+	case UNIT_MESSAGES:
+		return "m";
+	case UNIT_RECIPIENTS:
+		return "r";
+	case UNIT_BYTES:
+		return "b";
+	}
+	return NULL;
+}
+
+/* limit_store_addkey - append one key built by the caller into b */
+static void limit_store_addkey(struct strvec *keys, struct buf *b)
+{
+	strvec_add(keys, buf_cstr(b));
+	buf_truncate(b, 0);
+}
+
+/* limit_store_keys - the 5 KEYS of one check */
+static void limit_store_keys(const struct limit_check *c, struct strvec *keys)
+{
+	const char *name = c->limit->name;
+	struct buf b = BUF_INIT;
+
+	limit_keys_state(c, &b);
+	limit_store_addkey(keys, &b);
+	limit_keys_override(c->customer, name, c->dimension, c->identity ? c->identity : "", &b);
+	limit_store_addkey(keys, &b);
+	limit_keys_override(c->customer, name, NULL, NULL, &b);
+	limit_store_addkey(keys, &b);
+	limit_keys_block(c->customer, c->dimension, c->identity ? c->identity : "", &b);
+	limit_store_addkey(keys, &b);
+	limit_keys_block(c->customer, NULL, NULL, &b);
+	limit_store_addkey(keys, &b);
+	buf_release(&b);
+}
+
+/* limit_store_args - the 6 ARGV of one check */
+static void limit_store_args(const struct limit_check *c, const char *field, struct strvec *args)
+{
+	int quota = c->limit->kind == LIMIT_QUOTA;
+
+	strvec_add(args, quota ? "quota" : "rate");
+	strvec_add(args, c->limit->mode == MODE_SHADOW ? "s" : "e");
+	if (quota) {
+		strvec_addf(args, "%" PRIu64, c->cap);
+		strvec_addf(args, "%" PRId64, c->window_end > 0 ? c->window_end : 0);
+	} else {
+		strvec_addf(args, "%" PRIu64, c->emission_us);
+		strvec_addf(args, "%" PRIu64, c->tolerance_us);
+	}
+	strvec_addf(args, "%" PRIu64, c->cost);
+	strvec_add(args, field);
+}
+
+/* limit_store_marshal - KEYS and ARGV of plan; see limit_store.h */
+int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
+			struct strvec *args, const char **error_r)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct limit_check *c = &plan->v[i];
+
+		if (c->limit == NULL || c->limit->name == NULL || c->dimension == NULL) {
+			*error_r = "limit check without limit, name or dimension";
+			return -1;
+		}
+		if (c->limit->kind != LIMIT_RATE && c->limit->kind != LIMIT_QUOTA) {
+			*error_r = "limit check of unknown kind";
+			return -1;
+		}
+		if (limit_store_field(c->unit) == NULL) {
+			*error_r = "limit check of unknown unit";
+			return -1;
+		}
+	}
+	strvec_add(args, LIMIT_STORE_PROTO);
+	strvec_add(args, plan->charge ? "charge" : "peek");
+	strvec_addf(args, "%d", LIMIT_STORE_QUOTA_MARGIN_S);
+	for (size_t i = 0; i < plan->n; i++) {
+		limit_store_keys(&plan->v[i], keys);
+		limit_store_args(&plan->v[i], limit_store_field(plan->v[i].unit), args);
+	}
+	return 0;
+}
+
+/* limit_store_command - EVALSHA sha numkeys KEYS ARGV */
+void limit_store_command(const char *sha, const struct strvec *keys,
+			 const struct strvec *args, struct strvec *cmd)
+{
+	if (sha != NULL) {
+		strvec_add(cmd, "EVALSHA");
+		strvec_add(cmd, sha);
+		strvec_addf(cmd, "%zu", keys->n);
+	}
+	for (size_t i = 0; i < keys->n; i++)
+		strvec_add(cmd, keys->v[i]);
+	for (size_t i = 0; i < args->n; i++)
+		strvec_add(cmd, args->v[i]);
+}
+
+/* limit_store_prefix - the error reply starts with word */
+static int limit_store_prefix(const redisReply *r, const char *word)
+{
+	size_t n = strlen(word);
+
+	return r->str != NULL && r->len >= n && memcmp(r->str, word, n) == 0;
+}
+
+/* limit_store_error - classify an error reply */
+static enum limit_store_rc limit_store_error(const redisReply *r, const char **error_r)
+{
+	if (limit_store_prefix(r, "NOSCRIPT")) {
+		*error_r = "store: script not loaded (NOSCRIPT)";
+		return LIMIT_STORE_NOSCRIPT;
+	}
+	if (limit_store_prefix(r, "READONLY"))
+		*error_r = "store: server is a read-only replica (READONLY)";
+	else if (limit_store_prefix(r, "RWPROTO") || strstr(r->str ? r->str : "", "RWPROTO"))
+		*error_r = "store: script speaks another protocol version";
+	else if (strstr(r->str ? r->str : "", "RWARGS"))
+		*error_r = "store: script refused its arguments";
+	else
+		*error_r = "store: error reply";
+	return LIMIT_STORE_FAIL;
+}
+
+/* limit_store_int - element is an integer in [lo, hi] */
+static int limit_store_int(const redisReply *e, long long lo, long long hi, long long *v)
+{
+	if (e == NULL || e->type != REDIS_REPLY_INTEGER || e->integer < lo || e->integer > hi)
+		return -1;
+	*v = e->integer;
+	return 0;
+}
+
+/* limit_store_row - one check's 6 elements into r */
+static int limit_store_row(redisReply **e, struct limit_result *r)
+{
+	long long ok, never, blocked, remaining, retry;
+
+	if (limit_store_int(e[0], 0, 1, &ok) < 0 || limit_store_int(e[1], 0, 1, &never) < 0 ||
+	    limit_store_int(e[2], 0, 1, &blocked) < 0 ||
+	    limit_store_int(e[4], 0, INT64_MAX, &remaining) < 0 ||
+	    limit_store_int(e[5], 0, INT64_MAX, &retry) < 0 || e[3] == NULL)
+		return -1;
+	if (blocked ? e[3]->type != REDIS_REPLY_STRING : e[3]->type != REDIS_REPLY_NIL)
+		return -1;
+	if (blocked && ok)
+		return -1;
+	r->ok = (int)ok;
+	r->never_fits = (int)never;
+	r->blocked = (int)blocked;
+	r->reason = blocked ? rw_strndup(e[3]->str, e[3]->len) : NULL;
+	r->remaining = (uint64_t)remaining;
+	r->retry_after_ms = (uint64_t)retry;
+	return 0;
+}
+
+/* limit_store_clear - free reasons of results[0..n) and zero them */
+static void limit_store_clear(struct limit_result *results, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(results[i].reason);
+		memset(&results[i], 0, sizeof(results[i]));
+	}
+}
+
+/* limit_store_parse - strict reply parsing; see limit_store.h */
+enum limit_store_rc limit_store_parse(const redisReply *reply, const struct limit_plan *plan,
+				      struct limit_result *results, int *committed,
+				      const char **error_r)
+{
+	long long version, commit;
+
+	memset(results, 0, plan->n * sizeof(*results));
+	if (reply == NULL) {
+		*error_r = "store: no reply";
+		return LIMIT_STORE_FAIL;
+	}
+	if (reply->type == REDIS_REPLY_ERROR)
+		return limit_store_error(reply, error_r);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->element == NULL ||
+	    reply->elements != LIMIT_STORE_REPLY_HEAD + LIMIT_STORE_REPLY_PER_CHECK * plan->n) {
+		*error_r = "store: reply is not an array of the plan's size";
+		return LIMIT_STORE_FAIL;
+	}
+	if (limit_store_int(reply->element[0], 1, 1, &version) < 0 ||
+	    limit_store_int(reply->element[1], 0, 1, &commit) < 0) {
+		*error_r = "store: reply header is not protocol 1";
+		return LIMIT_STORE_FAIL;
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		redisReply **row = reply->element + LIMIT_STORE_REPLY_HEAD +
+				   LIMIT_STORE_REPLY_PER_CHECK * i;
+
+		if (limit_store_row(row, &results[i]) < 0) {
+			limit_store_clear(results, i);
+			*error_r = "store: malformed result in reply";
+			return LIMIT_STORE_FAIL;
+		}
+	}
+	if (committed != NULL)
+		*committed = (int)commit;
+	return LIMIT_STORE_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * decision - one policy request's decision in policyd: relay (synchronous,
+ * core/relay.c), then rate limits and quotas (asynchronous, policyd/limiter.c).
+ *
+ * At RCPT (and VRFY) a permitted recipient is peeked against every limit
+ * that applies (nothing is charged); at END-OF-MESSAGE, when this policyd
+ * is the charging point (charge_at = policyd), the message is charged once
+ * with the accepted recipient count and the real size, all or nothing.
+ * Other stages get DUNNO. The verdict ends up in d->v with the limit checks
+ * in d->plan / d->results for the audit record.
+ *
+ * Lifetime: the txn borrows the parser's strings, so the caller must not
+ * reset or feed the parser until the decision is done. The decision holds a
+ * reference to the config snapshot it started with (a reload meanwhile does
+ * not change its rules). decision_release frees everything; a decision still
+ * waiting must be cancelled first (decision_cancel).
+ */
+#ifndef RW_DECISION_H
+#define RW_DECISION_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/limits.h"
+#include "core/proto.h"
+#include "core/strvec.h"
+#include "core/txn.h"
+#include "core/verdict.h"
+#include "policyd/server.h"
+
+struct decision {
+	struct rw_config *cfg;		/* a reference */
+	struct strvec store;		/* decoded request strings */
+	struct rw_txn t;
+	struct rw_verdict v;
+	struct limit_plan plan;
+	struct limit_result *results;	/* plan.n of them once the limiter answered */
+	uint64_t lim_id;		/* != 0 while waiting for the limiter */
+	void (*done)(struct decision *d, void *arg);
+	void *arg;
+};
+
+/*
+ * decision_start - decide the complete request in p (d zeroed by the
+ * caller); 1 when decided now, 0 when done(d, arg) will run later from the
+ * event loop.
+ */
+int decision_start(struct decision *d, struct server *s, const struct proto_parser *p,
+		   void (*done)(struct decision *d, void *arg), void *arg);
+/* decision_cancel - done will not run */
+void decision_cancel(struct decision *d, struct server *s);
+/* decision_audited - the decision writes an audit record (relay stages, or limits ran) */
+int decision_audited(const struct decision *d);
+void decision_release(struct decision *d);
+
+#endif

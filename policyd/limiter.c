@@ -1,0 +1,295 @@
+/* limiter - policyd's async limit store; see limiter.h */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "core/breaker.h"
+#include "core/limit_store.h"
+#include "core/local_store.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/redis.h"
+#include "policyd/limiter.h"
+
+/* Keys the local fallback may hold; least recently used go first. */
+#define LIMITER_LOCAL_ENTRIES 100000
+/* Consecutive store failures that open the breaker; its backoff range. */
+#define LIMITER_BREAKER_FAILURES 3
+#define LIMITER_BREAKER_MIN_US 500000
+#define LIMITER_BREAKER_MAX_US 30000000
+
+struct lim_req {
+	uint64_t id;
+	struct limiter *l;
+	const struct limit_plan *plan;
+	limiter_cb *cb;
+	void *arg;
+	uint64_t redis_id;		/* 0: not (or no longer) at Redis */
+	struct event *local_ev;		/* runs the local store from the loop */
+	struct lim_req *next, **pprev;	/* the limiter's pending list */
+};
+
+struct limiter {
+	struct event_base *base;
+	struct redis_settings settings;
+	struct redis_async *redis;	/* NULL: no redis section, local only */
+	struct redis_script script;
+	struct local_store *local;
+	struct breaker breaker;
+	uint64_t next_id;
+	struct lim_req *pending;
+	const char *state;
+};
+
+/* limiter_now_us - wall clock (quota windows, the local store) */
+static uint64_t limiter_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* limiter_mono_us - monotonic clock (the breaker) */
+static uint64_t limiter_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* limiter_settings - the redis section as client settings */
+static void limiter_settings(const struct rw_config *cfg, struct redis_settings *s)
+{
+	redis_settings_init(s);
+	for (size_t i = 0; i < cfg->redis.servers.n; i++) {
+		const char *srv = cfg->redis.servers.v[i];
+
+		strvec_add(&s->servers, strncmp(srv, "unix:", 5) == 0 ? srv + 5 : srv);
+	}
+	for (size_t i = 0; i < cfg->redis.sentinels.n; i++)
+		strvec_add(&s->sentinels, cfg->redis.sentinels.v[i]);
+	s->master_name = cfg->redis.master_name ? rw_strdup(cfg->redis.master_name) : NULL;
+	s->password = cfg->redis.password ? rw_strdup(cfg->redis.password) : NULL;
+	s->database = cfg->redis.database;
+	if (cfg->redis.timeout_ms)
+		s->timeout_ms = cfg->redis.timeout_ms;
+	if (cfg->redis.connect_timeout_ms)
+		s->connect_timeout_ms = cfg->redis.connect_timeout_ms;
+	if (cfg->redis.connections)
+		s->connections = cfg->redis.connections;
+}
+
+/* limiter_new - see limiter.h */
+struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg,
+			    struct buf *err)
+{
+	struct limiter *l = rw_calloc(1, sizeof(*l));
+
+	l->base = base;
+	l->local = local_store_new(LIMITER_LOCAL_ENTRIES);
+	breaker_init(&l->breaker, LIMITER_BREAKER_FAILURES, LIMITER_BREAKER_MIN_US,
+		     LIMITER_BREAKER_MAX_US);
+	limiter_settings(cfg, &l->settings);
+	redis_script_init(&l->script, limit_store_lua, limit_store_lua_len);
+	l->state = "local";
+	if (l->settings.servers.n > 0 || l->settings.sentinels.n > 0) {
+		l->redis = redis_async_new(base, &l->settings, err);
+		if (l->redis == NULL) {
+			limiter_free(&l);
+			return NULL;
+		}
+		l->state = "redis";
+	}
+	return l;
+}
+
+/* limiter_same_strvec - equal string lists */
+static int limiter_same_strvec(const struct strvec *a, const struct strvec *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* limiter_same_str - equal optional strings */
+static int limiter_same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* limiter_same_store - see limiter.h */
+int limiter_same_store(const struct limiter *l, const struct rw_config *cfg)
+{
+	struct redis_settings s;
+	int same;
+
+	limiter_settings(cfg, &s);
+	same = limiter_same_strvec(&s.servers, &l->settings.servers) &&
+	       limiter_same_strvec(&s.sentinels, &l->settings.sentinels) &&
+	       limiter_same_str(s.master_name, l->settings.master_name) &&
+	       limiter_same_str(s.password, l->settings.password) &&
+	       s.database == l->settings.database && s.timeout_ms == l->settings.timeout_ms &&
+	       s.connect_timeout_ms == l->settings.connect_timeout_ms &&
+	       s.connections == l->settings.connections;
+	redis_settings_release(&s);
+	return same;
+}
+
+/* limiter_req_free - unlink and free a request */
+static void limiter_req_free(struct lim_req *r)
+{
+	if ((*r->pprev = r->next) != NULL)
+		r->next->pprev = r->pprev;
+	if (r->local_ev)
+		event_free(r->local_ev);
+	free(r);
+}
+
+/* limiter_finish - hand results to the caller and forget the request */
+static void limiter_finish(struct lim_req *r, struct limit_result *results)
+{
+	limiter_cb *cb = r->cb;
+	void *arg = r->arg;
+	const struct limit_plan *plan = r->plan;
+
+	limiter_req_free(r);
+	cb(plan, results, arg);
+}
+
+/* limiter_fallback - the store failed or is skipped: the local store decides */
+static void limiter_fallback(struct lim_req *r)
+{
+	struct limit_result *results = rw_calloc(r->plan->n ? r->plan->n : 1, sizeof(*results));
+
+	local_store_run(r->l->local, r->plan, limiter_now_us(), results);
+	limiter_finish(r, results);
+}
+
+/* limiter_on_local - deferred local run (callbacks never run inside limiter_run) */
+static void limiter_on_local(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	limiter_fallback(arg);
+}
+
+/* limiter_on_redis - the script's reply, or why there is none */
+static void limiter_on_redis(enum redis_status st, const redisReply *reply, void *arg)
+{
+	struct lim_req *r = arg;
+	struct limiter *l = r->l;
+	struct limit_result *results;
+	const char *err = redis_status_name(st);
+
+	r->redis_id = 0;
+	if (st == REDIS_ST_OK || st == REDIS_ST_ERROR) {
+		results = rw_calloc(r->plan->n ? r->plan->n : 1, sizeof(*results));
+		if (limit_store_parse(reply, r->plan, results, NULL, &err) == LIMIT_STORE_OK) {
+			breaker_success(&l->breaker);
+			l->state = "redis";
+			limiter_finish(r, results);
+			return;
+		}
+		free(results);
+	}
+	breaker_failure(&l->breaker, limiter_mono_us());
+	l->state = l->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
+	log_warn("event=store_failed store=redis error=\"%s\" breaker=%s", err,
+		 breaker_state_name(l->breaker.state));
+	limiter_fallback(r);
+}
+
+/* limiter_send - the plan as one EVALSHA; 0 when it could not be sent */
+static uint64_t limiter_send(struct lim_req *r)
+{
+	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
+	const char *err;
+	uint64_t id = 0;
+
+	if (limit_store_marshal(r->plan, &keys, &args, &err) < 0) {
+		log_err("event=store_marshal_failed error=\"%s\"", err);
+	} else {
+		limit_store_command(NULL, &keys, &args, &cmd);
+		id = redis_async_evalsha(r->l->redis, &r->l->script, (int)keys.n, (int)cmd.n,
+					 (const char **)cmd.v, NULL, limiter_on_redis, r);
+	}
+	strvec_release(&keys);
+	strvec_release(&args);
+	strvec_release(&cmd);
+	return id;
+}
+
+/* limiter_run - see limiter.h */
+uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_cb *cb, void *arg)
+{
+	struct lim_req *r = rw_calloc(1, sizeof(*r));
+
+	r->id = ++l->next_id;
+	r->l = l;
+	r->plan = plan;
+	r->cb = cb;
+	r->arg = arg;
+	r->pprev = &l->pending;
+	if ((r->next = l->pending) != NULL)
+		l->pending->pprev = &r->next;
+	l->pending = r;
+	if (l->redis != NULL && breaker_allow(&l->breaker, limiter_mono_us()) &&
+	    (r->redis_id = limiter_send(r)) != 0)
+		return r->id;
+	r->local_ev = event_new(l->base, -1, 0, limiter_on_local, r);
+	if (r->local_ev == NULL)
+		abort();	/* out of memory in libevent */
+	event_active(r->local_ev, 0, 0);
+	return r->id;
+}
+
+/* limiter_cancel - see limiter.h */
+void limiter_cancel(struct limiter *l, uint64_t id)
+{
+	for (struct lim_req *r = l->pending; r != NULL; r = r->next) {
+		if (r->id != id)
+			continue;
+		if (r->redis_id)
+			redis_async_cancel(l->redis, r->redis_id);
+		limiter_req_free(r);
+		return;
+	}
+}
+
+const char *limiter_store_state(const struct limiter *l)
+{
+	return l->state;
+}
+
+/* limiter_free - finish what is pending on the local store, then free */
+void limiter_free(struct limiter **lp)
+{
+	struct limiter *l = *lp;
+
+	if (l == NULL)
+		return;
+	while (l->pending != NULL) {
+		struct lim_req *r = l->pending;
+
+		if (r->redis_id)
+			redis_async_cancel(l->redis, r->redis_id);
+		r->redis_id = 0;
+		limiter_fallback(r);
+	}
+	redis_async_free(&l->redis);
+	redis_script_release(&l->script);
+	redis_settings_release(&l->settings);
+	local_store_free(&l->local);
+	free(l);
+	*lp = NULL;
+}

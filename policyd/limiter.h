@@ -1,0 +1,50 @@
+/*
+ * limiter - policyd's rate-limit and quota store: a limit plan in, one
+ * struct limit_result per check out, asynchronously on the event loop.
+ *
+ * A plan runs as one EVALSHA of schema/limits.lua (core/limit_store.c) on
+ * the async Redis client (core/redis.c: per-command deadline, reconnection,
+ * Sentinel). When Redis fails (error, timeout, disconnect) or the circuit
+ * breaker is open, every result is marked degraded and checks of limits
+ * with on_store_failure = local run on the in-process store
+ * (core/local_store.c); limits_decide then applies each limit's fail mode.
+ * Without a redis section every plan runs locally.
+ *
+ * The callback runs exactly once per limiter_run, from the loop (never from
+ * inside limiter_run), unless limiter_cancel ran first. The plan stays the
+ * caller's and must live until the callback or the cancel; results passed
+ * to the callback are the callback's (limit_result_release each, free the
+ * array). limiter_free completes every pending request on the local store
+ * (their callbacks run) before it returns. Not thread-safe: one limiter per
+ * event loop.
+ */
+#ifndef RW_LIMITER_H
+#define RW_LIMITER_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/limits.h"
+
+struct event_base;
+struct limiter;
+
+typedef void limiter_cb(const struct limit_plan *plan, struct limit_result *results,
+			void *arg);
+
+/* limiter_new - the store for cfg; NULL with *err when the redis settings are bad */
+struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg,
+			    struct buf *err);
+/* limiter_same_store - cfg would get the same store (reload keeps the limiter) */
+int limiter_same_store(const struct limiter *l, const struct rw_config *cfg);
+/* limiter_run - run plan; a request id (> 0) for limiter_cancel */
+uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_cb *cb,
+		     void *arg);
+/* limiter_cancel - the callback of id will not run */
+void limiter_cancel(struct limiter *l, uint64_t id);
+/* limiter_store_state - "redis", "degraded (breaker open)", "local" for logs */
+const char *limiter_store_state(const struct limiter *l);
+void limiter_free(struct limiter **lp);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * test_redis - core/redis against a real redis-server on loopback: async
+ * and sync commands, pipelining over a pool, deadlines with late replies,
+ * cancel, server killed and restarted, NOSCRIPT reload. Failover is in
+ * test_redis_failover.c. Every wait is bounded; nothing asserts on timing.
+ * Skipped (77) when Redis is not installed.
+ */
+#include "autoconfig.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "core/mem.h"
+#include "core/redis.h"
+#include "tests/integration/redis_testlib.h"
+
+static struct rsrv srv;			/* the plain server most tests use */
+
+/* test_settings_check - bad settings are refused with a reason */
+static void test_settings_check(void **state)
+{
+	static const struct {
+		const char *server, *sentinel, *master;
+		int ok;
+	} t[] = {
+		{ "127.0.0.1:6379", NULL, NULL, 1 },
+		{ "[::1]:6380", NULL, NULL, 1 },
+		{ "::1", NULL, NULL, 1 },
+		{ "/run/redis.sock", NULL, NULL, 1 },
+		{ "localhost", NULL, NULL, 1 },
+		{ NULL, "127.0.0.1:26379", "mymaster", 1 },
+		{ NULL, NULL, NULL, 0 },
+		{ "127.0.0.1", "127.0.0.1", "m", 0 },
+		{ NULL, "127.0.0.1:26379", NULL, 0 },
+		{ "127.0.0.1:99999", NULL, NULL, 0 },
+		{ "127.0.0.1:", NULL, NULL, 0 },
+		{ ":6379", NULL, NULL, 0 },
+		{ "[::1", NULL, NULL, 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct redis_settings s;
+		const char *e = NULL;
+
+		redis_settings_init(&s);
+		if (t[i].server)
+			strvec_add(&s.servers, t[i].server);
+		if (t[i].sentinel)
+			strvec_add(&s.sentinels, t[i].sentinel);
+		if (t[i].master)
+			s.master_name = rw_strdup(t[i].master);
+		assert_int_equal(redis_settings_check(&s, &e), t[i].ok ? 0 : -1);
+		if (!t[i].ok)
+			assert_non_null(e);
+		redis_settings_release(&s);
+	}
+}
+
+/* test_async_basic - SET, GET, nil, an error reply */
+static void test_async_basic(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 1, 2000);
+	const char *set[] = { "SET", "basic", "v1" }, *get[] = { "GET", "basic" };
+	const char *nil[] = { "GET", "no-such-key" }, *bad[] = { "NOSUCHCOMMAND" };
+	struct res r;
+
+	(void)state;
+	acmd(c, &r, 3, set);
+	assert_int_equal(r.st, REDIS_ST_OK);
+	assert_string_equal(r.str, "OK");
+	acmd(c, &r, 2, get);
+	assert_int_equal(r.st, REDIS_ST_OK);
+	assert_string_equal(r.str, "v1");
+	acmd(c, &r, 2, nil);
+	assert_int_equal(r.st, REDIS_ST_OK);
+	assert_int_equal(r.type, REDIS_REPLY_NIL);
+	acmd(c, &r, 1, bad);
+	assert_int_equal(r.st, REDIS_ST_ERROR);
+	assert_non_null(strstr(r.str, "unknown command"));
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(redis_async_pending(c), 0);
+	redis_async_free(&c);
+	assert_null(c);
+}
+
+/* test_sync_basic - the same through the sync client */
+static void test_sync_basic(void **state)
+{
+	struct redis_sync *c = new_sync(srv.port, 2000);
+	const char *set[] = { "SET", "sbasic", "v2" }, *get[] = { "GET", "sbasic" };
+	const char *bad[] = { "NOSUCHCOMMAND" };
+	char out[64];
+
+	(void)state;
+	assert_int_equal(scmd(c, 3, set, out, sizeof(out)), REDIS_ST_OK);
+	assert_int_equal(scmd(c, 2, get, out, sizeof(out)), REDIS_ST_OK);
+	assert_string_equal(out, "v2");
+	assert_int_equal(scmd(c, 1, bad, out, sizeof(out)), REDIS_ST_ERROR);
+	assert_string_equal(redis_sync_error(c), "");
+	redis_sync_free(&c);
+	assert_null(c);
+}
+
+#define CALLERS 50
+#define PER_CALLER 20
+#define NCMD (CALLERS * PER_CALLER)
+
+/* test_pipelining - 1000 INCRs from 50 callers over 2 connections */
+static void test_pipelining(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 2, 5000);
+	static struct res r[NCMD], ids[CALLERS];
+	const char *del[] = { "DEL", "ctr" }, *incr[] = { "INCR", "ctr" };
+	const char *cid[] = { "CLIENT", "ID" };
+	static char seen[NCMD + 1];
+	struct res d;
+	int done = 0, ndistinct = 0;
+	long long first = -1;
+
+	(void)state;
+	acmd(c, &d, 2, del);
+	memset(r, 0, sizeof(r));
+	memset(ids, 0, sizeof(ids));
+	for (int k = 0; k < PER_CALLER; k++)	/* caller i's k-th command */
+		for (int i = 0; i < CALLERS; i++)
+			redis_async_command(c, 2, incr, NULL, res_cb,
+					    &r[i * PER_CALLER + k]);
+	for (int i = 0; i < CALLERS; i++)	/* which connection took it */
+		redis_async_command(c, 2, cid, NULL, res_cb, &ids[i]);
+	for (long long end = rsrv_now_ms() + 20000;
+	     redis_async_pending(c) > 0 && rsrv_now_ms() < end;)
+		pump(5);
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < NCMD; i++) {
+		assert_int_equal(r[i].calls, 1);
+		assert_int_equal(r[i].st, REDIS_ST_OK);
+		assert_true(r[i].integer >= 1 && r[i].integer <= NCMD);
+		assert_int_equal(seen[r[i].integer]++, 0);	/* each value once */
+		done++;
+	}
+	for (int i = 0; i < CALLERS; i++) {
+		assert_int_equal(ids[i].st, REDIS_ST_OK);
+		if (first < 0)
+			first = ids[i].integer;
+		if (ids[i].integer != first)
+			ndistinct = 1;
+	}
+	assert_int_equal(done, NCMD);
+	assert_int_equal(ndistinct, 1);		/* both connections carried load */
+	redis_async_free(&c);
+}
+
+/* test_timeout - DEBUG SLEEP 1 vs a 100 ms deadline; late replies dropped */
+static void test_timeout(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 1, 100);
+	const char *sleep1[] = { "DEBUG", "SLEEP", "1" }, *get[] = { "GET", "basic" };
+	const char *echo[] = { "ECHO", "fresh" };
+	struct res a = { 0 }, b = { 0 }, e = { 0 };
+	long long end = rsrv_now_ms() + 10000;
+
+	(void)state;
+	redis_async_command(c, 3, sleep1, NULL, res_cb, &a);
+	redis_async_command(c, 2, get, NULL, res_cb, &b);
+	assert_int_equal(wait_calls(&b.calls, 1, 5000), 0);
+	assert_int_equal(wait_calls(&a.calls, 1, 5000), 0);
+	assert_int_equal(a.st, REDIS_ST_TIMEOUT);
+	assert_int_equal(b.st, REDIS_ST_TIMEOUT);
+	/* retry until the server answers again: the late +OK and GET replies
+	 * must be dropped, never handed to these newer requests */
+	do {
+		memset(&e, 0, sizeof(e));
+		acmd(c, &e, 2, echo);
+	} while (e.st == REDIS_ST_TIMEOUT && rsrv_now_ms() < end);
+	assert_int_equal(e.st, REDIS_ST_OK);
+	assert_string_equal(e.str, "fresh");
+	pump(50);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(redis_async_pending(c), 0);
+	redis_async_free(&c);
+}
+
+/* test_sync_timeout - the sync client times out and never reads stale data */
+static void test_sync_timeout(void **state)
+{
+	struct redis_sync *c = new_sync(srv.port, 100);
+	const char *sleep[] = { "DEBUG", "SLEEP", "0.5" }, *ping[] = { "PING" };
+	char out[64];
+	enum redis_status st;
+	long long end = rsrv_now_ms() + 10000;
+
+	(void)state;
+	assert_int_equal(scmd(c, 3, sleep, out, sizeof(out)), REDIS_ST_TIMEOUT);
+	assert_string_equal(redis_sync_error(c), "timeout");
+	while ((st = scmd(c, 1, ping, out, sizeof(out))) != REDIS_ST_OK &&
+	       rsrv_now_ms() < end)
+		;
+	assert_int_equal(st, REDIS_ST_OK);
+	assert_string_equal(out, "PONG");
+	redis_sync_free(&c);
+}
+
+/* test_cancel - a cancelled callback never runs; fail-fast is cancellable */
+static void test_cancel(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 1, 2000), *dead;
+	const char *get[] = { "GET", "basic" };
+	struct res a = { 0 }, m = { 0 }, f = { 0 }, g = { 0 };
+	struct redis_settings s;
+	struct buf err = BUF_INIT;
+	uint64_t id;
+
+	(void)state;
+	id = redis_async_command(c, 2, get, NULL, res_cb, &a);
+	assert_int_equal(redis_async_cancel(c, id), 0);
+	acmd(c, &m, 2, get);			/* sent after: its reply is later */
+	pump(20);
+	assert_int_equal(a.calls, 0);
+	assert_int_equal(redis_async_cancel(c, id), -1);
+	redis_async_free(&c);
+
+	settings_port(&s, rsrv_free_port(), 1, 2000);	/* nobody listens */
+	dead = redis_async_new(test_base, &s, &err);
+	redis_settings_release(&s);
+	assert_non_null(dead);
+	redis_async_command(dead, 2, get, NULL, res_cb, &f);
+	id = redis_async_command(dead, 2, get, NULL, res_cb, &g);
+	assert_int_equal(redis_async_cancel(dead, id), 0);
+	assert_int_equal(wait_calls(&f.calls, 1, 1000), 0);
+	assert_int_equal(f.st, REDIS_ST_DISCONNECTED);
+	pump(20);
+	assert_int_equal(g.calls, 0);
+	redis_async_free(&dead);
+}
+
+/* test_kill_restart - killed mid-load: DISCONNECTED; restarted: back */
+static void test_kill_restart(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 2, 1000);
+	struct redis_sync *sc = new_sync(srv.port, 1000);
+	const char *incr[] = { "INCR", "load" }, *ping[] = { "PING" };
+	static struct res r[2000];
+	struct res after = { 0 }, back = { 0 };
+	char out[32];
+	int bad = 0;
+
+	(void)state;
+	assert_int_equal(scmd(sc, 1, ping, out, sizeof(out)), REDIS_ST_OK);
+	memset(r, 0, sizeof(r));
+	for (int i = 0; i < 2000; i++)
+		redis_async_command(c, 2, incr, NULL, res_cb, &r[i]);
+	event_base_loop(test_base, EVLOOP_NONBLOCK);
+	rsrv_kill(&srv);
+	for (long long end = rsrv_now_ms() + 10000;
+	     redis_async_pending(c) > 0 && rsrv_now_ms() < end;)
+		pump(5);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(r[i].calls, 1);
+		bad += r[i].st != REDIS_ST_OK && r[i].st != REDIS_ST_DISCONNECTED;
+	}
+	assert_int_equal(bad, 0);
+	acmd(c, &after, 1, ping);		/* server gone: fails fast */
+	assert_int_equal(after.st, REDIS_ST_DISCONNECTED);
+	for (long long end = rsrv_now_ms() + 5000;
+	     redis_async_connected(c) > 0 && rsrv_now_ms() < end;)
+		pump(5);
+	assert_int_equal(redis_async_connected(c), 0);
+	assert_int_equal(scmd(sc, 1, ping, out, sizeof(out)), REDIS_ST_DISCONNECTED);
+	assert_string_not_equal(redis_sync_error(sc), "");
+
+	assert_int_equal(rsrv_redis_start(&srv, 0), 0);
+	assert_int_equal(wait_connected(c, 2, 15000), 0);
+	acmd(c, &back, 1, ping);
+	assert_int_equal(back.st, REDIS_ST_OK);
+	assert_int_equal(scmd(sc, 1, ping, out, sizeof(out)), REDIS_ST_OK);
+	redis_sync_free(&sc);
+	redis_async_free(&c);
+}
+
+/* new_auth - clients with a password and a database */
+static void new_auth(const char *pw, unsigned db, struct redis_async **ac,
+		     struct redis_sync **sc)
+{
+	struct redis_settings s;
+	struct buf err = BUF_INIT;
+
+	settings_port(&s, srv.port, 1, 2000);
+	s.password = rw_strdup(pw);
+	s.database = db;
+	*ac = redis_async_new(test_base, &s, &err);
+	*sc = redis_sync_new(&s, &err);
+	redis_settings_release(&s);
+	assert_non_null(*ac);
+	assert_non_null(*sc);
+}
+
+/* test_auth_select - AUTH and SELECT on connect and on every reconnect */
+static void test_auth_select(void **state)
+{
+	struct redis_sync *admin = new_sync(srv.port, 2000), *sc, *bsc;
+	struct redis_async *c, *bad;
+	const char *setpw[] = { "CONFIG", "SET", "requirepass", "s3cret" };
+	const char *nopw[] = { "CONFIG", "SET", "requirepass", "" };
+	const char *kill[] = { "CLIENT", "KILL", "SKIPME", "yes", "TYPE", "normal" };
+	const char *set[] = { "SET", "indb3", "yes" }, *get[] = { "GET", "indb3" };
+	struct res r;
+	char out[64];
+
+	(void)state;
+	assert_int_equal(scmd(admin, 4, setpw, out, sizeof(out)), REDIS_ST_OK);
+	new_auth("s3cret", 3, &c, &sc);
+	new_auth("wrong", 3, &bad, &bsc);
+	assert_int_equal(wait_connected(c, 1, 10000), 0);
+	acmd(c, &r, 3, set);
+	assert_int_equal(r.st, REDIS_ST_OK);
+	assert_int_equal(scmd(sc, 2, get, out, sizeof(out)), REDIS_ST_OK);
+	assert_string_equal(out, "yes");		/* same database 3 */
+	assert_int_equal(scmd(admin, 2, get, out, sizeof(out)), REDIS_ST_OK);
+	assert_string_equal(out, "");			/* not in database 0 */
+
+	assert_int_equal(scmd(admin, 6, kill, out, sizeof(out)), REDIS_ST_OK);
+	for (long long end = rsrv_now_ms() + 5000;
+	     redis_async_connected(c) > 0 && rsrv_now_ms() < end;)
+		pump(5);
+	assert_int_equal(wait_connected(c, 1, 10000), 0);	/* reconnected */
+	acmd(c, &r, 2, get);
+	assert_string_equal(r.str, "yes");		/* AUTH + SELECT again */
+	assert_int_equal(scmd(sc, 2, get, out, sizeof(out)), REDIS_ST_OK);
+	assert_string_equal(out, "yes");
+
+	assert_int_equal(redis_async_connected(bad), 0);	/* wrong password */
+	acmd(bad, &r, 2, get);
+	assert_int_equal(r.st, REDIS_ST_DISCONNECTED);
+	assert_int_equal(scmd(bsc, 2, get, out, sizeof(out)), REDIS_ST_DISCONNECTED);
+	assert_non_null(strstr(redis_sync_error(bsc), "AUTH"));
+	assert_int_equal(scmd(admin, 4, nopw, out, sizeof(out)), REDIS_ST_OK);
+	redis_sync_free(&bsc);
+	redis_sync_free(&sc);
+	redis_sync_free(&admin);
+	redis_async_free(&bad);
+	redis_async_free(&c);
+}
+
+static const char script_text[] =
+	"return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}";
+
+/* eval_async - one EVALSHA through the async client */
+static void eval_async(struct redis_async *c, const struct redis_script *s,
+		       struct res *res, long long *incr)
+{
+	const char *argv[] = { "evkey", "arg1" };
+
+	memset(res, 0, sizeof(*res));
+	assert_true(redis_async_evalsha(c, s, 1, 2, argv, NULL, res_cb, res) != 0);
+	assert_int_equal(res->calls, 0);
+	assert_int_equal(wait_calls(&res->calls, 1, 10000), 0);
+	*incr = res->integer;
+}
+
+/* test_noscript - EVALSHA on an empty server reloads transparently */
+static void test_noscript(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 2, 2000);
+	struct redis_sync *sc = new_sync(srv.port, 2000);
+	const char *flush[] = { "SCRIPT", "FLUSH" };
+	const char *argv[] = { "evkey", "arg1" };
+	struct redis_script s;
+	struct res r;
+	redisReply *rep = NULL;
+	long long dummy;
+	char out[64];
+
+	(void)state;
+	redis_script_init(&s, script_text, strlen(script_text));
+	assert_int_equal(strlen(s.sha1), 40);
+	assert_int_equal(scmd(sc, 2, flush, out, sizeof(out)), REDIS_ST_OK);
+	eval_async(c, &s, &r, &dummy);
+	assert_int_equal(r.st, REDIS_ST_OK);	/* NOSCRIPT, LOAD, retry */
+	assert_int_equal(r.type, REDIS_REPLY_ARRAY);
+
+	rsrv_kill(&srv);			/* restarted empty */
+	for (long long end = rsrv_now_ms() + 5000;
+	     redis_async_connected(c) > 0 && rsrv_now_ms() < end;)
+		pump(5);			/* the pool saw the EOFs */
+	assert_int_equal(rsrv_redis_start(&srv, 0), 0);
+	assert_int_equal(wait_connected(c, 2, 15000), 0);
+	eval_async(c, &s, &r, &dummy);
+	assert_int_equal(r.st, REDIS_ST_OK);
+
+	assert_int_equal(scmd(sc, 2, flush, out, sizeof(out)), REDIS_ST_OK);
+	assert_int_equal(redis_sync_evalsha(sc, &s, 1, 2, argv, NULL, &rep),
+			 REDIS_ST_OK);
+	assert_non_null(rep);
+	assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(rep->elements, 3);
+	assert_string_equal(rep->element[0]->str, "evkey");
+	assert_string_equal(rep->element[1]->str, "arg1");
+	assert_int_equal(rep->element[2]->integer, 2);	/* one INCR before */
+	freeReplyObject(rep);
+	{	/* our SHA1 is the server's */
+		const char *load[] = { "SCRIPT", "LOAD", script_text };
+
+		assert_int_equal(scmd(sc, 3, load, out, sizeof(out)), REDIS_ST_OK);
+		assert_string_equal(out, s.sha1);
+	}
+	redis_script_release(&s);
+	redis_sync_free(&sc);
+	redis_async_free(&c);
+}
+
+/* group_setup - one plain server for most tests */
+static int group_setup(void **state)
+{
+	(void)state;
+	test_base = event_base_new();
+	return test_base && rsrv_redis_start(&srv, 0) == 0 ? 0 : -1;
+}
+
+/* group_teardown - stop every server */
+static int group_teardown(void **state)
+{
+	(void)state;
+	rsrv_destroy(&srv);
+	event_base_free(test_base);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_settings_check),
+		cmocka_unit_test(test_async_basic),
+		cmocka_unit_test(test_sync_basic),
+		cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_sync_timeout),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_kill_restart),
+		cmocka_unit_test(test_noscript),
+		cmocka_unit_test(test_auth_select),
+	};
+
+	if (!rsrv_available()) {
+		fprintf(stderr, "redis-server/redis-sentinel not found: skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
