@@ -3,7 +3,7 @@
  *
  * usage: relaywarden spf --ip IP --mail-from ADDR --helo NAME
  *            [--dns HOST@PORT ...] [--receiver NAME] [--timeout-ms N]
- *            [--budget-ms N] [--tcp] [-v]
+ *            [--budget-ms N] [--tcp] [--backend ours|libspf2] [-v]
  * Prints the result on line 1 and the explanation on line 2 ("DEFAULT"
  * when there is none: any result but fail, or a fail without a usable
  * exp=), which is the checker interface of the shared run-suite.py. With
@@ -12,7 +12,9 @@
  * HELO identity is checked. Exit 0 whatever the result; 1 when the resolver
  * cannot be set up; 2 on usage errors. --dns defaults to resolv.conf;
  * --timeout-ms is per query (default 2000), --budget-ms per evaluation
- * (default 20000, RFC 7208 4.6.4's "at least 20 seconds").
+ * (default 20000, RFC 7208 4.6.4's "at least 20 seconds"). --backend
+ * libspf2 evaluates with libspf2 instead of our evaluator (only when built
+ * with ./configure --with-libspf2; non-conformant, see core/spf_libspf2.h).
  */
 #include "autoconfig.h"
 
@@ -26,11 +28,18 @@
 #include "core/dns.h"
 #include "core/mem.h"
 #include "core/spf.h"
+#ifdef HAVE_LIBSPF2
+#include "core/spf_libspf2.h"
+#endif
+
+typedef void spf_check_fn(const struct spf_env *env, const struct spf_request *req,
+			  struct spf_outcome *out);
 
 struct spf_opts {
 	const char *ip, *sender, *helo, *receiver;
 	unsigned long timeout_ms, budget_ms;
 	int verbose;
+	spf_check_fn *check;	/* the backend */
 	struct dns_config dns;
 };
 
@@ -38,7 +47,8 @@ struct spf_opts {
 static int spf_usage(void)
 {
 	fputs("usage: relaywarden spf --ip IP --mail-from ADDR --helo NAME [--dns HOST@PORT ...]\n"
-	      "                       [--receiver NAME] [--timeout-ms N] [--budget-ms N] [--tcp] [-v]\n",
+	      "                       [--receiver NAME] [--timeout-ms N] [--budget-ms N] [--tcp]\n"
+	      "                       [--backend ours|libspf2] [-v]\n",
 	      stderr);
 	return 2;
 }
@@ -50,6 +60,21 @@ static unsigned long spf_number(const char *s, unsigned long max)
 	unsigned long v = strtoul(s, &end, 10);
 
 	return (*s != '\0' && *end == '\0' && v >= 1 && v <= max) ? v : 0;
+}
+
+/* spf_backend - the evaluator named s, or NULL (unknown, or libspf2 not built) */
+static spf_check_fn *spf_backend(const char *s)
+{
+	if (strcmp(s, "ours") == 0)
+		return spf_check;
+#ifdef HAVE_LIBSPF2
+	if (strcmp(s, "libspf2") == 0)
+		return spf_libspf2_check;
+#else
+	if (strcmp(s, "libspf2") == 0)
+		fputs("relaywarden: spf: not built with ./configure --with-libspf2\n", stderr);
+#endif
+	return NULL;
 }
 
 /* spf_parse_opts - getopt_long over argv; -1 on a usage error */
@@ -64,6 +89,7 @@ static int spf_parse_opts(int argc, char **argv, struct spf_opts *o)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "budget-ms", required_argument, NULL, 'b' },
 		{ "tcp", no_argument, NULL, 'T' },
+		{ "backend", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -80,10 +106,12 @@ static int spf_parse_opts(int argc, char **argv, struct spf_opts *o)
 		case 't': o->timeout_ms = spf_number(optarg, 600000); break;
 		case 'b': o->budget_ms = spf_number(optarg, 3600000); break;
 		case 'T': o->dns.tcp_only = 1; break;
+		case 'B': o->check = spf_backend(optarg); break;
 		case 'v': o->verbose = 1; break;
 		default: return -1;
 		}
-		if ((ch == 't' && o->timeout_ms == 0) || (ch == 'b' && o->budget_ms == 0))
+		if ((ch == 't' && o->timeout_ms == 0) || (ch == 'b' && o->budget_ms == 0) ||
+		    (ch == 'B' && o->check == NULL))
 			return -1;
 	}
 	if (optind != argc || o->ip == NULL || o->sender == NULL || o->helo == NULL)
@@ -163,7 +191,7 @@ static int spf_run(struct spf_opts *o, struct spf_request *req)
 	env.time_s = spf_env_time;
 	env.ctx = r;
 	env.budget_ms = (unsigned)o->budget_ms;
-	spf_check(&env, req, &out);
+	o->check(&env, req, &out);
 	spf_print(&out, o->verbose);
 	spf_outcome_release(&out);
 	dns_free(&r);
@@ -173,7 +201,7 @@ static int spf_run(struct spf_opts *o, struct spf_request *req)
 /* cmd_spf - relaywarden spf */
 int cmd_spf(int argc, char **argv)
 {
-	struct spf_opts o = { .timeout_ms = 2000, .budget_ms = 20000 };
+	struct spf_opts o = { .timeout_ms = 2000, .budget_ms = 20000, .check = spf_check };
 	struct spf_request req = { .sender = NULL };
 	char *sender = NULL;
 	int rc = 2;

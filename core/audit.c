@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/spf_policy.h"
 
 #define AUDIT_SCHEMA_VERSION 1
 
@@ -177,6 +178,44 @@ static void audit_limits(struct buf *b, const struct audit_ctx *ctx)
 	buf_append(b, "],", 2);
 }
 
+/* audit_spf_check - one address's outcome */
+static void audit_spf_check(struct buf *b, const struct spf_check_result *c)
+{
+	const struct spf_outcome *o = &c->out;
+
+	buf_puts(b, "{\"ip\":");
+	json_str(b, c->ip_text);
+	buf_printf(b, ",\"result\":\"%s\",", spf_result_name(o->result));
+	audit_opt(b, "mechanism", o->mechanism.len ? buf_cstr(&o->mechanism) : NULL);
+	json_key(b, "problem");
+	json_str(b, o->problem.len ? buf_cstr(&o->problem) : NULL);
+	buf_putc(b, '}');
+}
+
+/* audit_spf - "spf": the SPF step, when one ran */
+static void audit_spf(struct buf *b, const struct audit_spf *s)
+{
+	const struct spf_check_result *d;
+
+	if (s == NULL || s->n == 0)
+		return;
+	d = &s->checks[s->decisive < s->n ? s->decisive : 0];
+	buf_printf(b, "\"spf\":{\"direction\":\"%s\",\"mode\":\"%s\",\"identity\":\"%s\",",
+		   s->direction, s->mode, s->helo_identity ? "helo" : "mailfrom");
+	json_key(b, "domain");
+	json_str(b, buf_cstr(&d->out.domain));
+	buf_puts(b, ",\"ip\":");
+	json_str(b, d->ip_text);
+	buf_printf(b, ",\"result\":\"%s\",\"cached\":%s,\"checks\":[",
+		   spf_result_name(d->out.result), s->cached ? "true" : "false");
+	for (size_t i = 0; i < s->n; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		audit_spf_check(b, &s->checks[i]);
+	}
+	buf_append(b, "]},", 3);
+}
+
 /* audit_record - build the record; the layout is schema/audit-record.schema.json */
 void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out)
@@ -218,6 +257,7 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	buf_printf(out, ",\"recipient_count\":%lu,\"size\":%lu,", t->recipient_count, t->size);
 	audit_verdict(out, v);
 	audit_limits(out, ctx);
+	audit_spf(out, ctx->spf);
 	json_key(out, "config_digest");
 	json_str(out, ctx->config_digest);
 	buf_putc(out, '}');

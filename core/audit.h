@@ -25,6 +25,17 @@
 #include "core/verdict.h"
 
 struct audit;
+struct spf_check_result;
+
+struct audit_spf {		/* the SPF step of one decision (core/spf_policy.h) */
+	const char *direction;		/* "inbound", "egress" */
+	const char *mode;		/* "shadow", "tag", "defer", "reject" */
+	int helo_identity;		/* null sender: the HELO name was checked */
+	int cached;			/* evaluated for an earlier recipient */
+	const struct spf_check_result *checks;	/* one per address, in order */
+	size_t n;
+	size_t decisive;		/* index of the check that decided */
+};
 
 struct audit_ctx {
 	const char *component;		/* "policyd", "milter", "cli" */
@@ -35,6 +46,8 @@ struct audit_ctx {
 	/* the limit checks of this decision (NULL: none ran); results[i] answers plan->v[i] */
 	const struct limit_plan *plan;
 	const struct limit_result *results;
+	/* the SPF step (NULL: none ran) */
+	const struct audit_spf *spf;
 };
 
 /* audit_open - sinks from c->audit; NULL with *err on failure */

@@ -81,6 +81,28 @@ static cfg_opt_t config_policyd_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t config_milter_opts[] = {
+	O_STR("listen", "inet:10041@127.0.0.1", config_v_milter_listen),
+	O_STR("socket_mode", "0660", config_v_mode),
+	O_INT("mta_timeout", 300),
+	CFG_END()
+};
+
+static cfg_opt_t config_dns_opts[] = {
+	O_LIST("upstreams", NULL, config_v_upstream),
+	O_INT("timeout_ms", 2000),
+	CFG_END()
+};
+
+static cfg_opt_t config_spf_opts[] = {
+	O_STR("inbound", "off", config_v_enum),
+	O_STR("egress", "off", config_v_enum),
+	O_LIST("egress_addresses", NULL, config_v_ip),
+	O_INT("budget_ms", 3000),
+	O_STR("receiver", NULL, config_v_word),
+	CFG_END()
+};
+
 static cfg_opt_t config_audit_opts[] = {
 	O_STR("file", "", config_v_file),
 	O_BOOL("syslog", cfg_true),
@@ -150,6 +172,9 @@ static cfg_opt_t config_opts[] = {
 	O_SEC("sender_login", config_login_opts, O_TITLED),
 	O_SEC("relay", config_relay_opts, O_TITLED),
 	O_SEC("policyd", config_policyd_opts, CFGF_NONE),
+	O_SEC("milter", config_milter_opts, CFGF_NONE),
+	O_SEC("dns", config_dns_opts, CFGF_NONE),
+	O_SEC("spf", config_spf_opts, CFGF_NONE),
 	O_SEC("audit", config_audit_opts, CFGF_NONE),
 	O_SEC("log", config_log_opts, CFGF_NONE),
 	O_STR("timezone", "UTC", config_v_tz),
@@ -513,6 +538,8 @@ void config_unref(struct rw_config **cp)
 	policy_free(&c->policy);
 	config_src_free(&c->src);
 	strvec_release(&c->policyd.listen);
+	free(c->milter.listen);
+	config_spf_release(c);
 	strvec_release(&c->redis.servers);
 	strvec_release(&c->redis.sentinels);
 	free(c->redis.master_name);

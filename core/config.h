@@ -23,12 +23,22 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/cidr.h"
 #include "core/policy.h"
 #include "core/strvec.h"
 
 struct config_src;
 
 enum log_target { LOG_TO_SYSLOG = 0, LOG_TO_STDERR };
+
+/* what an SPF check does with a failing result (core/spf_policy.h) */
+enum rw_spf_mode {
+	SPF_MODE_OFF = 0,	/* no check */
+	SPF_MODE_SHADOW,	/* check, record, accept */
+	SPF_MODE_TAG,		/* check, prepend Received-SPF, accept */
+	SPF_MODE_DEFER,		/* refuse temporarily (451 4.7.24) */
+	SPF_MODE_REJECT,	/* refuse (550 5.7.23) */
+};
 
 struct rw_config {
 	unsigned refs;
@@ -47,6 +57,26 @@ struct rw_config {
 		size_t max_attributes;
 		size_t max_request_size;
 	} policyd;
+
+	struct {			/* relaywarden-milter (core/config_milter.c) */
+		char *listen;		/* libmilter socket: "inet:PORT@HOST", "unix:/PATH" */
+		unsigned socket_mode;	/* for a unix socket, e.g. 0660 */
+		unsigned mta_timeout;	/* seconds libmilter waits for the MTA */
+	} milter;
+
+	struct {			/* the resolver (core/config_spf.c, core/dns.h) */
+		struct strvec upstreams;	/* "IP" or "IP@PORT"; empty: resolv.conf */
+		unsigned timeout_ms;		/* per query, 2000 default */
+	} dns;
+
+	struct {			/* SPF in policyd (core/config_spf.c, core/spf_policy.h) */
+		enum rw_spf_mode inbound;	/* mail to our domains, from the client */
+		enum rw_spf_mode egress;	/* relayed mail, from each egress address */
+		struct rw_ip *egress_addresses;
+		size_t n_egress;
+		unsigned budget_ms;		/* per transaction, all look-ups */
+		char *receiver;			/* %{r} and Received-SPF; NULL: instance */
+	} spf;
 
 	struct {
 		char *file;		/* NULL: no file sink */

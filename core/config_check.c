@@ -44,6 +44,8 @@ static const struct config_range {
 	{ "timeout_ms", 1, 5000 },
 	{ "connect_timeout_ms", 1, 60000 },
 	{ "connections", 1, 64 },
+	{ "budget_ms", 100, 30000 },
+	{ "mta_timeout", 1, 86400 },
 };
 
 static const struct config_enum {
@@ -61,6 +63,8 @@ static const struct config_enum {
 	{ "on_store_failure", { "tempfail", "accept", "local" } },
 	{ "window", { "hour", "day", "month" } },
 	{ "charge_at", { "policyd", "milter" } },
+	{ "inbound", { "off", "shadow", "tag", "defer", "reject" } },
+	{ "egress", { "off", "shadow", "tag", "defer", "reject" } },
 	{ "facility", { "mail", "daemon", "user", "local0", "local1", "local2", "local3",
 			"local4", "local5", "local6", "local7" } },
 };

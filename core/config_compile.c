@@ -439,6 +439,7 @@ struct rw_config *config_compile(struct config_ctx *x, cfg_t *cfg, const char *p
 	c->policy = policy_new();
 	if (compile_top(x, cfg, c) < 0 || compile_logins(x, cfg, c) < 0 ||
 	    compile_rules(x, cfg, c) < 0 || compile_policyd(x, cfg, c) < 0 ||
+	    config_milter_compile(x, cfg, c) < 0 || config_spf_compile(x, cfg, c) < 0 ||
 	    config_limits_compile(x, cfg, c) < 0) {
 		config_unref(&c);
 		return NULL;

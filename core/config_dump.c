@@ -170,6 +170,8 @@ static void dump_daemon(struct buf *out, const struct rw_config *c)
 		   c->policyd.max_connections, c->policyd.idle_timeout,
 		   c->policyd.max_line_length, c->policyd.max_attributes,
 		   c->policyd.max_request_size);
+	config_milter_dump(c, out);
+	config_spf_dump(c, out);
 	buf_puts(out, "audit {\n\tfile = ");
 	dump_quote(out, c->audit.file != NULL ? c->audit.file : "");
 	buf_printf(out, "%s\n\tsyslog = %s\n\tfsync = %s\n}\n",

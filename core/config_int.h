@@ -137,6 +137,12 @@ int config_v_size(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_rate(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_tz(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_redis(cfg_t *cfg, cfg_opt_t *opt);
+/* config_v_milter_listen - inet:PORT@HOST, inet6:PORT@HOST, unix:/PATH (config_milter.c) */
+int config_v_milter_listen(cfg_t *cfg, cfg_opt_t *opt);
+/* config_v_upstream - "IP" or "IP@PORT" (config_spf.c) */
+int config_v_upstream(cfg_t *cfg, cfg_opt_t *opt);
+/* config_v_ip - one IPv4 or IPv6 address, no prefix (config_spf.c) */
+int config_v_ip(cfg_t *cfg, cfg_opt_t *opt);
 
 /* config_compile - snapshot from a parsed cfg; NULL after config_fail */
 struct rw_config *config_compile(struct config_ctx *x, cfg_t *cfg, const char *path);
@@ -144,6 +150,16 @@ void config_src_free(struct config_src **sp);
 /* config_limits_compile - timezone, charge_at, customers, limits, quotas,
  * redis (config_limits.c); 0, or -1 after config_fail */
 int config_limits_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);
+/* config_milter_compile - the milter section (config_milter.c); 0, or -1 after config_fail */
+int config_milter_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);
+/* config_milter_dump - the milter section in relaywarden.conf syntax */
+void config_milter_dump(const struct rw_config *c, struct buf *out);
+/* config_spf_compile - the dns and spf sections (config_spf.c); 0, or -1 after config_fail */
+int config_spf_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);
+/* config_spf_dump - the dns and spf sections in relaywarden.conf syntax */
+void config_spf_dump(const struct rw_config *c, struct buf *out);
+/* config_spf_release - free what config_spf_compile set in c */
+void config_spf_release(struct rw_config *c);
 /* config_limits_src_free - the customer part of a config_src */
 void config_limits_src_free(struct config_src *s);
 

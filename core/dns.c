@@ -39,6 +39,7 @@
 #include "core/mem.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 2000
+#define DNS_RCODE_SERVFAIL 2
 #define DNS_RCODE_NXDOMAIN 3
 
 enum dns_kind { DNS_SYNC, DNS_ASYNC };
@@ -47,6 +48,7 @@ struct dns_rec {
 	struct dns_resolver *r;
 	enum dns_kind kind;
 	enum dns_type type;
+	char *name;		/* as asked, for dns_packet_answer */
 	uint64_t id;
 	int ub_id;
 	int in_ub;		/* libunbound may still call dns_ub_done */
@@ -176,8 +178,27 @@ struct dns_resolver *dns_new(const struct dns_config *cfg, struct buf *err)
 	return r;
 }
 
+/*
+ * dns_answer_from_packet - libunbound said SERVFAIL, but its own parser may
+ * be the one that failed (a TXT record of no strings): when the message it
+ * got says NOERROR, read the records from it (core/dns_packet.c).
+ */
+static struct dns_answer *dns_answer_from_packet(enum dns_type type, const char *name,
+						 const struct ub_result *res)
+{
+	struct dns_answer *a;
+
+	if (res->answer_packet == NULL || res->answer_len <= 0)
+		return dns_answer_new(type, DNS_SERVFAIL);
+	a = dns_packet_answer(type, name, res->answer_packet, (size_t)res->answer_len);
+	if (a->status == DNS_OK || a->status == DNS_NODATA)
+		return a;
+	dns_answer_free(&a);
+	return dns_answer_new(type, DNS_SERVFAIL);
+}
+
 /* dns_answer_from_ub - map libunbound's result to a typed answer */
-static struct dns_answer *dns_answer_from_ub(enum dns_type type, int err,
+static struct dns_answer *dns_answer_from_ub(enum dns_type type, const char *name, int err,
 					     const struct ub_result *res)
 {
 	size_t n = 0;
@@ -186,6 +207,8 @@ static struct dns_answer *dns_answer_from_ub(enum dns_type type, int err,
 		return dns_answer_new(type, DNS_SERVFAIL);
 	if (res->rcode == DNS_RCODE_NXDOMAIN)
 		return dns_answer_new(type, DNS_NXDOMAIN);
+	if (res->rcode == DNS_RCODE_SERVFAIL && !res->bogus)
+		return dns_answer_from_packet(type, name, res);
 	if (res->rcode != 0 || res->bogus)
 		return dns_answer_new(type, DNS_SERVFAIL);
 	if (!res->havedata || res->data == NULL || res->len == NULL)
@@ -197,11 +220,12 @@ static struct dns_answer *dns_answer_from_ub(enum dns_type type, int err,
 
 /* dns_rec_new - a live record with a fresh id */
 static struct dns_rec *dns_rec_new(struct dns_resolver *r, enum dns_kind kind,
-				   enum dns_type type)
+				   enum dns_type type, const char *name)
 {
 	struct dns_rec *q = rw_calloc(1, sizeof(*q));
 
 	q->r = r;
+	q->name = rw_strdup(name);
 	q->kind = kind;
 	q->type = type;
 	q->efd = -1;
@@ -230,6 +254,7 @@ static void dns_rec_free(struct dns_resolver *r, struct dns_rec *q)
 	if (q->efd >= 0)
 		close(q->efd);
 	dns_answer_free(&q->ans);
+	free(q->name);
 	free(q);
 }
 
@@ -267,7 +292,7 @@ static void dns_ub_done(void *arg, int err, struct ub_result *res)
 {
 	struct dns_rec *q = arg;
 	struct dns_resolver *r = q->r;
-	struct dns_answer *ans = dns_answer_from_ub(q->type, err, res);
+	struct dns_answer *ans = dns_answer_from_ub(q->type, q->name, err, res);
 
 	ub_resolve_free(res);
 	pthread_mutex_lock(&r->lock);
@@ -369,7 +394,7 @@ struct dns_answer *dns_query_timeout(struct dns_resolver *r, const char *name,
 				     enum dns_type type, unsigned timeout_ms)
 {
 	uint64_t deadline = dns_now_ms() + (timeout_ms ? timeout_ms : r->timeout_ms);
-	struct dns_rec *q = dns_rec_new(r, DNS_SYNC, type);
+	struct dns_rec *q = dns_rec_new(r, DNS_SYNC, type, name);
 	struct dns_answer *ans;
 
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -486,7 +511,7 @@ uint64_t dns_query_async(struct dns_resolver *r, const char *name, enum dns_type
 
 	if (r->base == NULL)
 		abort();	/* programming error: dns_attach first */
-	q = dns_rec_new(r, DNS_ASYNC, type);
+	q = dns_rec_new(r, DNS_ASYNC, type, name);
 	id = q->id;
 	q->cb = cb;
 	q->arg = arg;

@@ -25,6 +25,10 @@
  * does not parse (or a name holding '.' or NUL inside a label) makes the
  * whole answer DNS_SERVFAIL. A CNAME chain is followed: the records are
  * those of the asked type at its end.
+ * When libunbound's own parser refuses an answer (it reports SERVFAIL for a
+ * TXT record of no strings) but the upstream's message says NOERROR, the
+ * records are read from that message instead (core/dns_packet.c), under the
+ * same rules.
  *
  * Two ways to ask:
  *  - dns_query: synchronous, for the milter (its own thread) and the CLI;

@@ -1,6 +1,7 @@
 /*
  * dns_int - the pure half of the resolver layer: typed answers from rdata,
- * query names for libunbound. Used by core/dns.c, the unit test and the
+ * query names for libunbound, and whole DNS messages when libunbound
+ * refuses one (dns_packet.c). Used by core/dns.c, the unit test and the
  * fuzz target; not for other modules (they see core/dns.h only).
  *
  * Pure: libc only (linked into librwcore.a). Every input is untrusted:
@@ -20,6 +21,10 @@ struct dns_answer *dns_answer_new(enum dns_type type, enum dns_status st);
 /* dns_answer_parse - typed records from n rdata items (data[i], len[i]) */
 struct dns_answer *dns_answer_parse(enum dns_type type, char *const *data,
 				    const int *len, size_t n);
+/* dns_packet_answer - records of type for name (NULL: not checked) from a whole
+ * DNS message of len octets (core/dns_packet.c: grammar and limits there) */
+struct dns_answer *dns_packet_answer(enum dns_type type, const char *name,
+				     const unsigned char *p, size_t len);
 /* dns_name_to_query - name in libunbound's text form (\DDD escapes); -1 if invalid */
 int dns_name_to_query(const char *name, struct buf *out);
 

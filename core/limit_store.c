@@ -115,6 +115,7 @@ int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
 	strvec_add(args, LIMIT_STORE_PROTO);
 	strvec_add(args, plan->charge ? "charge" : "peek");
 	strvec_addf(args, "%d", LIMIT_STORE_QUOTA_MARGIN_S);
+	strvec_addf(args, "%llu", plan->charge ? (unsigned long long)plan->deadline_us : 0ULL);
 	for (size_t i = 0; i < plan->n; i++) {
 		limit_store_keys(&plan->v[i], keys);
 		limit_store_args(&plan->v[i], limit_store_field(plan->v[i].unit), args);
@@ -158,6 +159,8 @@ static enum limit_store_rc limit_store_error(const redisReply *r, const char **e
 		*error_r = "store: script speaks another protocol version";
 	else if (strstr(r->str ? r->str : "", "RWARGS"))
 		*error_r = "store: script refused its arguments";
+	else if (strstr(r->str ? r->str : "", "RWLATE"))
+		*error_r = "store: charge arrived after its deadline, nothing charged";
 	else
 		*error_r = "store: error reply";
 	return LIMIT_STORE_FAIL;

@@ -28,10 +28,10 @@
 #include "core/limits.h"
 #include "core/strvec.h"
 
-#define LIMIT_STORE_PROTO "1"
+#define LIMIT_STORE_PROTO "2"
 #define LIMIT_STORE_KEYS_PER_CHECK 5
 #define LIMIT_STORE_ARGS_PER_CHECK 6
-#define LIMIT_STORE_ARGS_HEAD 3
+#define LIMIT_STORE_ARGS_HEAD 4
 #define LIMIT_STORE_REPLY_PER_CHECK 6
 #define LIMIT_STORE_REPLY_HEAD 2
 #define LIMIT_STORE_SHA_HEX 40

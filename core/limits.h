@@ -92,6 +92,12 @@ struct limit_plan {
 	struct limit_check *v;
 	size_t n;
 	int charge;		/* 0 peek, 1 charge */
+	/*
+	 * charge: the store must not charge after this time (µs on the store's
+	 * clock, see limiter_charge_deadline): the caller has given up by then
+	 * and applied the fail mode. 0: no deadline.
+	 */
+	uint64_t deadline_us;
 };
 
 struct limit_result {

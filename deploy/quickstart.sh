@@ -27,11 +27,13 @@ swaks --server 127.0.0.1 --port "$RW_SUBMISSION_PORT" -tls --auth PLAIN \
 say "the same decisions, as relaywarden explain sees them"
 build/cli/relaywarden explain -c "$dir/relaywarden.conf" client_address=127.0.0.1 \
 	sender=x@remote.test recipient=bob@remote.test || true
-say "audit records ($RW_AUDIT)"
-tail -n 2 "$RW_AUDIT" | /usr/bin/python3 -c '
+say "their audit records ($RW_AUDIT: the last two RCPT decisions)"
+/usr/bin/python3 - "$RW_AUDIT" <<'PY'
 import json, sys
-for line in sys.stdin:
-    r = json.loads(line)
-    print(json.dumps({k: r[k] for k in ("time", "client", "sasl", "sender", "recipient",
-                                        "verdict", "reply", "rule", "trace")}, indent=1))'
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for r in [r for r in recs if r["stage"] == "RCPT"][-2:]:
+    keep = ("time", "client", "sasl", "sender", "recipient", "verdict", "reply", "rule",
+            "trace", "limits")
+    print(json.dumps({k: r[k] for k in keep if k in r}, indent=1))
+PY
 say "stack running under $dir; stop it with: tests/e2e/stack.sh down $dir"

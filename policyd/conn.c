@@ -31,6 +31,7 @@ struct conn {
 	int reading;			/* ev_read is added */
 	int waiting;			/* a decision waits for the limiter */
 	struct decision dec;		/* the current request's decision */
+	struct spf_txn spf;		/* SPF results of the current transaction */
 	struct buf in_pending;		/* bytes read while waiting */
 	int dead;			/* closed; freed at the next flush */
 	struct buf session;
@@ -55,6 +56,7 @@ static void conn_free(struct conn *c)
 	conn_unlink(c);
 	decision_cancel(&c->dec, c->server);
 	decision_release(&c->dec);
+	spf_txn_release(&c->spf);
 	buf_release(&c->in_pending);
 	server_conn_closed(c->server);
 	event_free(c->ev_read);
@@ -129,6 +131,7 @@ static void conn_audit(struct conn *c, const struct decision *d)
 		.config_digest = d->cfg->digest,
 		.plan = &d->plan,
 		.results = d->results,
+		.spf = d->spf.n > 0 ? &d->spf : NULL,
 	};
 	struct buf rec = BUF_INIT;
 
@@ -169,7 +172,10 @@ static void conn_answer(struct conn *c)
 	struct buf reply = BUF_INIT;
 
 	verdict_reply(&d->v, &reply);
-	conn_action(&d->t, &reply, d->v.action, &c->out);
+	if (d->prepend.len > 0 && d->v.action == ACT_DUNNO)	/* tag mode, at DATA */
+		buf_printf(&c->out, "action=PREPEND %s\n\n", buf_cstr(&d->prepend));
+	else
+		conn_action(&d->t, &reply, d->v.action, &c->out);
 	if (decision_audited(d))
 		conn_audit(c, d);
 	if (log_enabled(LOG_L_DEBUG))
@@ -218,6 +224,7 @@ static int conn_feed(struct conn *c, const char *data, size_t len)
 			return -1;
 		}
 		if (st == PROTO_REQUEST) {
+			c->dec.spf_txn = &c->spf;
 			if (decision_start(&c->dec, c->server, c->parser, conn_on_decided, c))
 				conn_answer(c);
 			else

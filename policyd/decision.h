@@ -1,6 +1,19 @@
 /*
  * decision - one policy request's decision in policyd: relay (synchronous,
- * core/relay.c), then rate limits and quotas (asynchronous, policyd/limiter.c).
+ * core/relay.c), then SPF (asynchronous, core/spf_pool.c), then rate limits
+ * and quotas (asynchronous, policyd/limiter.c).
+ *
+ * SPF (core/spf_policy.h): at RCPT, a recipient the relay step permitted is
+ * checked per the spf section: inbound (our domain: the client address) or
+ * egress (relayed: every egress address). The results are cached in the
+ * connection's struct spf_txn (d->spf_txn, set by the caller before
+ * decision_start) by instance id and sender, so a transaction is evaluated
+ * once, not once per recipient. Modes defer and reject refuse here (the
+ * limits are then not consulted). Tag mode cannot answer PREPEND at RCPT:
+ * PREPEND counts as DUNNO in Postfix, so it would drop the relay permission
+ * (OK) and the "reject" after check_policy_service would refuse the mail;
+ * the Received-SPF header is answered at DATA instead (d->prepend, from the
+ * cache), when Postfix asks there (smtpd_data_restrictions).
  *
  * At RCPT (and VRFY) a permitted recipient is peeked against every limit
  * that applies (nothing is charged); at END-OF-MESSAGE, when this policyd
@@ -20,9 +33,11 @@
 
 #include <stdint.h>
 
+#include "core/audit.h"
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/proto.h"
+#include "core/spf_policy.h"
 #include "core/strvec.h"
 #include "core/txn.h"
 #include "core/verdict.h"
@@ -36,6 +51,12 @@ struct decision {
 	struct limit_plan plan;
 	struct limit_result *results;	/* plan.n of them once the limiter answered */
 	uint64_t lim_id;		/* != 0 while waiting for the limiter */
+	struct spf_txn *spf_txn;	/* the connection's SPF cache (caller's; NULL: no SPF) */
+	uint64_t spf_id;		/* != 0 while waiting for the SPF pool */
+	enum spf_dir spf_dir;
+	struct audit_spf spf;		/* the SPF step for the audit record (n = 0: none) */
+	struct buf prepend;		/* DATA, tag mode: the header for "action=PREPEND" */
+	struct server *server;
 	void (*done)(struct decision *d, void *arg);
 	void *arg;
 };

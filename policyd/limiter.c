@@ -19,9 +19,10 @@
 /* Keys the local fallback may hold; least recently used go first. */
 #define LIMITER_LOCAL_ENTRIES 100000
 /* Consecutive store failures that open the breaker; its backoff range. */
+#define LIMITER_CLOCK_SAMPLE_S 10
 #define LIMITER_BREAKER_FAILURES 3
 #define LIMITER_BREAKER_MIN_US 500000
-#define LIMITER_BREAKER_MAX_US 30000000
+#define LIMITER_BREAKER_MAX_US 5000000
 
 struct lim_req {
 	uint64_t id;
@@ -30,6 +31,7 @@ struct lim_req {
 	limiter_cb *cb;
 	void *arg;
 	uint64_t redis_id;		/* 0: not (or no longer) at Redis */
+	int probe;			/* the breaker's half-open probe */
 	struct event *local_ev;		/* runs the local store from the loop */
 	struct lim_req *next, **pprev;	/* the limiter's pending list */
 };
@@ -44,6 +46,12 @@ struct limiter {
 	uint64_t next_id;
 	struct lim_req *pending;
 	const char *state;
+	int degraded;			/* the last Redis outcome was a failure */
+	/* Redis's clock minus ours (µs), sampled with TIME: charge deadlines */
+	int64_t clock_offset_us;
+	int clock_known;
+	uint64_t time_sent_us;		/* != 0 while a TIME sample is out */
+	struct event *time_ev;		/* resamples every LIMITER_CLOCK_SAMPLE_S */
 };
 
 /* limiter_now_us - wall clock (quota windows, the local store) */
@@ -86,6 +94,47 @@ static void limiter_settings(const struct rw_config *cfg, struct redis_settings 
 		s->connections = cfg->redis.connections;
 }
 
+/* limiter_on_time - a TIME reply: Redis's clock against ours, half the round trip */
+static void limiter_on_time(enum redis_status st, const redisReply *reply, void *arg)
+{
+	struct limiter *l = arg;
+	uint64_t now = limiter_now_us(), sent = l->time_sent_us;
+
+	l->time_sent_us = 0;
+	if (st != REDIS_ST_OK || reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_STRING)
+		return;
+	l->clock_offset_us = (int64_t)(strtoull(reply->element[0]->str, NULL, 10) * 1000000u +
+				       strtoull(reply->element[1]->str, NULL, 10)) -
+			     (int64_t)(sent + (now - sent) / 2);
+	l->clock_known = 1;
+}
+
+/* limiter_sample_clock - ask Redis for TIME (one sample out at a time) */
+static void limiter_sample_clock(evutil_socket_t fd, short what, void *arg)
+{
+	struct limiter *l = arg;
+	const char *argv[] = { "TIME" };
+
+	(void)fd;
+	(void)what;
+	if (l->redis == NULL || l->time_sent_us != 0)
+		return;
+	l->time_sent_us = limiter_now_us();
+	if (redis_async_command(l->redis, 1, argv, NULL, limiter_on_time, l) == 0)
+		l->time_sent_us = 0;
+}
+
+/* limiter_charge_deadline - see limiter.h */
+uint64_t limiter_charge_deadline(const struct limiter *l)
+{
+	if (l->redis == NULL || !l->clock_known)
+		return 0;
+	return (uint64_t)((int64_t)limiter_now_us() + l->clock_offset_us) +
+	       (uint64_t)l->settings.timeout_ms * 1000u;
+}
+
 /* limiter_new - see limiter.h */
 struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg,
 			    struct buf *err)
@@ -106,6 +155,11 @@ struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg
 			return NULL;
 		}
 		l->state = "redis";
+		l->time_ev = event_new(base, -1, EV_PERSIST, limiter_sample_clock, l);
+		if (l->time_ev == NULL)
+			abort();	/* out of memory in libevent */
+		event_add(l->time_ev, &(struct timeval){ .tv_sec = LIMITER_CLOCK_SAMPLE_S });
+		limiter_sample_clock(-1, 0, l);
 	}
 	return l;
 }
@@ -183,6 +237,42 @@ static void limiter_on_local(evutil_socket_t fd, short what, void *arg)
 	limiter_fallback(arg);
 }
 
+/* limiter_store_ok - Redis answered: close the breaker, log a recovery */
+static void limiter_store_ok(struct limiter *l)
+{
+	enum breaker_state before = l->breaker.state;
+
+	breaker_success(&l->breaker);
+	l->state = "redis";
+	if (before != BREAKER_CLOSED)
+		log_info("event=breaker_closed store=redis");
+	if (l->degraded)
+		log_info("event=store_recovered store=redis");
+	l->degraded = 0;
+}
+
+/* limiter_store_failed - Redis failed a request: count it, log state changes */
+static void limiter_store_failed(struct limiter *l, const char *err)
+{
+	enum breaker_state before = l->breaker.state;
+
+	breaker_failure(&l->breaker, limiter_mono_us());
+	l->state = l->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
+	if (!l->degraded)
+		log_warn("event=store_degraded store=redis error=\"%s\" breaker=%s", err,
+			 breaker_state_name(l->breaker.state));
+	else
+		log_debug("event=store_failed store=redis error=\"%s\" breaker=%s", err,
+			  breaker_state_name(l->breaker.state));
+	l->degraded = 1;
+	if (before == BREAKER_CLOSED && l->breaker.state == BREAKER_OPEN)
+		log_warn("event=breaker_open store=redis error=\"%s\" probe_in_ms=%llu", err,
+			 (unsigned long long)(l->breaker.backoff_us / 1000));
+	else if (before == BREAKER_HALF_OPEN && l->breaker.state == BREAKER_OPEN)
+		log_info("event=breaker_probe_failed store=redis error=\"%s\" probe_in_ms=%llu",
+			 err, (unsigned long long)(l->breaker.backoff_us / 1000));
+}
+
 /* limiter_on_redis - the script's reply, or why there is none */
 static void limiter_on_redis(enum redis_status st, const redisReply *reply, void *arg)
 {
@@ -192,20 +282,24 @@ static void limiter_on_redis(enum redis_status st, const redisReply *reply, void
 	const char *err = redis_status_name(st);
 
 	r->redis_id = 0;
+	if (r->cb == NULL) {	/* a cancelled probe: only the breaker wants it */
+		if (st == REDIS_ST_OK)
+			limiter_store_ok(l);
+		else
+			limiter_store_failed(l, err);
+		limiter_req_free(r);
+		return;
+	}
 	if (st == REDIS_ST_OK || st == REDIS_ST_ERROR) {
 		results = rw_calloc(r->plan->n ? r->plan->n : 1, sizeof(*results));
 		if (limit_store_parse(reply, r->plan, results, NULL, &err) == LIMIT_STORE_OK) {
-			breaker_success(&l->breaker);
-			l->state = "redis";
+			limiter_store_ok(l);
 			limiter_finish(r, results);
 			return;
 		}
 		free(results);
 	}
-	breaker_failure(&l->breaker, limiter_mono_us());
-	l->state = l->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
-	log_warn("event=store_failed store=redis error=\"%s\" breaker=%s", err,
-		 breaker_state_name(l->breaker.state));
+	limiter_store_failed(l, err);
 	limiter_fallback(r);
 }
 
@@ -239,13 +333,19 @@ uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_c
 	r->plan = plan;
 	r->cb = cb;
 	r->arg = arg;
+	if (!l->clock_known)
+		limiter_sample_clock(-1, 0, l);	/* until the first sample lands */
 	r->pprev = &l->pending;
 	if ((r->next = l->pending) != NULL)
 		l->pending->pprev = &r->next;
 	l->pending = r;
-	if (l->redis != NULL && breaker_allow(&l->breaker, limiter_mono_us()) &&
-	    (r->redis_id = limiter_send(r)) != 0)
-		return r->id;
+	if (l->redis != NULL && breaker_allow(&l->breaker, limiter_mono_us())) {
+		r->probe = l->breaker.state == BREAKER_HALF_OPEN;
+		if ((r->redis_id = limiter_send(r)) != 0)
+			return r->id;
+		if (r->probe)	/* never sent: let the next request probe */
+			limiter_store_failed(l, "not sent");
+	}
 	r->local_ev = event_new(l->base, -1, 0, limiter_on_local, r);
 	if (r->local_ev == NULL)
 		abort();	/* out of memory in libevent */
@@ -253,12 +353,22 @@ uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_c
 	return r->id;
 }
 
-/* limiter_cancel - see limiter.h */
+/*
+ * limiter_cancel - see limiter.h. A probe in flight stays at Redis without
+ * its caller (the plan may go): the breaker still learns how it went, or
+ * it would wait backoff_max for an answer that never comes.
+ */
 void limiter_cancel(struct limiter *l, uint64_t id)
 {
 	for (struct lim_req *r = l->pending; r != NULL; r = r->next) {
-		if (r->id != id)
+		if (r->id != id || r->cb == NULL)
 			continue;
+		if (r->redis_id && r->probe) {
+			r->cb = NULL;
+			r->arg = NULL;
+			r->plan = NULL;
+			return;
+		}
 		if (r->redis_id)
 			redis_async_cancel(l->redis, r->redis_id);
 		limiter_req_free(r);
@@ -266,6 +376,7 @@ void limiter_cancel(struct limiter *l, uint64_t id)
 	}
 }
 
+/* limiter_store_state - see limiter.h */
 const char *limiter_store_state(const struct limiter *l)
 {
 	return l->state;
@@ -284,8 +395,13 @@ void limiter_free(struct limiter **lp)
 		if (r->redis_id)
 			redis_async_cancel(l->redis, r->redis_id);
 		r->redis_id = 0;
-		limiter_fallback(r);
+		if (r->cb == NULL)
+			limiter_req_free(r);	/* a cancelled probe */
+		else
+			limiter_fallback(r);
 	}
+	if (l->time_ev != NULL)
+		event_free(l->time_ev);
 	redis_async_free(&l->redis);
 	redis_script_release(&l->script);
 	redis_settings_release(&l->settings);

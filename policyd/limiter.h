@@ -41,6 +41,14 @@ int limiter_same_store(const struct limiter *l, const struct rw_config *cfg);
 /* limiter_run - run plan; a request id (> 0) for limiter_cancel */
 uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_cb *cb,
 		     void *arg);
+/*
+ * limiter_charge_deadline - for a charge plan's deadline_us: the moment, on
+ * Redis's clock (offset sampled with TIME every 10 s), after which this
+ * limiter will have given up on a request sent now; 0 when unknown (no
+ * Redis, no sample yet). A stalled Redis that catches up later then
+ * refuses the charge (RWLATE) instead of charging mail that was deferred.
+ */
+uint64_t limiter_charge_deadline(const struct limiter *l);
 /* limiter_cancel - the callback of id will not run */
 void limiter_cancel(struct limiter *l, uint64_t id);
 /* limiter_store_state - "redis", "degraded (breaker open)", "local" for logs */

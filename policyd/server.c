@@ -16,11 +16,14 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "policyd/conn.h"
+#include "core/spf_pool.h"
 #include "policyd/limiter.h"
 #include "policyd/server.h"
 
 #define SERVER_BACKLOG 1024
 #define SERVER_READ_BUFFER (64 * 1024)
+/* SPF evaluations running at once (core/spf_pool.h says why threads) */
+#define SERVER_SPF_THREADS 2
 
 struct listener {
 	struct evconnlistener *evl;
@@ -34,6 +37,7 @@ struct server {
 	struct rw_config *cfg;
 	struct audit *audit;
 	struct limiter *limiter;
+	struct spf_pool *spf;	/* created when a config first enables SPF */
 	struct listener *listeners;
 	size_t n_listeners;
 	unsigned conns;
@@ -194,6 +198,33 @@ char *server_read_buffer(struct server *s)
 	return s->read_buf;
 }
 
+/*
+ * server_spf_setup - the SPF pool once a config enables SPF. The resolver
+ * settings (dns section) take effect at the pool's creation: a reload that
+ * changes them is logged, not applied (stopping the pool would wait for
+ * its running evaluations). 0, or -1 with *err.
+ */
+static int server_spf_setup(struct server *s, const struct rw_config *cfg, struct buf *err)
+{
+	struct dns_config dns = { .upstreams = cfg->dns.upstreams,
+				  .timeout_ms = cfg->dns.timeout_ms };
+
+	if (cfg->spf.inbound == SPF_MODE_OFF && cfg->spf.egress == SPF_MODE_OFF)
+		return 0;
+	if (s->spf != NULL) {
+		if (!spf_pool_same_dns(s->spf, &dns))
+			log_warn("event=reload note=\"dns settings change only at restart\"");
+		return 0;
+	}
+	s->spf = spf_pool_new(s->base, &dns, SERVER_SPF_THREADS, err);
+	return s->spf != NULL ? 0 : -1;
+}
+
+struct spf_pool *server_spf_pool(struct server *s)
+{
+	return s->spf;
+}
+
 /* server_new - bind all listeners */
 struct server *server_new(struct event_base *base, const char *config_path,
 			  struct rw_config *cfg, struct audit *audit, struct buf *err)
@@ -212,6 +243,8 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	server_timezone(cfg);
 	if (err->len == 0)
 		s->limiter = limiter_new(base, cfg, err);
+	if (err->len == 0)
+		server_spf_setup(s, cfg, err);
 	if (cfg->policyd.listen.n == 0 && err->len == 0)
 		buf_puts(err, "policyd: no listen address configured");
 	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
@@ -307,6 +340,11 @@ int server_reload(struct server *s)
 		audit_close(&audit);
 		config_unref(&cfg);
 	}
+	if (cfg != NULL && server_spf_setup(s, cfg, &err) < 0) {
+		limiter_free(&limiter);
+		audit_close(&audit);
+		config_unref(&cfg);
+	}
 	if (cfg == NULL) {
 		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
 			s->cfg->digest);
@@ -356,6 +394,7 @@ void server_free(struct server **sp)
 		event_free(s->flush_ev);
 	}
 	conn_close_all(s);
+	spf_pool_free(&s->spf);
 	limiter_free(&s->limiter);
 	for (size_t i = 0; i < s->n_listeners; i++) {
 		evconnlistener_free(s->listeners[i].evl);

@@ -17,6 +17,7 @@
 #include "core/config.h"
 
 struct limiter;
+struct spf_pool;
 
 struct server;
 
@@ -27,6 +28,8 @@ struct server *server_new(struct event_base *base, const char *config_path,
 struct rw_config *server_config(struct server *s);
 /* server_limiter - the rate-limit store (borrowed likewise) */
 struct limiter *server_limiter(struct server *s);
+/* server_spf_pool - the SPF worker pool (borrowed likewise); NULL while SPF is off */
+struct spf_pool *server_spf_pool(struct server *s);
 /* server_audit - the current audit sinks (borrowed likewise) */
 struct audit *server_audit(struct server *s);
 /* server_next_session - a new session id for a connection, into out */

@@ -1,6 +1,6 @@
 --[[
 relaywarden limits.lua - check, and charge all-or-nothing, every rate limit
-and quota of one decision in one atomic call. Protocol 1.
+and quota of one decision in one atomic call. Protocol 2.
 Contract for integrators: schema/redis-keys.md (keys, hashes, this layout).
 
   EVALSHA <sha1> <5*N> KEYS... ARGV...
@@ -13,9 +13,13 @@ KEYS, 5 per check i (base 5*(i-1)):
   +4 block_key  string: manual block of this identity, the value is the reason
   +5 block_cust string: manual block of the whole customer
 ARGV:
-  [1] protocol version "1"      [2] mode "peek" | "charge"
+  [1] protocol version "2"      [2] mode "peek" | "charge"
   [3] quota margin in seconds (quota hashes expire at window end + margin)
-  then 6 per check i (base 3 + 6*(i-1)):
+  [4] charge deadline, microseconds on this server's TIME clock; "0" = none.
+      A charge that runs later is refused with "RWLATE": its client has
+      given up (and answered with the limit's fail mode), so the message must
+      not cost anything when a stalled Redis catches up.
+  then 6 per check i (base 4 + 6*(i-1)):
   +1 kind  "rate" | "quota"
   +2 mode  "e" (enforce) | "s" (shadow)
   +3 p1    rate: emission_us (0 = no rate)   quota: cap (0 = not capped)
@@ -36,15 +40,16 @@ Reply: { 1, committed (0|1), then 6 per check:
          ok (0|1), never_fits (0|1), blocked (0|1), reason (string | nil),
          remaining (units left: after this cost when ok, before it when not),
          retry_after_ms } ; numbers are clamped to 2^53.
-Errors: "RWPROTO ..." (version mismatch), "RWARGS ..." (bad layout).
+Errors: "RWPROTO ..." (version mismatch), "RWARGS ..." (bad layout),
+"RWLATE ..." (a charge past its deadline; nothing was written).
 ]]
 
 if redis.replicate_commands then
   redis.replicate_commands()
 end
 
-local PROTO = '1'
-local NK, NA = 5, 6
+local PROTO = '2'
+local NK, NA, NH = 5, 6, 4
 local MAXN = 9007199254740992
 
 local function bad(msg)
@@ -77,11 +82,13 @@ local function parse()
   if mode ~= 'peek' and mode ~= 'charge' then return nil, 'mode' end
   local margin = tonumber(ARGV[3])
   if not margin or margin < 0 then return nil, 'margin' end
-  local n = (#ARGV - 3) / NA
+  local deadline = tonumber(ARGV[4])
+  if not deadline or deadline < 0 then return nil, 'deadline' end
+  local n = (#ARGV - NH) / NA
   if n ~= math.floor(n) or #KEYS ~= n * NK then return nil, 'counts' end
   local checks = {}
   for i = 1, n do
-    local a, k = 3 + NA * (i - 1), NK * (i - 1)
+    local a, k = NH + NA * (i - 1), NK * (i - 1)
     local c = { kind = ARGV[a + 1], enforce = ARGV[a + 2] == 'e',
                 p1 = tonumber(ARGV[a + 3]), p2 = tonumber(ARGV[a + 4]),
                 cost = tonumber(ARGV[a + 5]), field = ARGV[a + 6],
@@ -97,7 +104,7 @@ local function parse()
     end
     checks[i] = c
   end
-  return { mode = mode, margin = margin, checks = checks }
+  return { mode = mode, margin = margin, deadline = deadline, checks = checks }
 end
 
 -- rate: GCRA against the pending TAT of c.key (same arithmetic as core/gcra.c)
@@ -189,6 +196,9 @@ if not req then
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if req.mode == 'charge' and req.deadline > 0 and now > req.deadline then
+  return redis.error_reply('RWLATE charge deadline passed, nothing charged')
+end
 local res, commit = evaluate(req, now)
 commit = commit and req.mode == 'charge'
 if commit then charge(req, res, now) end

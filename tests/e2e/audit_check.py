@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """audit_check.py - assert fields of one relaywarden audit record.
 
-usage: audit_check.py [-v] AUDIT_FILE SKIP RECIPIENT [CHECK ...]
+usage: audit_check.py [-v] [--stage STAGE] AUDIT_FILE SKIP RECIPIENT [CHECK ...]
        audit_check.py --schema SCHEMA AUDIT_FILE
 
 Waits (up to RW_AUDIT_WAIT seconds, default 5) for a record, among the lines
 after the first SKIP lines of AUDIT_FILE, whose recipient is RECIPIENT
-(compared case-insensitively; a list of recipients matches if it holds it),
-takes the last such record and applies each CHECK:
+(compared case-insensitively; a list of recipients matches if it holds it;
+"*" matches any record) and, with --stage, whose stage is STAGE ("RCPT",
+"END-OF-MESSAGE": Postfix passes the recipient at END-OF-MESSAGE only when
+the message has exactly one), takes the last such record and applies each
+CHECK:
 
   field=value    equal ("null" means JSON null; numbers compare as text)
   field^=prefix  the value (as text) starts with prefix
@@ -16,7 +19,9 @@ takes the last such record and applies each CHECK:
   field!         absent, null or empty
 
 Field names are logical: FIELDS below maps them to the record's layout
-(schema/audit-record.schema.json), the one place to change if it moves.
+(schema/audit-record.schema.json), the one place to change if it moves;
+other names are dotted paths into the record, where a number indexes a
+list ("limits.1.name").
 Exit 0 when every check holds; 1 with one line per failed check; 2 when no
 record matched. The matched record is printed to stdout with -v.
 
@@ -52,6 +57,8 @@ FIELDS = {
     "listener_port": "listener.port",
     "host": "host",
     "component": "component",
+    "recipient_count": "recipient_count",
+    "charge": "charge",
 }
 OPS = ("^=", "*=", "=")
 
@@ -60,9 +67,12 @@ def lookup(rec, field):
     """lookup - the value at the logical field's dotted path, or None"""
     node = rec
     for part in FIELDS.get(field, field).split("."):
-        if not isinstance(node, dict) or part not in node:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
             return None
-        node = node[part]
     return node
 
 
@@ -79,14 +89,17 @@ def as_text(value):
 
 def rcpt_matches(rec, rcpt):
     """rcpt_matches - the record's recipient (or one of them) is rcpt"""
+    if rcpt == "*":
+        return True
     value = lookup(rec, "recipient")
     values = value if isinstance(value, list) else [value]
     return any(isinstance(v, str) and v.lower() == rcpt.lower()
                for v in values)
 
 
-def find_record(path, skip, rcpt):
-    """find_record - the last record after line skip for rcpt, or None"""
+def find_record(path, skip, rcpt, stage):
+    """find_record - the last record after line skip for rcpt (and stage,
+    unless None), or None"""
     found = None
     try:
         with open(path, encoding="utf-8") as f:
@@ -98,7 +111,8 @@ def find_record(path, skip, rcpt):
             rec = json.loads(line)
         except ValueError:
             continue
-        if isinstance(rec, dict) and rcpt_matches(rec, rcpt):
+        if isinstance(rec, dict) and rcpt_matches(rec, rcpt) and (
+                stage is None or rec.get("stage") == stage):
             found = rec
     return found
 
@@ -156,17 +170,21 @@ def main(argv):
     verbose = len(argv) > 1 and argv[1] == "-v"
     if verbose:
         argv = argv[1:]
+    stage = None
+    if len(argv) > 2 and argv[1] == "--stage":
+        stage, argv = argv[2], argv[2:]
     if len(argv) < 4:
         sys.stderr.write(__doc__)
         return 2
     path, skip, rcpt, specs = argv[1], int(argv[2]), argv[3], argv[4:]
     deadline = time.monotonic() + float(os.environ.get("RW_AUDIT_WAIT", "5"))
-    rec = find_record(path, skip, rcpt)
+    rec = find_record(path, skip, rcpt, stage)
     while rec is None and time.monotonic() < deadline:
         time.sleep(0.05)
-        rec = find_record(path, skip, rcpt)
+        rec = find_record(path, skip, rcpt, stage)
     if rec is None:
-        print("no audit record for recipient %s" % rcpt)
+        print("no %saudit record for recipient %s" % (
+            stage + " " if stage else "", rcpt))
         return 2
     if verbose:
         print(json.dumps(rec, sort_keys=True))

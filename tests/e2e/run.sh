@@ -2,14 +2,17 @@
 # run.sh - end-to-end tests: a real Postfix (tests/e2e/stack.sh) with
 # relaywarden-policyd as its sole relay authority, driven by swaks.
 #
-# Each scenario asserts the SMTP reply to RCPT (code, enhanced code, text),
-# the audit record policyd wrote for that recipient (tests/e2e/audit_check.py,
-# whose FIELDS table is the one place that knows the record's layout) and,
-# for accepted mail, the copy the Postfix pipe delivered to DIR/sink/.
+# Each scenario asserts the SMTP reply to RCPT or to the end of DATA (code,
+# enhanced code, text), the audit record policyd wrote for that recipient at
+# RCPT or for the message at END-OF-MESSAGE (tests/e2e/audit_check.py, whose
+# FIELDS table is the one place that knows the record's layout), Redis
+# counters through `relaywarden quota show --json` and, for accepted mail,
+# the copy the Postfix pipe delivered to DIR/sink/.
 # Prints one line per check and "N passed, M failed"; exits 1 on any failure.
 #
-# Needs root, Postfix, swaks with TLS (libnet-ssleay-perl), the policyd
-# binary (RW_BUILD / RW_POLICYD, see stack.sh). RW_E2E_KEEP=1 keeps the
+# Needs root, Postfix, redis-server, unbound, swaks with TLS
+# (libnet-ssleay-perl), the policyd and relaywarden binaries (RW_BUILD, or
+# RW_POLICYD and RW_CLI; see stack.sh). RW_E2E_KEEP=1 keeps the
 # stack's directory; RW_E2E_VERBOSE=1 prints the swaks transcripts and the
 # matched audit records.
 # shellcheck disable=SC2317 # pass, fail, cleanup... reached via traps and finish
@@ -68,14 +71,22 @@ preflight() {
 	[ -x "$PY" ] || { fail preflight "$PY missing"; finish; }
 }
 
-# free_port - $1 if nothing listens on 127.0.0.1:$1, else the next free one
+# udp_free - true if 127.0.0.1:$1 can be bound for UDP
+udp_free() {
+	"$PY" -c 'import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", int(sys.argv[1])))' \
+		"$1" 2>/dev/null
+}
+
+# free_port - $1 if nothing listens on 127.0.0.1:$1 (TCP, and UDP too when
+# $2 is "udp"), else the next free one
 free_port() {
 	local p
 	for ((p = $1; p < $1 + 100; p++)); do
-		timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null || {
-			echo "$p"
-			return
-		}
+		timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null && continue
+		[ "${2:-}" != udp ] || udp_free "$p" || continue
+		echo "$p"
+		return
 	done
 	echo "$1"
 }
@@ -85,6 +96,8 @@ pick_ports() {
 	export RW_SMTP_PORT=${RW_SMTP_PORT:-$(free_port 2525)}
 	export RW_SUBMISSION_PORT=${RW_SUBMISSION_PORT:-$(free_port 2587)}
 	export RW_POLICY_PORT=${RW_POLICY_PORT:-$(free_port 10040)}
+	export RW_REDIS_PORT=${RW_REDIS_PORT:-$(free_port 16379)}
+	export RW_DNS_PORT=${RW_DNS_PORT:-$(free_port 15353 udp)}
 }
 
 # smtp - run swaks (common options + "$@") from a new transcript; sets OUT
@@ -100,9 +113,15 @@ smtp() {
 	fi
 }
 
-# rcpt_reply - the server's reply to RCPT TO in the last transcript
+# rcpt_reply - the server's reply to (the first) RCPT TO in the last transcript
 rcpt_reply() {
 	awk '/^ *[-~]> RCPT TO:/ { f = 1; next }
+	     f && /^<[-~*]/ { sub(/^<[-~*]+ +/, ""); print; exit }' "$OUT"
+}
+
+# data_reply - the server's reply to the end of DATA (the lone ".")
+data_reply() {
+	awk '/^ *[-~]> \.\r?$/ { f = 1; next }
 	     f && /^<[-~*]/ { sub(/^<[-~*]+ +/, ""); print; exit }' "$OUT"
 }
 
@@ -111,18 +130,34 @@ queue_id() {
 	sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' "$OUT" | tail -n 1
 }
 
-# expect_reply - NAME CODE DSN TEXT: the RCPT reply has them (CODE and DSN
-# are glob patterns, TEXT a fragment)
-expect_reply() {
-	local name=$1 code=$2 dsn=$3 text=$4 got
-	got=$(rcpt_reply)
+# expect_reply_at - WHEN NAME CODE DSN TEXT...: the reply to RCPT (WHEN
+# "RCPT") or to the end of DATA ("DATA") has them (CODE and DSN are glob
+# patterns, each TEXT a fragment)
+expect_reply_at() {
+	local when=$1 name=$2 code=$3 dsn=$4 got t ok=1
+	shift 4
+	if [ "$when" = DATA ]; then got=$(data_reply); else got=$(rcpt_reply); fi
 	# shellcheck disable=SC2053 # code and dsn may be globs: 5??, 5.*
-	if [[ $got == $code\ $dsn\ * && $got == *"$text"* ]]; then
-		pass "$name: RCPT $code $dsn${text:+ \"$text\"}"
+	[[ $got == $code\ $dsn\ * ]] || ok=0
+	for t in "$@"; do
+		[[ $got == *"$t"* ]] || ok=0
+	done
+	if [ "$ok" = 1 ]; then
+		pass "$name: $when $code $dsn$(printf ' "%s"' "$@" | sed 's/^ ""$//')"
 	else
-		fail "$name: RCPT reply" "expected: $code $dsn ...$text..." \
+		fail "$name: $when reply" "expected: $code $dsn ...$*..." \
 			"got:      ${got:-<none>} (transcript $OUT)"
 	fi
+}
+
+# expect_reply - NAME CODE DSN TEXT: the RCPT reply has them
+expect_reply() {
+	expect_reply_at RCPT "$@"
+}
+
+# expect_data_reply - NAME CODE DSN TEXT...: the end-of-DATA reply has them
+expect_data_reply() {
+	expect_reply_at DATA "$@"
 }
 
 # expect_queued - NAME: the message was accepted after DATA
@@ -134,21 +169,44 @@ expect_queued() {
 	fi
 }
 
-# expect_audit - NAME RECIPIENT CHECK...: the audit record for RECIPIENT
-# written during the last swaks run satisfies every CHECK (audit_check.py)
-expect_audit() {
-	local name=$1 rcpt=$2 out rc v=()
-	shift 2
+# expect_not_queued - NAME: the last message was not accepted
+expect_not_queued() {
+	if [ -z "$(queue_id)" ] && grep -q '^swaks exit [1-9]' "$OUT"; then
+		pass "$1: not queued"
+	else
+		fail "$1: message queued" "queue id: $(queue_id) (transcript $OUT)"
+	fi
+}
+
+# expect_audit_at - STAGE NAME RECIPIENT CHECK...: the audit record of
+# STAGE for RECIPIENT ("*": any) written during the last swaks run
+# satisfies every CHECK (audit_check.py)
+expect_audit_at() {
+	local stage=$1 name=$2 rcpt=$3 out rc v=()
+	shift 3
 	[ "${RW_E2E_VERBOSE:-0}" = 1 ] && v=(-v)
-	out=$("$PY" "$AUDIT_CHECK" "${v[@]}" "$RW_AUDIT" "$AUDIT_MARK" "$rcpt" "$@")
+	out=$("$PY" "$AUDIT_CHECK" "${v[@]}" --stage "$stage" "$RW_AUDIT" \
+		"$AUDIT_MARK" "$rcpt" "$@")
 	rc=$?
 	[ -z "$out" ] || [ "$rc" != 0 ] || printf '%s\n' "$out" | sed 's/^/     | /'
 	if [ "$rc" = 0 ]; then
-		pass "$name: audit $*"
+		pass "$name: audit $stage $*"
 	else
 		mapfile -t lines <<<"$out"
-		fail "$name: audit" "${lines[@]}"
+		fail "$name: audit $stage" "${lines[@]}"
 	fi
+}
+
+# expect_audit - NAME RECIPIENT CHECK...: the RCPT record for RECIPIENT
+expect_audit() {
+	expect_audit_at RCPT "$@"
+}
+
+# expect_audit_eom - NAME RECIPIENT CHECK...: the END-OF-MESSAGE record
+# (RECIPIENT "*" for a message with several recipients: Postfix passes
+# none then)
+expect_audit_eom() {
+	expect_audit_at END-OF-MESSAGE "$@"
 }
 
 # sink_file - the sink copy ($1: relay|local) of queue id $2, once there
@@ -177,6 +235,43 @@ expect_sink() {
 		fail "$name: sink" "$f lacks Delivered-To $rcpt or the subject"
 	else
 		pass "$name: delivered to sink/$kind for $rcpt"
+	fi
+}
+
+# expect_sink_all - NAME KIND RECIPIENT...: the accepted message reached
+# the sink once per recipient (one file each, rwsink's recipient limit is 1)
+expect_sink_all() {
+	local name=$1 kind=$2 qid f r i missing
+	shift 2
+	qid=$(queue_id)
+	[ -n "$qid" ] || { fail "$name: sink" "no queue id"; return; }
+	for ((i = 0; i < 100; i++)); do
+		missing=()
+		for r in "$@"; do
+			f=$(grep -lix "Delivered-To: $r" "$RW_SINK/$kind/$qid"-*.eml 2>/dev/null |
+				head -n 1)
+			[ -n "$f" ] && grep -q "^Subject: rw-e2e $SEQ $TOKEN" "$f" ||
+				missing+=("$r")
+		done
+		[ ${#missing[@]} = 0 ] && break
+		sleep 0.1
+	done
+	if [ ${#missing[@]} = 0 ]; then
+		pass "$name: delivered to sink/$kind for $*"
+	else
+		fail "$name: sink" "no copy of $qid in $RW_SINK/$kind for ${missing[*]}"
+	fi
+}
+
+# expect_not_delivered - NAME SEQ: no copy of the message sent as swaks
+# run SEQ is in the sink (check it after later messages were delivered)
+expect_not_delivered() {
+	local hits
+	hits=$(grep -rl "^Subject: rw-e2e $2 $TOKEN\$" "$RW_SINK" 2>/dev/null)
+	if [ -z "$hits" ]; then
+		pass "$1: nothing delivered"
+	else
+		fail "$1: delivered after all" "$hits"
 	fi
 }
 

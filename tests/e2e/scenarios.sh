@@ -1,6 +1,7 @@
 # scenarios.sh - the end-to-end scenarios; sourced by run.sh, which provides
-# smtp, expect_reply, expect_queued, expect_audit, expect_sink and the
-# stack's RW_* variables.
+# smtp, expect_reply, expect_data_reply, expect_queued, expect_not_queued,
+# expect_audit, expect_audit_eom, expect_sink, expect_sink_all,
+# expect_not_delivered and the stack's RW_* variables.
 # shellcheck shell=bash
 
 # Postfix wraps a policy server's "NNN text" as
@@ -186,6 +187,122 @@ s9_policyd_down() {
 	expect_reply 9-policyd-down 451 4.3.5 "Server configuration problem"
 }
 
+# quota_used - "LIMIT=USED ..." for alice, from `relaywarden quota show --json`
+quota_used() {
+	"$RW_CLI" quota show -c "$RW_CONF" --user "$RW_SASL_USER" --json |
+		"$PY" -c 'import json, sys
+print(" ".join("%s=%s" % (c["limit"], c["used"]) for c in json.load(sys.stdin)["limits"]))'
+}
+
+# expect_quota - NAME LIMIT=USED...: alice's counters in Redis are these
+expect_quota() {
+	local name=$1 got
+	shift
+	got=$(quota_used 2>&1)
+	if [ "$got" = "$*" ]; then
+		pass "$name: quota show: $got"
+	else
+		fail "$name: quota show" "expected: $*" "got:      $got"
+	fi
+}
+
+# quota_reset - NAME: `relaywarden quota reset` for alice succeeds
+quota_reset() {
+	local out
+	if out=$("$RW_CLI" quota reset -c "$RW_CONF" --user "$RW_SASL_USER" 2>&1); then
+		pass "$1: relaywarden quota reset --user $RW_SASL_USER"
+	else
+		fail "$1: relaywarden quota reset (exit $?)" "$out"
+	fi
+}
+
+# alice_sends - NAME RECIPIENTS: alice's message (comma-separated
+# recipients) is accepted, charged at END-OF-MESSAGE (1 message, one
+# recipient each) and delivered
+alice_sends() {
+	local name=$1 n rcpts
+	IFS=, read -r -a rcpts <<<"$2"
+	n=${#rcpts[@]}
+	smtp "${ALICE[@]}" --from alice@example.test --to "$2"
+	expect_data_reply "$name" 250 2.0.0 "queued as"
+	expect_audit_eom "$name" "$([ "$n" = 1 ] && echo "$2" || echo '*')" \
+		verdict=DUNNO charge=true "recipient_count=$n" \
+		limits.0.name=alice-messages limits.0.cost=1 limits.0.ok=true \
+		limits.1.name=alice-recipients "limits.1.cost=$n" limits.1.ok=true
+	expect_sink_all "$name" relay "${rcpts[@]}"
+}
+
+# s10_limits - issue #3 through Postfix: alice's "alice-messages" (3 per
+# hour, burst 3) and "alice-recipients" (6 a day) are peeked at RCPT and
+# charged at END-OF-MESSAGE, all or nothing; over them she gets 450 4.7.1
+# naming the limit and its unit; `relaywarden quota reset` lets her send
+s10_limits() {
+	local over
+	# s2 charged alice already: start from zero
+	quota_reset "10-limits start"
+	expect_quota "10-limits start" alice-messages=0 alice-recipients=0
+	alice_sends "10-limits 1 recipient" bob@remote.test
+	# one message, three recipients: charged once, 3 recipients
+	alice_sends "10-limits 3 recipients" bob@remote.test,carol@remote.test,dave@remote.test
+	expect_quota "10-limits 3 recipients charged" alice-messages=2 alice-recipients=4
+	# 2 recipients left: each RCPT peek (1 unit) fits, the charge of 3
+	# at END-OF-MESSAGE does not: refused at the end of DATA, and the
+	# message limit (room for one more) is not charged either
+	smtp "${ALICE[@]}" --from alice@example.test \
+		--to bob@remote.test,carol@remote.test,dave@remote.test
+	over=$SEQ
+	expect_reply "10-limits quota at RCPT" 250 2.1.5 ""
+	expect_data_reply "10-limits quota at END-OF-MESSAGE" 450 4.7.1 \
+		'Quota "alice-recipients" exceeded' "sasl_user alice@example.test" \
+		"6 recipients per day" "retry in"
+	expect_not_queued "10-limits quota"
+	expect_audit_eom "10-limits quota" '*' verdict=DEFER rule=alice-recipients \
+		charge=true recipient_count=3 "reply^=450 4.7.1" \
+		'reply*=Quota "alice-recipients"' "reply*=recipients" \
+		limits.0.ok=true limits.1.name=alice-recipients limits.1.unit=recipients \
+		limits.1.cost=3 limits.1.ok=false limits.1.remaining=2 \
+		limits.1.degraded=false
+	expect_quota "10-limits quota refused, nothing charged" \
+		alice-messages=2 alice-recipients=4
+	alice_sends "10-limits 3rd message" bob@remote.test
+	# the 4th message is over "alice-messages": the RCPT peek refuses it
+	smtp "${ALICE[@]}" --from alice@example.test --to bob@remote.test
+	expect_reply "10-limits rate at RCPT" 450 4.7.1 \
+		'Rate limit "alice-messages" exceeded' "sasl_user alice@example.test" \
+		"3 messages per 1h" "retry in"
+	expect_not_queued "10-limits rate"
+	expect_audit "10-limits rate" bob@remote.test verdict=DEFER \
+		rule=alice-messages charge=false "reply^=450 4.7.1" \
+		'reply*=Rate limit "alice-messages"' "reply*=messages" \
+		limits.0.name=alice-messages limits.0.unit=messages limits.0.ok=false \
+		limits.1.ok=true
+	expect_quota "10-limits rate refused, nothing charged" \
+		alice-messages=3 alice-recipients=5
+	quota_reset "10-limits reset"
+	expect_quota "10-limits reset" alice-messages=0 alice-recipients=0
+	alice_sends "10-limits after reset" bob@remote.test
+	# checked last: later messages of the same queue were delivered
+	expect_not_delivered "10-limits refused message" "$over"
+}
+
+# s11_dns_spf - the stack's DNS server answers the test domains' SPF
+# records (issue #4 groundwork): relaywarden spf through $RW_DNS
+s11_dns_spf() {
+	local t ip from want got
+	for t in 127.0.0.1,a@example.test,pass 127.0.0.2,a@example.test,fail \
+		127.0.0.1,a@remote-sender.test,fail 127.0.0.1,a@softfail.test,softfail \
+		127.0.0.1,a@include.test,pass 127.0.0.1,a@unknown.test,none; do
+		IFS=, read -r ip from want <<<"$t"
+		got=$("$RW_CLI" spf --dns "$RW_DNS" --timeout-ms 2000 --budget-ms 5000 \
+			--ip "$ip" --mail-from "$from" --helo client.e2e.test 2>&1 | head -n 1)
+		if [ "$got" = "$want" ]; then
+			pass "11-spf $from from $ip: $got (DNS $RW_DNS)"
+		else
+			fail "11-spf $from from $ip" "expected: $want" "got:      $got"
+		fi
+	done
+}
+
 # scenarios_all - every scenario, in order (s9 stops policyd: keep it last)
 scenarios_all() {
 	scenarios_init
@@ -197,6 +314,8 @@ scenarios_all() {
 	s6_other_cert
 	s7_local_delivery
 	s8_relay_tricks
+	s10_limits
+	s11_dns_spf
 	expect_schema
 	s9_policyd_down
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
-# stack.sh - a throwaway Postfix 3.7 + relaywarden-policyd on loopback for
-# the end-to-end tests.
+# stack.sh - a throwaway Postfix 3.7 + relaywarden-policyd, with a
+# private Redis (rate limits and quotas) and a DNS server (SPF records), on
+# loopback, for the end-to-end tests.
 #
 #   stack.sh up DIR     build everything under DIR and start it
 #   stack.sh env DIR    print the stack's shell variables (eval-able)
@@ -16,17 +17,28 @@
 #   postfix/data  tls/{ca,server,client,other}.{pem,key}  bin/sink.sh
 #   sink/relay/ (relayed mail, one file per recipient, named QUEUEID-*.eml)
 #   sink/local/ (mail for example.test)  log/{maillog,policyd.log,audit.jsonl}
-#   run/policyd.pid  relaywarden.conf  stack.env
+#   log/{redis.log,unbound.log}  redis/  dns/unbound.conf (zone included)
+#   run/{policyd,redis,dns}.pid  relaywarden.conf  stack.env
 #
 # Postfix is configured so that the policy server is the sole relay
 # authority: smtpd_relay_restrictions = check_policy_service ..., reject;
 # nothing else permits relay (mynetworks is not consulted anywhere).
 #
+# relaywarden.conf charges alice (SASL) at END-OF-MESSAGE (Postfix's
+# smtpd_end_of_data_restrictions ask policyd too): limit "alice-messages"
+# (3 messages per hour, burst 3) and quota "alice-recipients" (6 recipients
+# a day), both in the private Redis; nothing else is limited.
+#
 # Environment (defaults): RW_SMTP_PORT (2525), RW_SUBMISSION_PORT (2587),
-# RW_POLICY_PORT (10040), RW_SASL_PASS (alice-pw), RW_POLICYD (the binary;
-# default $RW_BUILD/policyd/relaywarden-policyd, RW_BUILD defaulting to
-# $top_builddir as exported by `make check`, else the current directory).
+# RW_POLICY_PORT (10040), RW_REDIS_PORT (16379), RW_DNS_PORT (15353, UDP and
+# TCP), RW_SASL_PASS (alice-pw), RW_POLICYD (the binary; default
+# $RW_BUILD/policyd/relaywarden-policyd, RW_BUILD defaulting to
+# $top_builddir as exported by `make check`, else the current directory),
+# RW_CLI (the relaywarden command, default $RW_BUILD/cli/relaywarden).
+# `env` also prints RW_DNS (127.0.0.1@PORT, for --dns / dns upstreams).
 set -euo pipefail
+
+STACK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # die - print to stderr and exit 1
 die() {
@@ -41,6 +53,9 @@ stack_vars() {
 	RW_SMTP_PORT=${RW_SMTP_PORT:-2525}
 	RW_SUBMISSION_PORT=${RW_SUBMISSION_PORT:-2587}
 	RW_POLICY_PORT=${RW_POLICY_PORT:-10040}
+	RW_REDIS_PORT=${RW_REDIS_PORT:-16379}
+	RW_DNS_PORT=${RW_DNS_PORT:-15353}
+	RW_DNS=127.0.0.1@$RW_DNS_PORT
 	RW_SASL_USER=alice@example.test
 	RW_SASL_PASS=${RW_SASL_PASS:-alice-pw}
 	RW_PF_ETC=$RW_DIR/postfix/etc
@@ -52,10 +67,13 @@ stack_vars() {
 	RW_AUDIT=$RW_LOG_DIR/audit.jsonl
 	RW_POLICYD_LOG=$RW_LOG_DIR/policyd.log
 	RW_POLICYD_PIDFILE=$RW_DIR/run/policyd.pid
+	RW_REDIS_PIDFILE=$RW_DIR/run/redis.pid
+	RW_DNS_PIDFILE=$RW_DIR/run/dns.pid
 	RW_CONF=$RW_DIR/relaywarden.conf
 	RW_SASLDB=$RW_PF_ETC/sasldb2
 	RW_BUILD=${RW_BUILD:-${top_builddir:-$PWD}}
 	RW_POLICYD=${RW_POLICYD:-$RW_BUILD/policyd/relaywarden-policyd}
+	RW_CLI=${RW_CLI:-$RW_BUILD/cli/relaywarden}
 }
 
 # stack_dir - the absolute form of DIR ($1), created if $2 is "create"
@@ -216,6 +234,10 @@ stack_main_cf() {
 		    check_policy_service inet:127.0.0.1:$RW_POLICY_PORT, reject
 		smtpd_recipient_restrictions = reject_non_fqdn_recipient
 		smtpd_policy_service_default_action = 451 4.3.5 Server configuration problem
+		# Limits are charged once per message, at END-OF-MESSAGE (the
+		# accepted recipients and the size), by the same policy server.
+		smtpd_end_of_data_restrictions =
+		    check_policy_service inet:127.0.0.1:$RW_POLICY_PORT
 		smtpd_policy_service_timeout = 10s
 		smtpd_policy_service_try_limit = 2
 		smtpd_policy_service_retry_delay = 1s
@@ -332,6 +354,29 @@ stack_policyd_conf() {
 		relay "partner" {
 		    type = certificate
 		    fingerprints = { "$fp" }
+		}
+
+		# Limits apply to SASL users only (alice): other scenarios are
+		# not counted. Charged at END-OF-MESSAGE, peeked at RCPT.
+		limit "alice-messages" {
+		    charge = sasl_user
+		    unit = messages
+		    rate = "3/1h"
+		    burst = 3
+		}
+
+		quota "alice-recipients" {
+		    charge = sasl_user
+		    window = day
+		    recipients = 6
+		}
+
+		# The stack's private redis-server. A generous deadline: the
+		# e2e build may run under ASan on a busy machine.
+		redis {
+		    servers = { "127.0.0.1:$RW_REDIS_PORT" }
+		    timeout_ms = 1000
+		    connect_timeout_ms = 1000
 		}
 
 		policyd {
@@ -459,7 +504,8 @@ postfix_stop() {
 # stack_dump_logs - show the logs after a failed start
 stack_dump_logs() {
 	local f
-	for f in "$RW_LOG_DIR/postfix-start.log" "$RW_MAILLOG" "$RW_POLICYD_LOG"; do
+	for f in "$RW_LOG_DIR/postfix-start.log" "$RW_MAILLOG" "$RW_POLICYD_LOG" \
+		"$RW_LOG_DIR/redis.log" "$RW_LOG_DIR/unbound.log"; do
 		[ -s "$f" ] || continue
 		echo "----- $f (last 60 lines) -----" >&2
 		tail -n 60 "$f" >&2
@@ -471,9 +517,10 @@ stack_write_env() {
 	local v
 	{
 		for v in RW_DIR RW_SMTP_PORT RW_SUBMISSION_PORT RW_POLICY_PORT \
+			RW_REDIS_PORT RW_DNS_PORT RW_DNS RW_REDIS_PIDFILE RW_DNS_PIDFILE \
 			RW_SASL_USER RW_SASL_PASS RW_TLS_DIR RW_SINK RW_AUDIT \
 			RW_MAILLOG RW_POLICYD_LOG RW_POLICYD_PIDFILE RW_CONF \
-			RW_PF_ETC RW_PF_SPOOL RW_POLICYD; do
+			RW_PF_ETC RW_PF_SPOOL RW_POLICYD RW_CLI; do
 			printf '%s=%q\n' "$v" "${!v}"
 		done
 		printf 'RW_SINK_RELAY=%q\n' "$RW_SINK/relay"
@@ -488,16 +535,19 @@ stack_write_env() {
 stack_preflight() {
 	local t p
 	[ "$(id -u)" = 0 ] || die "must run as root (Postfix's master)"
-	for t in postfix postconf openssl saslpasswd2 sasldblistusers2 timeout; do
+	for t in postfix postconf openssl saslpasswd2 sasldblistusers2 timeout \
+		redis-server /usr/sbin/unbound /usr/bin/python3; do
 		command -v "$t" >/dev/null || die "$t not found"
 	done
 	case $RW_DIR in
 	*[[:space:]]*) die "DIR must not contain white space: $RW_DIR" ;;
 	esac
 	postfix_running && die "$RW_DIR: Postfix already running (stack.sh down first)"
-	for p in "$RW_SMTP_PORT" "$RW_SUBMISSION_PORT" "$RW_POLICY_PORT"; do
+	for p in "$RW_SMTP_PORT" "$RW_SUBMISSION_PORT" "$RW_POLICY_PORT" \
+		"$RW_REDIS_PORT" "$RW_DNS_PORT"; do
 		! port_open "$p" || die "127.0.0.1:$p is already in use"
 	done
+	udp_port_free "$RW_DNS_PORT" || die "127.0.0.1:$RW_DNS_PORT (UDP) is already in use"
 	# smtpd (as postfix) reads the sasldb, pipe (as nobody) writes the sink
 	chmod 0755 "$RW_DIR"
 	runuser -u nobody -- test -x "$RW_DIR" ||
@@ -516,16 +566,21 @@ stack_up() {
 	stack_postfix_conf
 	stack_policyd_conf
 	stack_write_env
+	redis_start
+	dns_start
 	policyd_start
 	postfix_start
 	trap - EXIT
-	echo "stack.sh: up in $RW_DIR (smtp $RW_SMTP_PORT, submission $RW_SUBMISSION_PORT, policy $RW_POLICY_PORT)"
+	echo "stack.sh: up in $RW_DIR (smtp $RW_SMTP_PORT, submission $RW_SUBMISSION_PORT," \
+		"policy $RW_POLICY_PORT, redis $RW_REDIS_PORT, dns $RW_DNS)"
 }
 
-# stack_down - stop Postfix and policyd; safe to call twice
+# stack_down - stop Postfix, policyd, DNS and Redis; safe to call twice
 stack_down() {
 	postfix_stop
 	policyd_stop
+	dns_stop
+	redis_stop
 }
 
 # stack_main - dispatch the sub-command
@@ -552,5 +607,8 @@ stack_main() {
 		die "$RW_DIR: no stack.env (stack.sh up first)"; fi ;;
 	esac
 }
+
+# shellcheck source=services.sh
+. "$STACK_HERE/services.sh"
 
 stack_main "$@"

@@ -14,6 +14,10 @@
  *    trailing dot, at most 253 characters;
  *  - A/AAAA: the family matches the type;
  *  - an encoded query name holds only [A-Za-z0-9_.\-] and \DDD escapes.
+ * The whole input is also a DNS message for dns_packet_answer (type picked
+ * by octet 0 as above, question name not checked, then checked against
+ * "null.example.com"): an answer that is not OK has no records; an OK
+ * one's records obey the rules above (TXT strings NUL-terminated).
  * Any violation aborts.
  */
 #include "autoconfig.h"
@@ -107,6 +111,29 @@ static void fuzz_query_name(const uint8_t *data, size_t size)
 	free(s);
 }
 
+/* fuzz_packet - the whole input as a DNS message */
+static void fuzz_packet(enum dns_type type, const char *name, const uint8_t *data, size_t size)
+{
+	struct dns_answer *a = dns_packet_answer(type, name, data, size);
+	size_t k, j;
+
+	fuzz_check(a->type == type);
+	if (a->status != DNS_OK)
+		fuzz_check(a->n == 0 && !a->txt && !a->ip && !a->mx && !a->name);
+	for (k = 0; a->status == DNS_OK && k < a->n; k++) {
+		if (type == DNS_T_MX)
+			fuzz_name_ok(a->mx[k].name);
+		else if (type == DNS_T_PTR)
+			fuzz_name_ok(a->name[k]);
+		else if (type == DNS_T_TXT || type == DNS_T_SPF)
+			for (j = 0; j < a->txt[k].n; j++)
+				fuzz_check(a->txt[k].s[j].data[a->txt[k].s[j].len] == '\0');
+		else
+			fuzz_check(a->ip[k].family == (type == DNS_T_A ? 4 : 6));
+	}
+	dns_answer_free(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *rr[FUZZ_MAX_RR];
@@ -119,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fuzz_query_name(data, size);
 	type = fuzz_types[data[0] % 6];
+	fuzz_packet(type, NULL, data, size);
+	fuzz_packet(type, "null.example.com", data, size);
 	while (i < size && n < FUZZ_MAX_RR) {
 		size_t l = i + 2 <= size ? (size_t)data[i] << 8 | data[i + 1] : 0;
 

@@ -238,7 +238,7 @@ show bob0 --user bob
 set -- $(js "$dir/bob0.json" '" ".join(lim("user-rate")["keys"][k] for k in ("state", "override", "override_customer", "block", "block_customer"))')
 args=$(js "$dir/bob0.json" '" ".join(lim("user-rate")["script_args"][:4])')
 # shellcheck disable=SC2086
-rcli eval "$(cat "$top_srcdir/schema/limits.lua")" 5 "$@" 1 charge 3600 $args 2 m >/dev/null
+rcli eval "$(cat "$top_srcdir/schema/limits.lua")" 5 "$@" 2 charge 3600 0 $args 2 m >/dev/null
 show bob2 --user bob
 check '[ "$(js $dir/bob2.json "lim(\"user-rate\")[\"used\"]")" = 2 ] && [ "$(js $dir/bob2.json "lim(\"user-rate\")[\"remaining\"]")" = 1 ]' "script charged with show's keys/args: bob used 2, remaining 1"
 

@@ -208,3 +208,211 @@ log { target = stderr }
         if rc != 0:
             print(self.log_text()[-4000:])
         return rc
+
+
+# --- Redis: private redis-server / redis-sentinel processes -----------------
+
+def have_redis(sentinel=False):
+    """redis-server (and redis-sentinel) on PATH."""
+    import shutil
+    return shutil.which("redis-server") is not None and \
+        (not sentinel or shutil.which("redis-sentinel") is not None)
+
+
+def skip(why):
+    """Exit with automake's SKIP status."""
+    print("SKIP: " + why)
+    sys.exit(77)
+
+
+class RespError(Exception):
+    """A Redis error reply (returned, not raised, by resp_read)."""
+
+
+def resp_encode(args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def resp_read(f):
+    """One RESP reply from a file object: str, int, None, list, RespError."""
+    line = f.readline()
+    if not line.endswith(b"\r\n"):
+        raise OSError("redis: connection closed")
+    kind, rest = line[:1], line[1:-2].decode()
+    if kind == b"+":
+        return rest
+    if kind == b"-":
+        return RespError(rest)
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:-2].decode("utf-8", "replace")
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [resp_read(f) for _ in range(n)]
+    raise OSError("redis: bad reply %r" % line)
+
+
+def redis_cmd(port, *args, timeout=None):
+    """One command on a fresh connection to 127.0.0.1:port; its reply."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout or WAIT)
+    try:
+        s.sendall(resp_encode(args))
+        with s.makefile("rb") as f:
+            return resp_read(f)
+    finally:
+        s.close()
+
+
+def redis_try(port, *args):
+    """redis_cmd, or None when the server does not answer (bounded)."""
+    try:
+        return redis_cmd(port, *args, timeout=2)
+    except OSError:
+        return None
+
+
+def wait_for(pred, what, timeout=None):
+    """Poll pred (bounded); its last true value, or check() a failure and None."""
+    deadline = time.monotonic() + (timeout or WAIT)
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    check(False, "within the bound: " + what)
+    return None
+
+
+class RedisServer:
+    """A redis-server on a free loopback port (or a sentinel with sentinel=
+    master port): temp dir, no persistence, DEBUG enabled, stopped by PID."""
+
+    def __init__(self, replicaof=None, sentinel_of=None, name="redis"):
+        self.dir = tempfile.mkdtemp(prefix="rw-%s-" % name)
+        self.port = free_port()
+        self.replicaof = replicaof
+        self.sentinel_of = sentinel_of
+        self.proc = None
+        self.paused = False
+        self.start()
+
+    def argv(self):
+        if self.sentinel_of is not None:
+            conf = os.path.join(self.dir, "sentinel.conf")
+            with open(conf, "w") as fp:
+                fp.write("port %d\nbind 127.0.0.1\ndaemonize no\ndir %s\n"
+                         "sentinel monitor mymaster 127.0.0.1 %d 1\n"
+                         "sentinel down-after-milliseconds mymaster 500\n"
+                         "sentinel failover-timeout mymaster 2000\n"
+                         % (self.port, self.dir, self.sentinel_of))
+            return ["redis-sentinel", conf]
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+               "--save", "", "--appendonly", "no", "--dir", self.dir,
+               "--enable-debug-command", "yes"]
+        if self.replicaof:
+            cmd += ["--replicaof", "127.0.0.1", str(self.replicaof)]
+        return cmd
+
+    def start(self):
+        """(Re)start on the same port, empty; wait (bounded) for PING."""
+        self.logfp = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(self.argv(), stdout=self.logfp, stderr=self.logfp,
+                                     cwd=self.dir)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if redis_try(self.port, "PING") == "PONG":
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError("redis on port %d did not start" % self.port)
+
+    def cmd(self, *args):
+        return redis_cmd(self.port, *args)
+
+    def addr(self):
+        return "127.0.0.1:%d" % self.port
+
+    def kill(self):
+        """SIGKILL and reap (port and dir kept for start())."""
+        if self.proc is not None and self.proc.poll() is None:
+            if self.paused:
+                self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(timeout=WAIT)
+        self.paused = False
+        if self.proc is not None:
+            self.logfp.close()
+        self.proc = None
+
+    def pause(self):
+        """SIGSTOP: connections stay open, nothing answers."""
+        self.proc.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    def restart(self):
+        """Killed and started again on the same port, EMPTY (no persistence)."""
+        self.kill()
+        self.start()
+
+    def close(self):
+        import shutil
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def redis_conf(servers=(), sentinels=(), master_name=None, timeout_ms=None,
+               connect_timeout_ms=None, connections=None):
+    """A redis { } section."""
+    lines = []
+    if servers:
+        lines.append("servers = { %s }" % ", ".join('"%s"' % s for s in servers))
+    if sentinels:
+        lines.append("sentinels = { %s }" % ", ".join('"%s"' % s for s in sentinels))
+        lines.append('master_name = "%s"' % master_name)
+    for k, v in (("timeout_ms", timeout_ms), ("connect_timeout_ms", connect_timeout_ms),
+                 ("connections", connections)):
+        if v is not None:
+            lines.append("%s = %d" % (k, v))
+    return "redis {\n    %s\n}\n" % "\n    ".join(lines)
+
+
+def eom(**kw):
+    """An END-OF-MESSAGE request (recipient empty, recipient_count, size)."""
+    base = rcpt(protocol_state="END-OF-MESSAGE", recipient="", recipient_count="1",
+                size="1000", queue_id="4AB1C2D3E")
+    base.update(kw)
+    return base
+
+
+def quota_show(conf, *args):
+    """`relaywarden quota show --json ARGS` -> the parsed document (or None)."""
+    p = subprocess.run([CLI, "quota", "show", "-c", conf, "--json"] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT)
+    if p.returncode != 0:
+        print("quota show failed (%d): %s" % (p.returncode, p.stderr.decode()))
+        return None
+    return json.loads(p.stdout.decode())
+
+
+def redis_keys(port, pattern="rw:*"):
+    """Every key matching pattern with its value (string or hash), sorted."""
+    out = {}
+    for k in sorted(redis_cmd(port, "KEYS", pattern) or []):
+        t = redis_cmd(port, "TYPE", k)
+        out[k] = redis_cmd(port, "HGETALL", k) if t == "hash" else redis_cmd(port, "GET", k)
+    return out

@@ -181,7 +181,7 @@ static struct limit_check mk(struct rw_limit *lim, const char *id, uint64_t cost
 static enum limit_store_rc run_plan(struct fx *f, struct limit_check *v, size_t n, int charge,
 				    struct limit_result *res, int *committed)
 {
-	struct limit_plan plan = { v, n, charge };
+	struct limit_plan plan = { v, n, charge, 0 };
 	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, all = STRVEC_INIT;
 	const char *err = NULL;
 	enum limit_store_rc rc;
@@ -539,16 +539,16 @@ static void test_bad_args(void **state)
 {
 	struct fx *f = *state;
 	struct limit_check c = mk(&rate_lim, "alice", 1, 5);
-	struct limit_plan plan = { &c, 1, 1 };
+	struct limit_plan plan = { &c, 1, 1, 0 };
 	struct limit_result r;
 	const char *err = NULL;
 	redisReply *rep;
 
-	rep = cmd(f, "EVALSHA %s 0 2 charge 3600", f->sha);
+	rep = cmd(f, "EVALSHA %s 0 1 charge 3600", f->sha);
 	assert_int_equal(limit_store_parse(rep, &plan, &r, NULL, &err), LIMIT_STORE_FAIL);
 	assert_non_null(strstr(err, "protocol"));
 	freeReplyObject(rep);
-	rep = cmd(f, "EVALSHA %s 1 k 1 charge 3600", f->sha);
+	rep = cmd(f, "EVALSHA %s 1 k 2 charge 3600", f->sha);
 	assert_int_equal(limit_store_parse(rep, &plan, &r, NULL, &err), LIMIT_STORE_FAIL);
 	assert_non_null(strstr(err, "arguments"));
 	freeReplyObject(rep);

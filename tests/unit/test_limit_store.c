@@ -141,12 +141,12 @@ static void test_keys(void **state)
 static void test_marshal(void **state)
 {
 	static const char *want_args[] = {
-		"1", "charge", "3600",
+		"2", "charge", "3600", "1790000123000000",
 		"rate", "e", "36000000", "720000000", "3", "r",
 		"quota", "s", "1000000", "1790000000", "5000", "b",
 	};
 	struct limit_check v[2];
-	struct limit_plan plan = { v, 2, 1 };
+	struct limit_plan plan = { v, 2, 1, 1790000123000000ULL };
 	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
 	const char *err = NULL;
 
@@ -173,7 +173,7 @@ static void test_marshal(void **state)
 	assert_string_equal(cmd.v[1], "0123");
 	assert_string_equal(cmd.v[2], "10");
 	assert_string_equal(cmd.v[3], keys.v[0]);
-	assert_string_equal(cmd.v[13], "1");
+	assert_string_equal(cmd.v[13], "2");
 	strvec_release(&cmd);
 	limit_store_command(NULL, &keys, &args, &cmd);
 	assert_int_equal(cmd.n, keys.n + args.n);
@@ -244,7 +244,7 @@ static void test_cluster_slot(void **state)
 {
 	static const char *customers[] = { "acme", "-", "a}b", "}x", "{y}", "c d:e" };
 	struct limit_check v[3];
-	struct limit_plan plan = { v, 3, 1 };
+	struct limit_plan plan = { v, 3, 1, 0 };
 	const char *err;
 
 	(void)state;
@@ -292,7 +292,7 @@ static redisReply *resp(const char *text)
 static void test_parse_ok(void **state)
 {
 	struct limit_check v[2];
-	struct limit_plan plan = { v, 2, 1 };
+	struct limit_plan plan = { v, 2, 1, 0 };
 	struct limit_result res[2];
 	redisReply *r = resp(HEAD ROW_OK ":0\r\n:1\r\n:1\r\n$11\r\ncompromised\r\n:0\r\n:2500\r\n");
 	const char *err = NULL;
@@ -345,7 +345,7 @@ static void test_parse_bad(void **state)
 		{ HEAD ROW_OK ":0\r\n:0\r\n:1\r\n$2\r\nno\r\n:1\r\n:0\r\n", LIMIT_STORE_OK },
 	};
 	struct limit_check v[2];
-	struct limit_plan plan = { v, 2, 1 };
+	struct limit_plan plan = { v, 2, 1, 0 };
 
 	(void)state;
 	two_checks(v);
@@ -370,7 +370,7 @@ static void test_parse_bad(void **state)
 static void test_parse_null(void **state)
 {
 	struct limit_check v[2];
-	struct limit_plan plan = { v, 2, 0 };
+	struct limit_plan plan = { v, 2, 0, 0 };
 	struct limit_result res[2];
 	const char *err = NULL;
 

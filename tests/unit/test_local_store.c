@@ -48,7 +48,7 @@ static struct limit_check check(struct rw_limit *lim, const char *id, uint64_t c
 static int run1(struct local_store *ls, struct limit_check c, int charge, uint64_t now,
 		struct limit_result *r)
 {
-	struct limit_plan plan = { &c, 1, charge };
+	struct limit_plan plan = { &c, 1, charge, 0 };
 
 	local_store_run(ls, &plan, now, r);
 	assert_true(r->degraded);
@@ -124,7 +124,7 @@ static void test_all_or_nothing(void **state)
 {
 	struct local_store *ls = local_store_new(100);
 	struct limit_check v[2] = { check(&rate, "alice", 1), check(&quota, "alice", 5) };
-	struct limit_plan plan = { v, 2, 1 };
+	struct limit_plan plan = { v, 2, 1, 0 };
 	struct limit_result r[2];
 
 	(void)state;
@@ -146,7 +146,7 @@ static void test_same_key_twice(void **state)
 {
 	struct local_store *ls = local_store_new(100);
 	struct limit_check v[2] = { check(&rate, "alice", 3), check(&rate, "alice", 2) };
-	struct limit_plan plan = { v, 2, 1 };
+	struct limit_plan plan = { v, 2, 1, 0 };
 	struct limit_result r[2];
 
 	(void)state;
@@ -170,7 +170,7 @@ static void test_fail_modes(void **state)
 	struct rw_limit tf = rate, shadow = rate;
 	struct local_store *ls = local_store_new(100);
 	struct limit_check v[2] = { check(&rate, "alice", 4), check(&tf, "alice", 1) };
-	struct limit_plan plan = { v, 2, 1 };
+	struct limit_plan plan = { v, 2, 1, 0 };
 	struct limit_result r[2];
 
 	(void)state;

@@ -1,0 +1,137 @@
+/*
+ * align - RFC 7489 section 3.1 identifier alignment, before relaying.
+ *
+ * "Will this message pass DMARC where it is going?": the RFC5322.From
+ * domain against the SPF-passing MAIL FROM (or HELO) domain and the d= of
+ * every DKIM signature that passed in full (mc_dkim_sig_aligns: an l=
+ * partial pass never counts), relaxed (same organizational domain by the
+ * Public Suffix List, private section included) or strict (equal names).
+ *
+ * From: exactly one From field holding exactly one address is required;
+ * otherwise the outcome is a finding of its own (no From, multiple From
+ * fields, multiple addresses, unparsable From) and alignment fails
+ * whatever the signatures say (a second From above a signed one never
+ * passes). Grammar accepted: RFC 5322 mailbox-list with display names,
+ * quoted strings, comments (nested, bounded), angle-addr, obsolete group
+ * syntax not (a group is "unparsable"), at most 8 KiB per field; the
+ * domain is a dot-atom (or a domain-literal, which cannot align).
+ *
+ * Mode: adkim=/aspf= from the DMARC record of the From domain
+ * ("_dmarc.<from>" TXT), falling back to the organizational domain's
+ * record ("_dmarc.<org>"), else the caller's defaults. Several v=DMARC1
+ * records at one name = none there (RFC 7489 6.6.3). A record must start
+ * "v=DMARC1", have a valid p= (or rua= when p= is bad: read as p=none),
+ * and adkim/aspf/p/sp/pct values from their grammars, else it is ignored.
+ *
+ * Planned alignment (outbound relay): when the From domain (relaxed: its
+ * organizational domain) is one the site has signed downstream, DKIM
+ * counts as aligned with planned = 1.
+ *
+ * Pure: DNS and the PSL come through struct align_env (core/psl_adapter.h
+ * supplies the PSL function; the milter an env query over dns_query, as
+ * for SPF). Thread-safe when env is. Ownership: struct align_outcome owns
+ * its buffers; align_outcome_release frees them.
+ */
+#ifndef RW_ALIGN_H
+#define RW_ALIGN_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/dns.h"
+#include "core/domainset.h"
+#include "core/msgcheck.h"
+#include "core/spf.h"
+
+enum align_mode {
+	ALIGN_RELAXED = 0,
+	ALIGN_STRICT,
+};
+
+enum align_from_status {
+	ALIGN_FROM_OK = 0,
+	ALIGN_FROM_NONE,		/* "no From" */
+	ALIGN_FROM_MULTIPLE,		/* "multiple From headers" */
+	ALIGN_FROM_ADDRESSES,		/* "multiple addresses" */
+	ALIGN_FROM_UNPARSABLE,		/* "unparsable From" */
+};
+
+enum align_result {
+	ALIGN_PASS = 0,		/* aligned SPF or DKIM (or planned DKIM) */
+	ALIGN_FAIL,		/* From bad, or nothing aligned */
+	ALIGN_TEMPERROR,	/* nothing aligned and the DMARC look-up failed
+				 * temporarily (the mode could not be known) */
+};
+
+struct align_env {
+	/* org_domain - the organizational (registrable) domain of domain,
+	 * lower-case, as a pointer into domain; NULL when domain is itself
+	 * a public suffix or not a domain */
+	const char *(*org_domain)(void *ctx, const char *domain);
+	/* query - one TXT look-up (NULL: no DMARC records, defaults apply);
+	 * never returns NULL */
+	struct dns_answer *(*query)(void *ctx, const char *name, enum dns_type type);
+	void (*release)(void *ctx, struct dns_answer *ans);
+	void *ctx;
+};
+
+enum align_policy {
+	ALIGN_P_ABSENT = 0,		/* no record (or sp= not given) */
+	ALIGN_P_NONE,
+	ALIGN_P_QUARANTINE,
+	ALIGN_P_REJECT,
+};
+
+struct align_dmarc {
+	int found;			/* a valid record was used */
+	enum align_mode adkim, aspf;
+	enum align_policy p, sp;
+	unsigned pct;			/* 0..100, 100 when absent */
+};
+
+struct align_input {
+	const char *const *from;	/* raw value of every From field, header order */
+	size_t n_from;
+	enum spf_result spf;		/* SPF result ... */
+	const char *spf_domain;		/* ... for this domain (MAIL FROM's, HELO's
+					 * for the null sender); NULL: no SPF */
+	const struct mc_dkim_sig *sigs;	/* every signature (any result) */
+	size_t n_sigs;
+	const struct domainset *planned;/* signed downstream; NULL: none */
+	enum align_mode adkim, aspf;	/* defaults when no DMARC record */
+};
+
+struct align_outcome {
+	enum align_result result;
+	enum align_from_status from_status;
+	struct buf from_domain;		/* lower-case; "" unless from_status OK */
+	struct align_dmarc dmarc;	/* the record used (found = 0: defaults) */
+	struct buf dmarc_name;		/* "_dmarc.x" the record came from, or "" */
+	int spf_aligned;		/* SPF pass and aligned */
+	int dkim_aligned;		/* index of the first aligned signature, -1 */
+	int planned;			/* aligned only through planned signing */
+	struct buf reason;		/* one line: what failed and what to fix */
+};
+
+/* align_check - the alignment verdict for in; *out zeroed by the caller */
+void align_check(const struct align_env *env, const struct align_input *in,
+		 struct align_outcome *out);
+void align_outcome_release(struct align_outcome *out);
+
+/* align_from_parse - the single From domain of the From field values;
+ * ALIGN_FROM_OK with the lower-cased domain in *domain, or the finding */
+enum align_from_status align_from_parse(const char *const *from, size_t n,
+					struct buf *domain);
+/* align_from_status_name - "ok", "no From", "multiple From headers", ... */
+const char *align_from_status_name(enum align_from_status st);
+/* align_dmarc_parse - one TXT record; 0, or -1 with a static *error_r */
+int align_dmarc_parse(const char *rec, size_t len, struct align_dmarc *out,
+		      const char **error_r);
+/* align_domains_align - d1 and d2 align in mode (names lower-case) */
+int align_domains_align(const struct align_env *env, const char *d1,
+			const char *d2, enum align_mode mode);
+const char *align_result_name(enum align_result r);
+/* align_policy_name - "none", "quarantine", "reject" ("" when absent) */
+const char *align_policy_name(enum align_policy p);
+
+#endif

@@ -1,0 +1,195 @@
+/* engine - RCPT and EOM decisions of the milter; see engine.h */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "core/audit.h"
+#include "core/customers.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/relay.h"
+#include "milter/engine.h"
+#include "milter/eom.h"
+#include "milter/state.h"
+
+#define ENGINE_MAX_REPLY 980	/* libmilter's MAXREPLYLEN */
+
+struct engine_dec {
+	struct snap *sn;
+	struct rw_txn t;
+	struct rw_verdict v;
+	struct limit_plan plan;
+	struct limit_result *results;
+};
+
+/* engine_rule - the relay rule named name, or NULL */
+static const struct rw_rule *engine_rule(const struct rw_policy *p, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < p->n_rules; i++)
+		if (strcmp(p->rules[i].name, name) == 0)
+			return &p->rules[i];
+	return NULL;
+}
+
+/* engine_limits - plan, run and decide the limits (charge 0: peek) */
+static void engine_limits(struct engine_dec *d, const struct rw_rule *rule, int charge)
+{
+	const struct rw_policy *p = d->sn->cfg->policy;
+	const char *customer;
+
+	if (p->n_limits == 0)
+		return;
+	customer = customers_lookup(p->customers, &d->t, NULL);
+	limits_plan(p, &d->t, rule, customer, charge, (int64_t)time(NULL), &d->plan);
+	if (d->plan.n == 0)
+		return;
+	d->results = rw_calloc(d->plan.n, sizeof(*d->results));
+	store_run(d->sn->store, &d->plan, d->results);
+	limits_decide(&d->plan, d->results, &d->v);
+}
+
+/* engine_reply_text - see engine.h */
+void engine_reply_text(const struct rw_verdict *v, struct buf *out)
+{
+	for (size_t i = 0; i < v->text.len && out->len < ENGINE_MAX_REPLY - 1; i++) {
+		unsigned char c = (unsigned char)v->text.data[i];
+
+		if (c == '%')
+			buf_puts(out, "%%");
+		else
+			buf_putc(out, c < 0x20 || c == 0x7f ? '?' : c);
+	}
+}
+
+/* engine_reply - the verdict as the milter's answer */
+static sfsistat engine_reply(const struct milter_ops *ops, SMFICTX *ctx,
+			     const struct rw_verdict *v)
+{
+	struct buf code = BUF_INIT, text = BUF_INIT;
+
+	if (v->action != ACT_REJECT && v->action != ACT_DEFER)
+		return SMFIS_CONTINUE;
+	buf_printf(&code, "%u", v->code);
+	engine_reply_text(v, &text);
+	if (ops->setreply(ctx, code.data, v->dsn[0] ? (char *)v->dsn : NULL, text.data) !=
+	    MI_SUCCESS)
+		log_warn("event=setreply_failed code=%s", code.data);
+	buf_release(&code);
+	buf_release(&text);
+	return v->action == ACT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+/* engine_log - one key=value line: refusals at info, the rest at debug */
+static void engine_log(const struct session *s, const struct engine_dec *d)
+{
+	enum log_level lv = d->v.action == ACT_REJECT || d->v.action == ACT_DEFER ?
+			    LOG_L_INFO : LOG_L_DEBUG;
+	struct buf b = BUF_INIT, reply = BUF_INIT;
+
+	if (!log_enabled(lv))
+		return;
+	verdict_reply(&d->v, &reply);
+	buf_printf(&b, "session=%s stage=%s queue_id=", s->id, txn_stage_name(d->t.stage));
+	log_quote(&b, d->t.queue_id);
+	buf_puts(&b, " client=");
+	log_quote(&b, d->t.client_address);
+	buf_puts(&b, " sasl_username=");
+	log_quote(&b, d->t.sasl_username);
+	buf_puts(&b, " sender=");
+	log_quote(&b, d->t.sender);
+	buf_puts(&b, " recipient=");
+	log_quote(&b, d->t.recipient);
+	buf_printf(&b, " recipients=%lu size=%lu verdict=%s rule=", d->t.recipient_count,
+		   d->t.size, verdict_action_name(d->v.action));
+	log_quote(&b, d->v.rule ? d->v.rule : "-");
+	buf_puts(&b, " reply=");
+	log_quote(&b, reply.len ? buf_cstr(&reply) : "-");
+	log_msg(lv, "%s", buf_cstr(&b));
+	buf_release(&b);
+	buf_release(&reply);
+}
+
+/* engine_finish - audit, log, answer, release */
+static sfsistat engine_finish(struct session *s, struct engine_dec *d,
+			      const struct milter_ops *ops, SMFICTX *ctx)
+{
+	struct audit_ctx ac = {
+		.component = "milter",
+		.host = d->sn->cfg->instance_name,
+		.session = s->id,
+		.config_digest = d->sn->cfg->digest,
+		.plan = d->plan.n > 0 ? &d->plan : NULL,
+		.results = d->plan.n > 0 ? d->results : NULL,
+	};
+	struct buf rec = BUF_INIT;
+	sfsistat rc;
+
+	gettimeofday(&ac.now, NULL);
+	audit_record(&ac, &d->t, &d->v, &rec);
+	state_audit(d->sn, &rec);
+	buf_release(&rec);
+	engine_log(s, d);
+	rc = engine_reply(ops, ctx, &d->v);
+	for (size_t i = 0; d->results != NULL && i < d->plan.n; i++)
+		limit_result_release(&d->results[i]);
+	free(d->results);
+	limit_plan_release(&d->plan);
+	verdict_release(&d->v);
+	state_put(&d->sn);
+	return rc;
+}
+
+/* engine_not_ready - no configuration: try again later */
+static sfsistat engine_not_ready(const struct milter_ops *ops, SMFICTX *ctx)
+{
+	ops->setreply(ctx, (char *)"451", (char *)"4.3.0",
+		      (char *)"relaywarden-milter is not ready, try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+/* engine_rcpt - see engine.h */
+sfsistat engine_rcpt(struct session *s, const struct milter_ops *ops, SMFICTX *ctx,
+		     const char *rcpt)
+{
+	struct engine_dec d = { .v = VERDICT_INIT };
+
+	if ((d.sn = state_get()) == NULL)
+		return engine_not_ready(ops, ctx);
+	session_txn(s, STAGE_RCPT, rcpt, &d.t);
+	relay_decide(d.sn->cfg->policy, &d.t, &d.v);
+	if (d.v.action == ACT_OK)
+		engine_limits(&d, engine_rule(d.sn->cfg->policy, d.v.rule), 0);
+	if (d.v.action == ACT_OK || d.v.action == ACT_DUNNO)
+		strvec_add(&s->msg.rcpts, rcpt);
+	return engine_finish(s, &d, ops, ctx);
+}
+
+/* engine_eom - see engine.h */
+sfsistat engine_eom(struct session *s, const struct milter_ops *ops, SMFICTX *ctx)
+{
+	struct engine_dec d = { .v = VERDICT_INIT };
+	const struct rw_policy *p;
+
+	if ((d.sn = state_get()) == NULL)
+		return engine_not_ready(ops, ctx);
+	p = d.sn->cfg->policy;
+	session_txn(s, STAGE_EOM, NULL, &d.t);
+	eom_check(s->msg.checks, d.sn->cfg, &d.t, &d.v);
+	if (d.v.action == ACT_DUNNO && p->charge_at == CHARGE_AT_MILTER && p->n_limits > 0) {
+		verdict_set(&d.v, ACT_OK, 0, NULL, NULL);	/* limits_decide refuses on top */
+		engine_limits(&d, relay_permitter(p, &d.t), 1);
+		if (d.v.action == ACT_OK)
+			verdict_set(&d.v, ACT_DUNNO, 0, NULL, NULL);
+	} else if (d.v.action == ACT_DUNNO) {
+		verdict_trace(&d.v, "limits: %s", p->n_limits == 0 ? "none configured" :
+			      "charged by policyd (charge_at = policyd)");
+	}
+	if ((d.v.action == ACT_DUNNO || d.v.action == ACT_OK) &&
+	    eom_apply(s->msg.checks, ops, ctx) < 0)
+		log_warn("session=%s event=header_change_failed", s->id);
+	return engine_finish(s, &d, ops, ctx);
+}

@@ -1,0 +1,281 @@
+/*
+ * relaywarden-milter - relay policy, limits and message checks for Postfix
+ * (smtpd_milters) and Sendmail (INPUT_MAIL_FILTER) over libmilter.
+ *
+ * Usage: relaywarden-milter [-e] [-d] [-c FILE] [-P PIDFILE]
+ *   -c FILE     configuration (default SYSCONFDIR/relaywarden/relaywarden.conf)
+ *   -e          log to stderr whatever the configuration says
+ *   -d          debug logging (one line per decision)
+ *   -P PIDFILE  write the process id there; removed at exit
+ * Runs in the foreground. Signals: SIGHUP reloads (a bad configuration is
+ * refused and the old one stays), SIGUSR1 reopens the audit file,
+ * SIGTERM/SIGINT stop (smfi_stop; open sessions get a few seconds).
+ *
+ * Threads: libmilter's own signal thread treats SIGHUP as "stop", so
+ * smfi_main runs in a thread of its own with HUP, TERM, INT and USR1
+ * blocked (libmilter's threads inherit that), and the main thread, which
+ * alone leaves them unblocked, catches them with handlers that write to a
+ * self-pipe. Linux delivers a process signal to the main thread when it
+ * does not block it, so libmilter's sigwait does not see them.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "core/log.h"
+#include "milter/callbacks.h"
+#include "milter/ops.h"
+#include "milter/state.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
+#define DRAIN_SECONDS 10	/* open sessions may finish this long after a stop */
+
+struct options {
+	const char *config;
+	const char *pidfile;
+	int to_stderr;
+	int debug;
+};
+
+static int sig_pipe[2] = { -1, -1 };
+
+/* usage - print usage and exit 2 */
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage: relaywarden-milter [-e] [-d] [-c FILE] [-P PIDFILE]\n");
+	exit(2);
+}
+
+/* parse_options - command line into *o */
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	o->config = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:deP:")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'e':
+			o->to_stderr = 1;
+			break;
+		case 'P':
+			o->pidfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* on_signal - async-signal-safe: the signal number into the self-pipe */
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	if (write(sig_pipe[1], &b, 1) < 0)
+		(void)0;	/* the pipe is full: a wake-up is pending anyway */
+	errno = saved;
+}
+
+/* signal_set - the signals the main thread handles */
+static void signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGUSR1);
+}
+
+/* install_handlers - self-pipe and handlers in the main thread */
+static int install_handlers(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	if (pipe2(sig_pipe, O_CLOEXEC) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal_set(&set);
+	return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+/* milter_thread - smfi_main; tells the main thread when it returns */
+static void *milter_thread(void *arg)
+{
+	int *rc = arg;
+	unsigned char b = 0;
+
+	*rc = smfi_main();
+	if (write(sig_pipe[1], &b, 1) < 0)
+		log_err("event=wakeup_failed error=\"%s\"", strerror(errno));
+	return NULL;
+}
+
+/* start_milter - register, bind, and run smfi_main in its own thread */
+static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
+{
+	struct smfiDesc desc = callbacks_desc();
+	const char *listen = cfg->milter.listen;
+	sigset_t set, old;
+	int err;
+
+	callbacks_init(&ops_smfi);
+	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn((char *)listen) != MI_SUCCESS ||
+	    smfi_settimeout((int)cfg->milter.mta_timeout) != MI_SUCCESS ||
+	    smfi_opensocket(1) != MI_SUCCESS) {
+		log_err("event=start_failed listen=%s error=\"cannot open the milter socket\"",
+			listen);
+		return -1;
+	}
+	if ((strncmp(listen, "unix:", 5) == 0 || strncmp(listen, "local:", 6) == 0) &&
+	    chmod(strchr(listen, ':') + 1, cfg->milter.socket_mode) < 0)
+		log_warn("event=chmod_failed path=%s error=\"%s\"", strchr(listen, ':') + 1,
+			 strerror(errno));
+	signal_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old);	/* inherited by every libmilter thread */
+	err = pthread_create(tid, NULL, milter_thread, rc);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		log_err("event=start_failed error=\"%s\"", strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* control_loop - signals until a stop, or until smfi_main ends by itself */
+static void control_loop(void)
+{
+	unsigned char b;
+	ssize_t n;
+
+	for (;;) {
+		n = read(sig_pipe[0], &b, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || b == 0)
+			return;		/* smfi_main returned */
+		if (b == SIGHUP) {
+			log_info("event=signal signal=HUP action=reload");
+			state_reload();
+		} else if (b == SIGUSR1) {
+			state_reopen_audit();
+		} else {
+			log_info("event=signal signal=%d action=stop", (int)b);
+			smfi_stop();
+			return;
+		}
+	}
+}
+
+/* drain - let open sessions finish (bounded) before the state goes */
+static int drain(void)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	for (int i = 0; i < DRAIN_SECONDS * 10 && callbacks_active() > 0; i++)
+		nanosleep(&ts, NULL);
+	return callbacks_active() == 0;
+}
+
+/* write_pidfile - pid into path; 0 or -1 */
+static int write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		return -1;
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp);
+}
+
+/* start - load the configuration and make it current; -1 after saying why */
+static int start(const struct options *o)
+{
+	struct buf err = BUF_INIT;
+	struct rw_config *cfg = config_load(o->config, &err);
+	int rc = -1;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "relaywarden-milter: %s\n", buf_cstr(&err));
+		buf_release(&err);
+		return -1;
+	}
+	log_open("relaywarden-milter", o->to_stderr || cfg->log.target == LOG_TO_STDERR,
+		 cfg->log.facility, o->debug || cfg->log.debug);
+	if (cfg->audit.file == NULL && !cfg->audit.syslog)
+		log_warn("event=config note=\"no audit sink configured: decisions are not recorded\"");
+	if ((rc = state_start(o->config, cfg, &err)) < 0)	/* takes cfg over */
+		log_err("event=start_failed error=\"%s\"", buf_cstr(&err));
+	buf_release(&err);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct snap *sn;
+	pthread_t tid;
+	int rc = 1, mrc = MI_FAILURE, started;
+
+	parse_options(argc, argv, &o);
+	log_open("relaywarden-milter", 1, LOG_MAIL, o.debug);
+	if (install_handlers() < 0) {
+		fprintf(stderr, "relaywarden-milter: cannot install signal handlers\n");
+		return 1;
+	}
+	if (start(&o) < 0)
+		return 1;
+	sn = state_get();
+	started = start_milter(sn->cfg, &tid, &mrc) == 0;
+	if (started) {
+		if (o.pidfile && write_pidfile(o.pidfile) < 0)
+			log_warn("event=pidfile_failed path=%s error=%m", o.pidfile);
+		log_info("event=ready listen=%s config=%s config_digest=%s rules=%zu limits=%zu "
+			 "store=%s", sn->cfg->milter.listen, o.config, sn->cfg->digest,
+			 sn->cfg->policy->n_rules, sn->cfg->policy->n_limits,
+			 store_state(sn->store));
+	}
+	state_put(&sn);
+	if (started) {
+		control_loop();
+		pthread_join(tid, NULL);
+		rc = mrc == MI_SUCCESS ? 0 : 1;
+		if (o.pidfile)
+			unlink(o.pidfile);
+	}
+	if (drain())
+		state_stop();	/* else a session still runs: leave it the state */
+	else
+		log_warn("event=stop note=\"sessions still open after %d s\"", DRAIN_SECONDS);
+	log_info("event=stopped");
+	return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * store - the milter's rate-limit and quota store: a limit plan in, one
+ * struct limit_result per check out, synchronously in the calling
+ * libmilter thread. Same semantics as policyd/limiter.c.
+ *
+ * A plan runs as one EVALSHA of schema/limits.lua (core/limit_store.c) on
+ * a synchronous Redis client (core/redis.c: per-I/O deadline timeout_ms of
+ * the redis section, reconnection, Sentinel). Clients are never shared
+ * between threads: a thread takes an idle client from the store's pool for
+ * one call and gives it back (a new one is made when none is idle), so
+ * connections are reused across SMTP sessions and there are never more
+ * than the concurrent decisions. When Redis fails (error, timeout,
+ * disconnect) or the circuit breaker (core/breaker.c) is open, every result
+ * is marked degraded and checks of limits with on_store_failure = local run
+ * on the in-process store (core/local_store.c); limits_decide then applies
+ * each limit's fail mode. Without a redis section every plan runs locally.
+ *
+ * Thread-safety: store_run may be called from any number of threads; the
+ * pool, the breaker and the local store are behind one mutex (never held
+ * during Redis I/O). store_ref/store_unref are atomic. Ownership: results
+ * (plan->n of them, zeroed by the caller) get owned reasons
+ * (limit_result_release).
+ */
+#ifndef RW_MILTER_STORE_H
+#define RW_MILTER_STORE_H
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/limits.h"
+
+struct store;
+
+/* store_new - the store for cfg (one reference); NULL with *err for bad redis settings */
+struct store *store_new(const struct rw_config *cfg, struct buf *err);
+/* store_same - cfg would get the same store (a reload keeps it, and its local state) */
+int store_same(const struct store *s, const struct rw_config *cfg);
+/* store_run - run plan; results[i] answers plan->v[i] */
+void store_run(struct store *s, const struct limit_plan *plan, struct limit_result *results);
+/* store_state - "redis", "redis (failing)", "degraded (breaker open)", "local" */
+const char *store_state(struct store *s);
+struct store *store_ref(struct store *s);
+void store_unref(struct store **sp);
+
+#endif

@@ -1,0 +1,208 @@
+#!/bin/bash
+# run.sh - relaywarden-milter against miltertest (Lua) on loopback, with a
+# private redis-server: relay decisions from Postfix- and Sendmail-style
+# macros, limits charged once at EOM (checked in Redis and the audit
+# file), the fail mode with Redis gone, SIGHUP reload (a new rule applies,
+# a broken config is refused and the milter keeps running), SIGTERM stop.
+# Every process is started here, stopped by PID, every wait is bounded.
+# Skips (77) without miltertest or redis-server.
+set -u
+
+srcdir="${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}"
+builddir="${top_builddir:-.}"
+milter="$builddir/milter/relaywarden-milter"
+luadir="$srcdir/tests/milter"
+
+command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed"; exit 77; }
+command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed"; exit 77; }
+[ -x "$milter" ] || { echo "FAIL: $milter not built"; exit 1; }
+
+work=$(mktemp -d /tmp/rw-milter-test.XXXXXX)
+milter_pid= redis_pid= failed=0
+
+# cleanup - stop what we started, by PID
+cleanup() {
+	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
+	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# free_port - an unused loopback TCP port
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT - until something listens there (5 s at most)
+wait_port() {
+	for _ in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# fail MSG - record a failure and go on
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# config NETWORKS - write relaywarden.conf with the office networks given
+config() {
+	cat >"$work/relaywarden.conf" <<EOF
+instance = "milter-test"
+local_domains = { "example.test" }
+charge_at = milter
+sender_login "alice@example.test" { senders = { "alice@example.test" } }
+relay "submission" {
+	type = sasl
+	listeners = { "submission" }
+	ports = { 587 }
+	require_tls = true
+}
+relay "office" {
+	type = network
+	networks = { $1 }
+}
+relay "partner-cn" {
+	type = certificate
+	subject = "mx.partner.test"
+	issuer = "Partner Test CA"
+}
+relay "partner-dn" {
+	type = certificate
+	subject = "/C=DE/O=Partner GmbH/CN=mx.partner.test"
+	issuer = "/C=DE/O=Partner GmbH/CN=Partner CA"
+}
+relay "partner-pinned" {
+	type = certificate
+	fingerprints = { "0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9" }
+}
+limit "office-rate" {
+	charge = network
+	unit = messages
+	rate = "2/1h"
+	on_store_failure = tempfail
+}
+quota "office-day" {
+	charge = network
+	window = day
+	messages = 1000
+	recipients = 1000
+	bytes = 10M
+	on_store_failure = tempfail
+}
+redis {
+	servers = { "127.0.0.1:$redis_port" }
+	timeout_ms = 200
+}
+milter {
+	listen = "inet:$milter_port@127.0.0.1"
+}
+audit {
+	file = "audit.jsonl"
+	syslog = false
+}
+log {
+	target = stderr
+	debug = true
+}
+EOF
+}
+
+# lua SCRIPT [PHASE] - run one miltertest script
+lua() {
+	RW_MILTER_SOCK="inet:$milter_port@127.0.0.1" RW_LUA_DIR="$luadir" RW_PHASE="${2:-up}" \
+		miltertest -s "$luadir/$1" || fail "$1 ${2:-}"
+}
+
+redis_port=$(free_port)
+milter_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+	--daemonize no >"$work/redis.log" 2>&1 &
+redis_pid=$!
+wait_port "$redis_port" || { echo "FAIL: redis-server did not start"; exit 1; }
+
+config '"192.0.2.0/24"'
+"$milter" -c "$work/relaywarden.conf" -e >"$work/milter.log" 2>&1 &
+milter_pid=$!
+wait_port "$milter_port" || { cat "$work/milter.log"; echo "FAIL: milter did not start"; exit 1; }
+
+lua relay.lua
+lua sendmail.lua
+lua limits.lua up
+
+# charged once per message at EOM: 2 messages, 4 recipients, their bytes
+quota_key=$(redis-cli -p "$redis_port" --scan --pattern 'rw:v1:*:quota:office-day:*' | head -1)
+m=$(redis-cli -p "$redis_port" hget "$quota_key" m)
+r=$(redis-cli -p "$redis_port" hget "$quota_key" r)
+b=$(redis-cli -p "$redis_port" hget "$quota_key" b)
+[ "$m" = 2 ] || fail "quota messages: '$m', want 2 (key '$quota_key')"
+[ "$r" = 4 ] || fail "quota recipients: '$r', want 4"
+# headers "From: sender@office.test\r\n" (26) + "Subject: limits\r\n" (17) + 2, bodies 100 + 200
+[ "$b" = $((2 * 45 + 300)) ] || fail "quota bytes: '$b', want $((2 * 45 + 300))"
+
+# one audit record per decision, component milter
+grep -c '"component":"milter"' "$work/audit.jsonl" >"$work/n_audit"
+n_eom=$(grep -c '"stage":"END-OF-MESSAGE"' "$work/audit.jsonl")
+[ "$n_eom" = 2 ] || fail "EOM audit records: $n_eom, want 2"
+grep -v '"component":"milter"' "$work/audit.jsonl" | grep -q . && fail "a record not from the milter"
+
+# Redis gone: the limits' fail mode (tempfail) at RCPT, relay still decided
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null; redis_pid=
+lua limits.lua down
+grep -q 'reply="451 4.3.0 rate-limit store unavailable' "$work/milter.log" ||
+	fail "no 451 4.3.0 with Redis gone"
+grep -q 'event=store_degraded' "$work/milter.log" || fail "no event=store_degraded"
+grep -q 'reply="450 4.7.1 Rate limit \\"office-rate\\" exceeded' "$work/milter.log" ||
+	fail "no 450 4.7.1 for the third message"
+
+# SIGHUP: a broken config is refused, the milter keeps running
+echo 'this is { not a config' >>"$work/relaywarden.conf"
+kill -HUP "$milter_pid"
+for _ in $(seq 1 100); do
+	grep -q 'event=reload_refused' "$work/milter.log" && break
+	sleep 0.05
+done
+grep -q 'event=reload_refused' "$work/milter.log" || fail "broken config not refused"
+kill -0 "$milter_pid" 2>/dev/null || fail "milter died on SIGHUP"
+
+# SIGHUP: a good config with another office network takes effect
+config '"192.0.2.0/24", "203.0.113.0/24"'
+kill -HUP "$milter_pid"
+for _ in $(seq 1 100); do
+	grep -q 'event=reloaded' "$work/milter.log" && break
+	sleep 0.05
+done
+grep -q 'event=reloaded' "$work/milter.log" || fail "no reload logged"
+cat >"$work/reload.lua" <<'EOF'
+local t = dofile(os.getenv("RW_LUA_DIR") .. "/common.lua")
+t.relay_case({ name = "after reload: new office network", ip = "203.0.113.9",
+	       connect = { "v", "Postfix 3.7.11" }, sender = "<x@office.test>",
+	       rcpt = "<example@example.test>", want = SMFIR_CONTINUE })
+EOF
+RW_MILTER_SOCK="inet:$milter_port@127.0.0.1" RW_LUA_DIR="$luadir" miltertest -s "$work/reload.lua" ||
+	fail "reload.lua"
+
+# SIGTERM: a clean stop within 15 s
+kill -TERM "$milter_pid"
+for _ in $(seq 1 150); do
+	kill -0 "$milter_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$milter_pid" 2>/dev/null; then
+	fail "milter still running 15 s after SIGTERM"
+else
+	wait "$milter_pid"; rc=$?
+	milter_pid=
+	[ "$rc" = 0 ] || fail "milter exit status $rc after SIGTERM"
+	grep -q 'event=stopped' "$work/milter.log" || fail "no event=stopped"
+fi
+
+if [ "$failed" != 0 ]; then
+	echo "--- milter log"; cat "$work/milter.log"
+	exit 1
+fi
+echo "PASS: tests/milter (relay, sendmail, limits, fail mode, reload, stop)"
+exit 0
