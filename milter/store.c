@@ -23,6 +23,8 @@
 #define STORE_BREAKER_MAX_US 5000000
 /* Idle Redis clients kept for reuse; more are closed when given back. */
 #define STORE_IDLE_MAX 64
+/* How often Redis's clock is sampled (TIME) for charge deadlines. */
+#define STORE_CLOCK_EVERY_US 60000000u
 
 struct store {
 	unsigned refs;			/* atomic */
@@ -36,6 +38,8 @@ struct store {
 	struct breaker breaker;
 	int degraded;			/* the last Redis outcome was a failure */
 	const char *state;
+	int64_t clock_offset_us;	/* Redis's TIME minus our clock */
+	uint64_t clock_at_us;		/* monotonic time of that sample; 0: none */
 };
 
 /* store_now_us - wall clock (the local store) */
@@ -188,16 +192,71 @@ static void store_outcome(struct store *s, int ok, const char *err)
 			 (unsigned long long)(s->breaker.backoff_us / 1000));
 }
 
+/* store_sample_clock - Redis's TIME against ours (half the round trip), when stale */
+static void store_sample_clock(struct store *s, struct redis_sync *c)
+{
+	const char *argv[] = { "TIME" };
+	redisReply *r = NULL;
+	uint64_t sent = store_now_us(), now, at;
+	int stale;
+
+	pthread_mutex_lock(&s->lock);
+	at = s->clock_at_us;
+	stale = at == 0 || store_mono_us() - at > STORE_CLOCK_EVERY_US;
+	pthread_mutex_unlock(&s->lock);
+	if (!stale || redis_sync_command(c, 1, argv, NULL, &r) != REDIS_ST_OK)
+		goto out;
+	now = store_now_us();
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    r->element[1]->type == REDIS_REPLY_STRING) {
+		int64_t off = (int64_t)(strtoull(r->element[0]->str, NULL, 10) * 1000000u +
+					strtoull(r->element[1]->str, NULL, 10)) -
+			      (int64_t)(sent + (now - sent) / 2);
+
+		pthread_mutex_lock(&s->lock);
+		s->clock_offset_us = off;
+		s->clock_at_us = store_mono_us();
+		pthread_mutex_unlock(&s->lock);
+	}
+out:
+	if (r != NULL)
+		freeReplyObject(r);
+}
+
+/*
+ * store_deadline - a charge must not be written after our read deadline
+ * (schema/limits.lua refuses it, RWLATE): a stalled Redis that runs the
+ * script after we gave up and applied the fail mode never charges mail
+ * that was deferred. 0 (none) until Redis's clock is known.
+ */
+static uint64_t store_deadline(struct store *s)
+{
+	uint64_t d = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->clock_at_us != 0)
+		d = (uint64_t)((int64_t)store_now_us() + s->clock_offset_us) +
+		    (uint64_t)s->settings.timeout_ms * 1000u;
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
 /* store_redis - the plan as one EVALSHA; 0 when results were filled */
 static int store_redis(struct store *s, struct redis_sync *c, const struct limit_plan *plan,
 		       struct limit_result *results, const char **err)
 {
 	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
+	struct limit_plan timed = *plan;	/* shares plan's checks */
 	redisReply *reply = NULL;
 	enum redis_status st;
 	int rc = -1;
 
-	if (limit_store_marshal(plan, &keys, &args, err) == 0) {
+	if (plan->charge) {
+		store_sample_clock(s, c);
+		timed.deadline_us = store_deadline(s);
+	}
+	if (limit_store_marshal(&timed, &keys, &args, err) == 0) {
 		limit_store_command(NULL, &keys, &args, &cmd);
 		st = redis_sync_evalsha(c, &s->script, (int)keys.n, (int)cmd.n,
 					(const char **)cmd.v, NULL, &reply);

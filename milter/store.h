@@ -14,6 +14,9 @@
  * is marked degraded and checks of limits with on_store_failure = local run
  * on the in-process store (core/local_store.c); limits_decide then applies
  * each limit's fail mode. Without a redis section every plan runs locally.
+ * A charge carries a deadline on Redis's clock (sampled with TIME once a
+ * minute): our read deadline, after which schema/limits.lua refuses to
+ * charge (RWLATE), so a stalled Redis never charges mail we deferred.
  *
  * Thread-safety: store_run may be called from any number of threads; the
  * pool, the breaker and the local store are behind one mutex (never held

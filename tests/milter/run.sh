@@ -18,10 +18,11 @@ command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed";
 [ -x "$milter" ] || { echo "FAIL: $milter not built"; exit 1; }
 
 work=$(mktemp -d /tmp/rw-milter-test.XXXXXX)
-milter_pid= redis_pid= failed=0
+milter_pid= redis_pid= monitor_pid= failed=0
 
 # cleanup - stop what we started, by PID
 cleanup() {
+	[ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null
 	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
 	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
 	rm -rf "$work"
@@ -131,7 +132,20 @@ wait_port "$milter_port" || { cat "$work/milter.log"; echo "FAIL: milter did not
 
 lua relay.lua
 lua sendmail.lua
+redis-cli -p "$redis_port" monitor >"$work/monitor.log" 2>&1 &
+monitor_pid=$!
+sleep 0.2
 lua limits.lua up
+sleep 0.2
+kill "$monitor_pid" 2>/dev/null; wait "$monitor_pid" 2>/dev/null; monitor_pid=
+# charges carry a deadline on Redis's clock (sampled with TIME), peeks none
+grep -q '"TIME"' "$work/monitor.log" || fail "Redis clock never sampled (TIME)"
+grep '"EVALSHA"' "$work/monitor.log" | grep -qE '"charge" "[0-9]+" "[1-9][0-9]{9,}"' ||
+	fail "no charge deadline in EVALSHA"
+grep '"EVALSHA"' "$work/monitor.log" | grep -qE '"peek" "[0-9]+" "0"' ||
+	fail "a peek with a deadline"
+n_charge=$(grep '"EVALSHA"' "$work/monitor.log" | grep -c '"charge"')
+[ "$n_charge" = 2 ] || fail "EVALSHA charges: $n_charge, want 2 (one per message)"
 
 # charged once per message at EOM: 2 messages, 4 recipients, their bytes
 quota_key=$(redis-cli -p "$redis_port" --scan --pattern 'rw:v1:*:quota:office-day:*' | head -1)
