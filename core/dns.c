@@ -35,6 +35,7 @@
 #include <unbound.h>
 
 #include "core/dns.h"
+#include "core/dns_cache.h"
 #include "core/dns_int.h"
 #include "core/mem.h"
 
@@ -66,6 +67,7 @@ struct dns_rec {
 struct dns_resolver {
 	struct ub_ctx *ctx;
 	unsigned timeout_ms;
+	struct dns_cache *cache;	/* thread-safe on its own */
 	pthread_mutex_t lock;	/* the fields below */
 	struct dns_rec *live;
 	struct dns_rec *qhead, *qtail;
@@ -164,6 +166,7 @@ struct dns_resolver *dns_new(const struct dns_config *cfg, struct buf *err)
 	r->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : DNS_DEFAULT_TIMEOUT_MS;
 	r->wake_fd = -1;
 	r->next_id = 1;
+	r->cache = dns_cache_new();
 	pthread_mutex_init(&r->lock, NULL);
 	r->ctx = ub_ctx_create();
 	if (r->ctx == NULL) {
@@ -287,12 +290,41 @@ static void dns_rec_fail(struct dns_resolver *r, struct dns_rec *q, enum dns_sta
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* dns_cache_result - remember libunbound's plain answers (never failures) */
+static void dns_cache_result(struct dns_resolver *r, const struct dns_rec *q, int err,
+			     const struct ub_result *res)
+{
+	size_t n = 0;
+
+	if (err != 0 || res == NULL || res->bogus || res->ttl <= 0)
+		return;
+	if (res->rcode == DNS_RCODE_NXDOMAIN) {
+		dns_cache_put(r->cache, q->type, q->name, DNS_NXDOMAIN, NULL, NULL, 0,
+			      (unsigned)res->ttl, dns_now_ms());
+		return;
+	}
+	if (res->rcode != 0)
+		return;
+	if (!res->havedata || res->data == NULL || res->len == NULL) {
+		dns_cache_put(r->cache, q->type, q->name, DNS_NODATA, NULL, NULL, 0,
+			      (unsigned)res->ttl, dns_now_ms());
+		return;
+	}
+	while (res->data[n] != NULL)
+		n++;
+	dns_cache_put(r->cache, q->type, q->name, DNS_OK, res->data, res->len, n,
+		      (unsigned)res->ttl, dns_now_ms());
+}
+
 /* dns_ub_done - libunbound's callback, in any thread calling ub_process */
 static void dns_ub_done(void *arg, int err, struct ub_result *res)
 {
 	struct dns_rec *q = arg;
 	struct dns_resolver *r = q->r;
 	struct dns_answer *ans = dns_answer_from_ub(q->type, q->name, err, res);
+
+	if (ans->status == DNS_OK || ans->status == DNS_NODATA || ans->status == DNS_NXDOMAIN)
+		dns_cache_result(r, q, err, res);
 
 	ub_resolve_free(res);
 	pthread_mutex_lock(&r->lock);
@@ -394,8 +426,12 @@ struct dns_answer *dns_query_timeout(struct dns_resolver *r, const char *name,
 				     enum dns_type type, unsigned timeout_ms)
 {
 	uint64_t deadline = dns_now_ms() + (timeout_ms ? timeout_ms : r->timeout_ms);
-	struct dns_rec *q = dns_rec_new(r, DNS_SYNC, type, name);
-	struct dns_answer *ans;
+	struct dns_answer *ans = dns_cache_get(r->cache, type, name, dns_now_ms());
+	struct dns_rec *q;
+
+	if (ans != NULL)
+		return ans;
+	q = dns_rec_new(r, DNS_SYNC, type, name);
 
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (q->efd < 0)
@@ -554,6 +590,7 @@ void dns_free(struct dns_resolver **rp)
 		ub_ctx_delete(r->ctx);
 	while (r->live != NULL)
 		dns_rec_free(r, r->live);
+	dns_cache_free(&r->cache);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 	*rp = NULL;

@@ -5,7 +5,9 @@
  * as libunbound forwarders) or, when none is given, /etc/resolv.conf.
  * Answers are cached by libunbound (its message/RRset caches, TTLs and
  * negative answers honoured, one cache per resolver shared by all its
- * threads). Every query has a timeout (timeout_ms, default 2000, the same
+ * threads); synchronous look-ups first ask an in-process cache in front of
+ * it (core/dns_cache.h: same TTLs, answered in the calling thread, no
+ * round trip to libunbound's thread). Every query has a timeout (timeout_ms, default 2000, the same
  * for both APIs); NXDOMAIN, no-data, SERVFAIL and timeout are kept apart.
  * DNSSEC validation is not done here (SPF and DKIM do not require it).
  * Private reverse zones, test. and home.arpa. go to the upstream like any

@@ -72,11 +72,15 @@ void verdict_reply(const struct rw_verdict *v, struct buf *out)
 {
 	if (v->action != ACT_REJECT && v->action != ACT_DEFER)
 		return;
-	buf_printf(out, "%u %s ", v->code, v->dsn);
-	for (size_t i = 0; i < v->text.len; i++) {
-		unsigned char c = (unsigned char)v->text.data[i];
+	size_t start = out->len;
 
-		buf_putc(out, c < 0x20 || c == 0x7f ? '?' : c);
+	buf_printf(out, "%u %s ", v->code, v->dsn);
+	buf_append(out, v->text.data, v->text.len);
+	for (size_t i = start; i < out->len; i++) {
+		unsigned char c = (unsigned char)out->data[i];
+
+		if (c < 0x20 || c == 0x7f)
+			out->data[i] = '?';
 	}
 }
 

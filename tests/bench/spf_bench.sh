@@ -80,7 +80,7 @@ print('pyspf pass %.0f evals/s' % (n / secs))
 PY
 ) || { echo "spf_bench: pyspf failed (python3-spf installed?)"; exit 1; }
 echo "record: example.org, mx + include chain of 3, client 203.0.113.200, cached DNS"
-echo "$ours    (libunbound cache, one synchronous round trip per look-up)"
+echo "$ours    (the resolver: its in-process TTL cache in front of libunbound)"
 echo "$memo    (answers kept in process: the evaluator alone)"
 echo "$theirs    (dnspython cache)"
 a=$(echo "$ours" | awk '{print $3}')
