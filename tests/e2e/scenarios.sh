@@ -287,6 +287,22 @@ s10_limits() {
 
 # s11_dns_spf - the stack's DNS server answers the test domains' SPF
 # records (issue #4 groundwork): relaywarden spf through $RW_DNS
+# s12_spf_egress - relayed mail is checked the egress way: the sender
+# domain's SPF evaluated for our egress address (127.0.0.1). remote-sender.test
+# publishes "v=spf1 -all": refused before relay, audited with the SPF result;
+# example.test lists 127.0.0.1: relayed (alice, scenario 2, passes the same way).
+s12_spf_egress() {
+	smtp "${OFFICE[@]}" --from boss@remote-sender.test --to bob@remote.test --quit-after RCPT
+	expect_reply "12-spf egress fail" 550 5.7.23 "remote-sender.test"
+	expect_audit "12-spf egress fail" bob@remote.test verdict=REJECT "reply^=550 5.7.23" \
+		spf.direction=egress spf.result=fail spf.domain=remote-sender.test
+	smtp "${OFFICE[@]}" --from clerk@example.test --to bob@remote.test
+	expect_reply "12-spf egress pass" 250 2.1.5 ""
+	expect_audit "12-spf egress pass" bob@remote.test verdict=OK rule=office \
+		spf.direction=egress spf.result=pass
+	expect_sink "12-spf egress pass" relay bob@remote.test
+}
+
 s11_dns_spf() {
 	local t ip from want got
 	for t in 127.0.0.1,a@example.test,pass 127.0.0.2,a@example.test,fail \
@@ -316,6 +332,7 @@ scenarios_all() {
 	s8_relay_tricks
 	s10_limits
 	s11_dns_spf
+	s12_spf_egress
 	expect_schema
 	s9_policyd_down
 }

@@ -379,6 +379,21 @@ stack_policyd_conf() {
 		    connect_timeout_ms = 1000
 		}
 
+		# SPF egress: relayed mail leaves from 127.0.0.1; a sender domain
+		# whose SPF does not list it is refused before relay (what the
+		# receiver would see). The stack's DNS server serves the records.
+		dns {
+		    upstreams = { "$RW_DNS" }
+		    timeout_ms = 2000
+		}
+
+		spf {
+		    egress = reject
+		    egress_addresses = { "127.0.0.1" }
+		    budget_ms = 5000
+		    receiver = "mx.example.test"
+		}
+
 		policyd {
 		    listen = { "inet:127.0.0.1:$RW_POLICY_PORT" }
 		}
