@@ -278,17 +278,7 @@ void quota_target_release(struct quota_target *t)
 /* quota_conn_settings - cfg's redis section as client settings (as policyd maps it) */
 static void quota_conn_settings(const struct rw_config *cfg, struct redis_settings *s)
 {
-	redis_settings_init(s);
-	for (size_t i = 0; i < cfg->redis.servers.n; i++) {
-		const char *srv = cfg->redis.servers.v[i];
-
-		strvec_add(&s->servers, strncmp(srv, "unix:", 5) == 0 ? srv + 5 : srv);
-	}
-	for (size_t i = 0; i < cfg->redis.sentinels.n; i++)
-		strvec_add(&s->sentinels, cfg->redis.sentinels.v[i]);
-	s->master_name = cfg->redis.master_name ? rw_strdup(cfg->redis.master_name) : NULL;
-	s->password = cfg->redis.password ? rw_strdup(cfg->redis.password) : NULL;
-	s->database = cfg->redis.database;
+	redis_settings_from_config(s, cfg);
 	s->timeout_ms = cfg->redis.timeout_ms > QUOTA_MIN_TIMEOUT_MS ? cfg->redis.timeout_ms
 								     : QUOTA_MIN_TIMEOUT_MS;
 	s->connect_timeout_ms = cfg->redis.connect_timeout_ms > QUOTA_MIN_TIMEOUT_MS

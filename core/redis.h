@@ -109,6 +109,13 @@ struct redis_settings {
 
 /* redis_settings_init - defaults: 100 ms, 500 ms, 2 connections, 50..2000 ms */
 void redis_settings_init(struct redis_settings *s);
+struct rw_config;
+/*
+ * redis_settings_from_config - the config's redis section as client
+ * settings (core/redis_config.c): "unix:/path" servers become "/path",
+ * unset numbers keep redis_settings_init's defaults
+ */
+void redis_settings_from_config(struct redis_settings *s, const struct rw_config *cfg);
 /* redis_settings_check - 0, or -1 with *error_r naming what is wrong */
 int redis_settings_check(const struct redis_settings *s, const char **error_r);
 void redis_settings_release(struct redis_settings *s);

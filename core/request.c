@@ -9,6 +9,7 @@
 #include "core/proto.h"
 #include "core/request.h"
 #include "core/txn.h"
+#include "core/xtext.h"
 
 /* The string attributes, each borrowed into one const char * of the txn. */
 static const struct {
@@ -55,49 +56,23 @@ static unsigned long request_number(const char *s, unsigned long max)
 	return v;
 }
 
-/* request_hex - value of one hex digit, or -1 */
-static int request_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
- * request_xtext - decode RFC 3461 xtext ("+XX" = one byte), which Postfix
- * uses for ccert_subject and ccert_issuer. A string without '+' is returned
- * as is; a decoded copy is kept in store. A malformed escape, or one that
- * decodes to NUL, leaves the value as given.
+ * request_xtext - Postfix xtext-encodes ccert_subject and ccert_issuer: the
+ * decoded copy, kept in store; a value without '+' is returned as is, one
+ * that does not decode cleanly (core/xtext.h) is kept as given.
  */
 static const char *request_xtext(const char *s, struct strvec *store)
 {
 	struct buf b = BUF_INIT;
-	const char *q;
 
 	if (s == NULL || strchr(s, '+') == NULL)
 		return s;
-	for (q = s; *q != '\0'; q++) {
-		int hi, lo;
-
-		if (*q != '+') {
-			buf_putc(&b, *q);
-			continue;
-		}
-		if ((hi = request_hex(q[1])) < 0 || (lo = request_hex(q[2])) < 0 ||
-		    hi * 16 + lo == 0) {
-			buf_release(&b);
-			return s;
-		}
-		buf_putc(&b, hi * 16 + lo);
-		q += 2;
+	if (xtext_decode(s, &b) == 0) {
+		strvec_add(store, buf_cstr(&b));
+		s = store->v[store->n - 1];
 	}
-	strvec_add(store, buf_cstr(&b));
 	buf_release(&b);
-	return store->v[store->n - 1];
+	return s;
 }
 
 /* request_to_txn - fill *t (zeroed first) from the complete request in p */

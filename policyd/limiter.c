@@ -72,28 +72,6 @@ static uint64_t limiter_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* limiter_settings - the redis section as client settings */
-static void limiter_settings(const struct rw_config *cfg, struct redis_settings *s)
-{
-	redis_settings_init(s);
-	for (size_t i = 0; i < cfg->redis.servers.n; i++) {
-		const char *srv = cfg->redis.servers.v[i];
-
-		strvec_add(&s->servers, strncmp(srv, "unix:", 5) == 0 ? srv + 5 : srv);
-	}
-	for (size_t i = 0; i < cfg->redis.sentinels.n; i++)
-		strvec_add(&s->sentinels, cfg->redis.sentinels.v[i]);
-	s->master_name = cfg->redis.master_name ? rw_strdup(cfg->redis.master_name) : NULL;
-	s->password = cfg->redis.password ? rw_strdup(cfg->redis.password) : NULL;
-	s->database = cfg->redis.database;
-	if (cfg->redis.timeout_ms)
-		s->timeout_ms = cfg->redis.timeout_ms;
-	if (cfg->redis.connect_timeout_ms)
-		s->connect_timeout_ms = cfg->redis.connect_timeout_ms;
-	if (cfg->redis.connections)
-		s->connections = cfg->redis.connections;
-}
-
 /* limiter_on_time - a TIME reply: Redis's clock against ours, half the round trip */
 static void limiter_on_time(enum redis_status st, const redisReply *reply, void *arg)
 {
@@ -145,7 +123,7 @@ struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg
 	l->local = local_store_new(LIMITER_LOCAL_ENTRIES);
 	breaker_init(&l->breaker, LIMITER_BREAKER_FAILURES, LIMITER_BREAKER_MIN_US,
 		     LIMITER_BREAKER_MAX_US);
-	limiter_settings(cfg, &l->settings);
+	redis_settings_from_config(&l->settings, cfg);
 	redis_script_init(&l->script, limit_store_lua, limit_store_lua_len);
 	l->state = "local";
 	if (l->settings.servers.n > 0 || l->settings.sentinels.n > 0) {
@@ -187,7 +165,7 @@ int limiter_same_store(const struct limiter *l, const struct rw_config *cfg)
 	struct redis_settings s;
 	int same;
 
-	limiter_settings(cfg, &s);
+	redis_settings_from_config(&s, cfg);
 	same = limiter_same_strvec(&s.servers, &l->settings.servers) &&
 	       limiter_same_strvec(&s.sentinels, &l->settings.sentinels) &&
 	       limiter_same_str(s.master_name, l->settings.master_name) &&

@@ -91,6 +91,7 @@ static void test_xtext(void **state)
 		{ "trailing+2", "trailing+2" },		/* malformed: kept as given */
 		{ "bad+ZZhex", "bad+ZZhex" },
 		{ "nul+00byte", "nul+00byte" },		/* would truncate: kept */
+		{ "evil+0Aline", "evil+0Aline" },	/* a control character: kept */
 		{ "+C3+A9t+C3+A9", "\xc3\xa9t\xc3\xa9" },
 	};
 
