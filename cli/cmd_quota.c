@@ -147,7 +147,7 @@ static int quota_number(const char *name, const char *v, uint64_t *out)
 {
 	const char *e;
 
-	if (quota_parse_count(v, out, &e) < 0) {
+	if (config_parse_size(v, out, &e) < 0) {
 		fprintf(stderr, "relaywarden: quota: --%s '%s': %s\n", name, v, e);
 		return QUOTA_EXIT_USAGE;
 	}
@@ -162,7 +162,7 @@ static int quota_value(struct quota_opts *o, int opt, const char *v)
 	switch (opt) {
 	case O_RATE:
 		o->have_rate = 1;
-		if (quota_parse_rate(v, &o->rate, &o->period_s, &e) < 0)
+		if (config_parse_rate(v, &o->rate, &o->period_s, &e) < 0)
 			break;
 		return 0;
 	case O_BURST:

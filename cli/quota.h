@@ -118,10 +118,6 @@ int quota_unblock(const struct rw_config *cfg, const struct quota_opts *o,
 int quota_reset(const struct rw_config *cfg, const struct quota_opts *o,
 		struct quota_target *t, struct quota_conn *c);
 
-/* quota_parse_count - N[K|M|G] (binary), 0..2^53; 0 or -1 with *error_r */
-int quota_parse_count(const char *s, uint64_t *v, const char **error_r);
-/* quota_parse_rate - N/DURATION as the config's rate: "100/1h", "10/30s", "5K/d" */
-int quota_parse_rate(const char *s, uint64_t *n, uint64_t *period_s, const char **error_r);
 /* quota_parse_duration - N[s|m|h|d] (plain N: seconds), 1 s .. 3660 days */
 int quota_parse_duration(const char *s, int64_t *secs, const char **error_r);
 /* quota_format_period - "1h", "30s", "2d": the largest exact unit */

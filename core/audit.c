@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/msgcheck.h"
 #include "core/spf_policy.h"
 
 #define AUDIT_SCHEMA_VERSION 1
@@ -87,11 +88,15 @@ static void audit_opt(struct buf *b, const char *key, const char *s)
 /* audit_time - "time": ISO 8601 UTC with microseconds */
 static void audit_time(struct buf *b, const struct timeval *tv)
 {
-	char ts[32];
+	static __thread char ts[32];	/* the last second formatted, per thread */
+	static __thread time_t ts_sec = -1;
 	struct tm tm;
 	time_t sec = tv->tv_sec;
 
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
+	if (sec != ts_sec) {
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
+		ts_sec = sec;
+	}
 	buf_printf(b, "\"time\":\"%s.%06ldZ\",", ts, (long)tv->tv_usec);
 }
 
@@ -216,6 +221,57 @@ static void audit_spf(struct buf *b, const struct audit_spf *s)
 	buf_append(b, "]},", 3);
 }
 
+/* audit_message_dkim - "dkim": mode, result, one object per signature */
+static void audit_message_dkim(struct buf *b, const struct audit_message *m)
+{
+	buf_printf(b, "\"dkim\":{\"mode\":\"%s\",\"result\":\"%s\",\"signatures\":[",
+		   m->dkim_mode, m->dkim);
+	for (size_t i = 0; i < m->n_sigs; i++) {
+		const struct mc_dkim_sig *s = &m->sigs[i];
+
+		buf_puts(b, i > 0 ? ",{" : "{");
+		audit_opt(b, "d", s->domain);
+		audit_opt(b, "s", s->selector);
+		audit_opt(b, "a", s->algorithm);
+		buf_printf(b, "\"result\":\"%s\",", mc_dkim_result_name(s->result));
+		json_key(b, "reason");
+		json_str(b, txn_has(s->reason) ? s->reason : NULL);
+		buf_putc(b, '}');
+	}
+	buf_append(b, "]},", 3);
+}
+
+/* audit_message - "message": the EOM message checks, when any ran */
+static void audit_message(struct buf *b, const struct audit_message *m)
+{
+	if (m == NULL)
+		return;
+	buf_puts(b, "\"message\":{");
+	if (m->dkim_mode != NULL)
+		audit_message_dkim(b, m);
+	if (m->spf_mode != NULL) {
+		buf_printf(b, "\"spf\":{\"mode\":\"%s\",", m->spf_mode);
+		audit_opt(b, "direction", m->spf_direction);
+		audit_opt(b, "result", m->spf_result);
+		audit_opt(b, "domain", m->spf_domain);
+		audit_opt(b, "ip", m->spf_ip);
+		buf_truncate(b, b->len - 1);
+		buf_append(b, "},", 2);
+	}
+	if (m->alignment_mode != NULL) {
+		buf_printf(b, "\"alignment\":{\"mode\":\"%s\",", m->alignment_mode);
+		audit_opt(b, "result", m->alignment);
+		audit_opt(b, "finding", m->finding);
+		audit_opt(b, "from_domain", m->from_domain);
+		audit_opt(b, "how", m->how);
+		buf_truncate(b, b->len - 1);
+		buf_append(b, "},", 2);
+	}
+	if (b->data[b->len - 1] == ',')
+		buf_truncate(b, b->len - 1);
+	buf_append(b, "},", 2);
+}
+
 /* audit_record - build the record; the layout is schema/audit-record.schema.json */
 void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out)
@@ -258,6 +314,7 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	audit_verdict(out, v);
 	audit_limits(out, ctx);
 	audit_spf(out, ctx->spf);
+	audit_message(out, ctx->message);
 	json_key(out, "config_digest");
 	json_str(out, ctx->config_digest);
 	buf_putc(out, '}');

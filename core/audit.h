@@ -26,6 +26,24 @@
 
 struct audit;
 struct spf_check_result;
+struct mc_dkim_sig;
+
+struct audit_message {		/* the message checks at EOM (milter/eom.c); "message" */
+	const char *dkim_mode;		/* "enforce", "shadow"; NULL: DKIM not checked */
+	const char *dkim;		/* the message's result word */
+	const struct mc_dkim_sig *sigs;	/* every signature, header order */
+	size_t n_sigs;
+	const char *spf_mode;		/* NULL: SPF not checked */
+	const char *spf_direction;	/* "inbound", "egress" */
+	const char *spf_result;		/* of the decisive check */
+	const char *spf_domain;
+	const char *spf_ip;
+	const char *alignment_mode;	/* NULL: alignment not checked */
+	const char *alignment;		/* "pass", "fail", "temperror" */
+	const char *finding;		/* the From finding: "ok", "multiple From headers", ... */
+	const char *from_domain;	/* "" unless exactly one From domain */
+	const char *how;		/* "dkim", "spf", "dkim+spf", "planned", "none" */
+};
 
 struct audit_spf {		/* the SPF step of one decision (core/spf_policy.h) */
 	const char *direction;		/* "inbound", "egress" */
@@ -48,6 +66,8 @@ struct audit_ctx {
 	const struct limit_result *results;
 	/* the SPF step (NULL: none ran) */
 	const struct audit_spf *spf;
+	/* the message checks at end of message (NULL: none ran) */
+	const struct audit_message *message;
 };
 
 /* audit_open - sinks from c->audit; NULL with *err on failure */

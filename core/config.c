@@ -88,6 +88,18 @@ static cfg_opt_t config_milter_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t config_checks_opts[] = {
+	O_STR("dkim", "off", config_v_enum),
+	O_STR("spf", "off", config_v_enum),
+	O_STR("alignment", "off", config_v_enum),
+	O_STR("authserv_id", NULL, config_v_word),
+	O_STR("alignment_default", "relaxed", config_v_enum),
+	O_LIST("signed_domains", NULL, config_v_domain),
+	O_INT("dkim_min_rsa_bits", 1024),
+	O_STR("dkim_key_file", NULL, config_v_file),
+	CFG_END()
+};
+
 static cfg_opt_t config_dns_opts[] = {
 	O_LIST("upstreams", NULL, config_v_upstream),
 	O_INT("timeout_ms", 2000),
@@ -173,6 +185,7 @@ static cfg_opt_t config_opts[] = {
 	O_SEC("relay", config_relay_opts, O_TITLED),
 	O_SEC("policyd", config_policyd_opts, CFGF_NONE),
 	O_SEC("milter", config_milter_opts, CFGF_NONE),
+	O_SEC("checks", config_checks_opts, CFGF_NONE),
 	O_SEC("dns", config_dns_opts, CFGF_NONE),
 	O_SEC("spf", config_spf_opts, CFGF_NONE),
 	O_SEC("audit", config_audit_opts, CFGF_NONE),
@@ -539,6 +552,7 @@ void config_unref(struct rw_config **cp)
 	config_src_free(&c->src);
 	strvec_release(&c->policyd.listen);
 	free(c->milter.listen);
+	config_milter_release(c);
 	config_spf_release(c);
 	strvec_release(&c->redis.servers);
 	strvec_release(&c->redis.sentinels);

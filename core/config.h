@@ -21,6 +21,7 @@
 #define RW_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/cidr.h"
@@ -28,6 +29,14 @@
 #include "core/strvec.h"
 
 struct config_src;
+struct domainset;
+
+/* what a message check at end of message does (milter/eom.c) */
+enum rw_check_mode {
+	CHECK_OFF = 0,		/* not checked */
+	CHECK_SHADOW,		/* checked, recorded, accepted */
+	CHECK_ENFORCE,		/* refused before relay */
+};
 
 enum log_target { LOG_TO_SYSLOG = 0, LOG_TO_STDERR };
 
@@ -63,6 +72,18 @@ struct rw_config {
 		unsigned socket_mode;	/* for a unix socket, e.g. 0660 */
 		unsigned mta_timeout;	/* seconds libmilter waits for the MTA */
 	} milter;
+
+	struct {			/* EOM message checks of the milter (core/config_milter.c) */
+		enum rw_check_mode dkim;	/* DKIM verification (core/dkimv.h) */
+		enum rw_check_mode spf;		/* SPF for the message (core/spf_policy.h) */
+		enum rw_check_mode alignment;	/* RFC 7489 3.1 (core/align.h) */
+		char *authserv_id;		/* Authentication-Results id; NULL: instance */
+		int alignment_strict;		/* default mode without a DMARC record */
+		struct domainset *signed_domains; /* signed downstream (planned DKIM) */
+		struct strvec signed_list;	/* the same, as written (dump) */
+		unsigned dkim_min_rsa_bits;
+		char *dkim_key_file;		/* tests: keys from a file, not DNS */
+	} checks;
 
 	struct {			/* the resolver (core/config_spf.c, core/dns.h) */
 		struct strvec upstreams;	/* "IP" or "IP@PORT"; empty: resolv.conf */
@@ -115,5 +136,11 @@ void config_dump(const struct rw_config *c, struct buf *out);
 struct rw_config *config_ref(struct rw_config *c);
 /* config_unref - drop a reference, free on the last; clears *cp */
 void config_unref(struct rw_config **cp);
+
+/* config_parse_size - N[K|M|G] (binary), at most 2^53; 0 or -1 with *error_r
+ * (the syntax of burst, bytes; also `relaywarden quota set`) */
+int config_parse_size(const char *s, uint64_t *v, const char **error_r);
+/* config_parse_rate - N[K|M|G]/[D]{s,m,h,d}, N >= 1, period 1 s..366 d */
+int config_parse_rate(const char *s, uint64_t *n, uint64_t *period_s, const char **error_r);
 
 #endif

@@ -46,6 +46,7 @@ static const struct config_range {
 	{ "connections", 1, 64 },
 	{ "budget_ms", 100, 30000 },
 	{ "mta_timeout", 1, 86400 },
+	{ "dkim_min_rsa_bits", 1024, 4096 },
 };
 
 static const struct config_enum {
@@ -65,6 +66,10 @@ static const struct config_enum {
 	{ "charge_at", { "policyd", "milter" } },
 	{ "inbound", { "off", "shadow", "tag", "defer", "reject" } },
 	{ "egress", { "off", "shadow", "tag", "defer", "reject" } },
+	{ "dkim", { "off", "shadow", "enforce" } },
+	{ "spf", { "off", "shadow", "enforce" } },
+	{ "alignment", { "off", "shadow", "enforce" } },
+	{ "alignment_default", { "relaxed", "strict" } },
 	{ "facility", { "mail", "daemon", "user", "local0", "local1", "local2", "local3",
 			"local4", "local5", "local6", "local7" } },
 };

@@ -104,10 +104,6 @@ int config_files(struct config_ctx *x, cfg_t *sec, const char *opt, config_line_
 		 void *arg, struct config_srclist *src);
 /* config_split - cut the first blank-separated column off line; returns the rest */
 char *config_split(char *line);
-/* config_parse_size - N[K|M|G] (binary), at most 2^53; 0 or -1 with *error_r */
-int config_parse_size(const char *s, uint64_t *v, const char **error_r);
-/* config_parse_rate - N[K|M|G]/[D]{s,m,h,d}, N >= 1, period 1 s..366 d */
-int config_parse_rate(const char *s, uint64_t *n, uint64_t *period_s, const char **error_r);
 /* config_facility_name - "mail", "local3", ... for a LOG_* facility */
 const char *config_facility_name(int facility);
 /* config_facility_value - LOG_* facility of a keyword the validator accepted */
@@ -152,7 +148,9 @@ void config_src_free(struct config_src **sp);
 int config_limits_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);
 /* config_milter_compile - the milter section (config_milter.c); 0, or -1 after config_fail */
 int config_milter_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);
-/* config_milter_dump - the milter section in relaywarden.conf syntax */
+/* config_milter_release - free what config_milter_compile set in c (checks included) */
+void config_milter_release(struct rw_config *c);
+/* config_milter_dump - the milter and checks sections in relaywarden.conf syntax */
 void config_milter_dump(const struct rw_config *c, struct buf *out);
 /* config_spf_compile - the dns and spf sections (config_spf.c); 0, or -1 after config_fail */
 int config_spf_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c);

@@ -9,6 +9,15 @@
  *   inet6:PORT@HOST    HOST an IPv6 address, without brackets
  *   unix:/PATH         (also local:/PATH) an absolute socket path
  * PORT is 1-65535. No white space, quotes or backslashes anywhere.
+ *
+ * Also the `checks` section: the end-of-message message checks of the
+ * milter (milter/eom.c), all off by default:
+ *   checks { dkim = off|shadow|enforce  spf = ...  alignment = ...
+ *            authserv_id = "mx.example.test"  alignment_default = relaxed|strict
+ *            signed_domains = { "example.test" }  dkim_min_rsa_bits = 1024
+ *            dkim_key_file = "keys.txt" }
+ * authserv_id defaults to the instance name; dkim_key_file (tests) is
+ * resolved against the config file's directory.
  */
 #include "autoconfig.h"
 
@@ -21,6 +30,7 @@
 
 #include "core/config.h"
 #include "core/config_int.h"
+#include "core/domainset.h"
 #include "core/mem.h"
 
 #define CONFIG_MILTER_HOSTCHARS \
@@ -116,7 +126,51 @@ int config_v_milter_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return -1;
 }
 
-/* config_milter_compile - the milter section into c->milter */
+/* config_checks_mode - "off", "shadow", "enforce" as a mode (validated) */
+static enum rw_check_mode config_checks_mode(const char *s)
+{
+	if (strcmp(s, "enforce") == 0)
+		return CHECK_ENFORCE;
+	return strcmp(s, "shadow") == 0 ? CHECK_SHADOW : CHECK_OFF;
+}
+
+/* config_checks_name - the keyword of a mode */
+static const char *config_checks_name(enum rw_check_mode m)
+{
+	return m == CHECK_ENFORCE ? "enforce" : m == CHECK_SHADOW ? "shadow" : "off";
+}
+
+/* config_checks_compile - the checks section into c->checks */
+static void config_checks_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
+{
+	cfg_t *sec = cfg_getsec(cfg, "checks");
+	const char *id = cfg_getstr(sec, "authserv_id"), *kf = cfg_getstr(sec, "dkim_key_file");
+	const char *e = NULL;
+
+	c->checks.dkim = config_checks_mode(cfg_getstr(sec, "dkim"));
+	c->checks.spf = config_checks_mode(cfg_getstr(sec, "spf"));
+	c->checks.alignment = config_checks_mode(cfg_getstr(sec, "alignment"));
+	c->checks.authserv_id = id != NULL ? rw_strdup(id) : NULL;
+	c->checks.alignment_strict = strcmp(cfg_getstr(sec, "alignment_default"), "strict") == 0;
+	c->checks.dkim_min_rsa_bits = (unsigned)cfg_getint(sec, "dkim_min_rsa_bits");
+	c->checks.dkim_key_file = kf != NULL ? config_resolve(x, kf) : NULL;
+	c->checks.signed_domains = domainset_new();
+	for (unsigned i = 0; i < cfg_size(sec, "signed_domains"); i++) {
+		domainset_add(c->checks.signed_domains, cfg_getnstr(sec, "signed_domains", i), &e);
+		strvec_add(&c->checks.signed_list, cfg_getnstr(sec, "signed_domains", i));
+	}
+}
+
+/* config_milter_release - see config_int.h */
+void config_milter_release(struct rw_config *c)
+{
+	rw_free_ptr(&c->checks.authserv_id);
+	rw_free_ptr(&c->checks.dkim_key_file);
+	domainset_free(&c->checks.signed_domains);
+	strvec_release(&c->checks.signed_list);
+}
+
+/* config_milter_compile - the milter and checks sections into c */
 int config_milter_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 {
 	cfg_t *sec = cfg_getsec(cfg, "milter");
@@ -130,6 +184,7 @@ int config_milter_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	c->milter.listen = rw_strdup(listen);
 	c->milter.socket_mode = (unsigned)strtoul(cfg_getstr(sec, "socket_mode"), NULL, 8);
 	c->milter.mta_timeout = (unsigned)cfg_getint(sec, "mta_timeout");
+	config_checks_compile(x, cfg, c);
 	return 0;
 }
 
@@ -139,4 +194,19 @@ void config_milter_dump(const struct rw_config *c, struct buf *out)
 	buf_printf(out, "milter {\n\tlisten = \"%s\"\n\tsocket_mode = \"%04o\"\n"
 		   "\tmta_timeout = %u\n}\n", c->milter.listen ? c->milter.listen : "",
 		   c->milter.socket_mode, c->milter.mta_timeout);
+	buf_printf(out, "checks {\n\tdkim = %s\n\tspf = %s\n\talignment = %s\n",
+		   config_checks_name(c->checks.dkim), config_checks_name(c->checks.spf),
+		   config_checks_name(c->checks.alignment));
+	if (c->checks.authserv_id != NULL)
+		buf_printf(out, "\tauthserv_id = \"%s\"\n", c->checks.authserv_id);
+	else
+		buf_puts(out, "\t# authserv_id: the instance name\n");
+	buf_printf(out, "\talignment_default = %s\n\tsigned_domains = {",
+		   c->checks.alignment_strict ? "strict" : "relaxed");
+	for (size_t i = 0; i < c->checks.signed_list.n; i++)
+		buf_printf(out, "%s\"%s\"", i ? ", " : " ", c->checks.signed_list.v[i]);
+	buf_printf(out, " }\n\tdkim_min_rsa_bits = %u\n", c->checks.dkim_min_rsa_bits);
+	if (c->checks.dkim_key_file != NULL)
+		buf_printf(out, "\tdkim_key_file = \"%s\"\n", c->checks.dkim_key_file);
+	buf_puts(out, "}\n");
 }

@@ -101,6 +101,8 @@ static unsigned long cb_steps(const struct rw_config *cfg)
 		want |= SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 	else
 		want |= SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY;
+	if (cfg != NULL && eom_wants_message(cfg))
+		want |= SMFIP_HDR_LEADSPC;	/* DKIM needs the header bytes as sent */
 	return want;
 }
 
@@ -198,8 +200,10 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = cb_session(ctx);
 
-	s->msg.size += strlen(name) + 2 + strlen(value) + 2;
-	eom_header(&s->msg.checks, name, value);
+	int leadspc = (s->steps & SMFIP_HDR_LEADSPC) != 0;
+
+	s->msg.size += strlen(name) + (leadspc ? 1 : 2) + strlen(value) + 2;
+	eom_header(&s->msg.checks, name, value, leadspc);
 	return cb_cont(s, SMFIP_NR_HDR);
 }
 

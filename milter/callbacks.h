@@ -10,7 +10,9 @@
  * (a bytes limit or quota charged here) need them; no replies for the
  * steps that always continue.
  *
- * Size at EOM: each header counts name + ": " + value + CRLF, the end of
+ * Size at EOM: each header counts name + ": " + value + CRLF (name + ":" +
+ * value + CRLF when SMFIP_HDR_LEADSPC was agreed, which the message checks
+ * ask for: the value then carries its own leading space), the end of
  * headers CRLF, and every body byte as the MTA sends it.
  *
  * callbacks_init picks the libmilter table (ops_smfi, or a test's fakes)

@@ -124,6 +124,7 @@ static sfsistat engine_finish(struct session *s, struct engine_dec *d,
 		.config_digest = d->sn->cfg->digest,
 		.plan = d->plan.n > 0 ? &d->plan : NULL,
 		.results = d->plan.n > 0 ? d->results : NULL,
+		.message = d->t.stage == STAGE_EOM ? eom_audit(s->msg.checks) : NULL,
 	};
 	struct buf rec = BUF_INIT;
 	sfsistat rc;
@@ -165,6 +166,8 @@ sfsistat engine_rcpt(struct session *s, const struct milter_ops *ops, SMFICTX *c
 		engine_limits(&d, engine_rule(d.sn->cfg->policy, d.v.rule), 0);
 	if (d.v.action == ACT_OK || d.v.action == ACT_DUNNO)
 		strvec_add(&s->msg.rcpts, rcpt);
+	if (d.v.action == ACT_OK && d.v.rule != NULL)
+		s->msg.relayed = 1;	/* egress SPF, planned DKIM at EOM */
 	return engine_finish(s, &d, ops, ctx);
 }
 
@@ -178,7 +181,7 @@ sfsistat engine_eom(struct session *s, const struct milter_ops *ops, SMFICTX *ct
 		return engine_not_ready(ops, ctx);
 	p = d.sn->cfg->policy;
 	session_txn(s, STAGE_EOM, NULL, &d.t);
-	eom_check(s->msg.checks, d.sn->cfg, &d.t, &d.v);
+	eom_check(&s->msg.checks, d.sn, &d.t, s->msg.relayed, &d.v);
 	if (d.v.action == ACT_DUNNO && p->charge_at == CHARGE_AT_MILTER && p->n_limits > 0) {
 		verdict_set(&d.v, ACT_OK, 0, NULL, NULL);	/* limits_decide refuses on top */
 		engine_limits(&d, relay_permitter(p, &d.t), 1);
@@ -189,7 +192,7 @@ sfsistat engine_eom(struct session *s, const struct milter_ops *ops, SMFICTX *ct
 			      "charged by policyd (charge_at = policyd)");
 	}
 	if ((d.v.action == ACT_DUNNO || d.v.action == ACT_OK) &&
-	    eom_apply(s->msg.checks, ops, ctx) < 0)
+	    eom_apply(s->msg.checks, (s->steps & SMFIP_HDR_LEADSPC) != 0, ops, ctx) < 0)
 		log_warn("session=%s event=header_change_failed", s->id);
 	return engine_finish(s, &d, ops, ctx);
 }

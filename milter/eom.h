@@ -3,46 +3,79 @@
  * alignment, Authentication-Results), behind one small interface so the
  * callbacks and the engine do not change when the checks do.
  *
- * Flow per message: eom_header / eom_body feed what the MTA sends (only
- * when eom_wants_message said so at negotiation: otherwise the MTA is
- * asked not to send the body); at EOM eom_check adds the checks' verdict
- * (refusal in enforce mode, trace lines in shadow mode) before limits are
- * charged; eom_apply makes the header changes of a message that is
- * accepted (insert Authentication-Results at the top, remove forged ones).
+ * Configuration: the checks section (core/config.h, rw_config.checks),
+ * each of dkim, spf and alignment off, shadow or enforce; all off by
+ * default, and then nothing here runs and the MTA is not asked for the
+ * message. A check that is off but needed by alignment is still
+ * evaluated (DKIM results, SPF result) and shown in the
+ * Authentication-Results header, never refused on.
  *
- * Status: the message-check modules (core/dkimv, core/align, core/authres,
- * core/msgcheck.h) are being written; until they are wired in here,
- * eom_wants_message is 0, nothing is kept, eom_check adds nothing and
- * eom_apply changes nothing: EOM does limits only.
+ * Per configuration snapshot (milter/state.h) an eom_env holds the shared
+ * resolver (dns section), the Public Suffix List and the DKIM verifier;
+ * eom_env_new gives NULL (no error) when every check is off.
+ *
+ * Flow per message: eom_header / eom_body feed what the MTA sends (header
+ * values with their leading space when SMFIP_HDR_LEADSPC was agreed); the
+ * message keeps a reference to the snapshot current at its first header
+ * and is checked under it. At EOM eom_check verifies DKIM, evaluates SPF
+ * (inbound: every recipient is ours, the connecting client is checked;
+ * relayed: each of spf.egress_addresses, as policyd does) synchronously
+ * within spf.budget_ms, aligns the From field (DMARC record through the
+ * resolver) and adds the outcome to the verdict: the first enforced check
+ * that fails refuses (5xx, or 4xx for temporary DNS errors) with a text
+ * that says what failed and what to fix; shadow failures are traced only.
+ * eom_apply then makes the header changes of an accepted message: every
+ * Authentication-Results field claiming our authserv-id is deleted
+ * (highest index first), and ours is inserted at index 0.
+ * eom_audit gives the checks' part of the audit record.
  *
  * Ownership: the struct eom_msg * of a message is the session's
- * (session_msg_reset frees it). Thread-safety: per session.
+ * (session_msg_reset frees it). Thread-safety: an eom_env is shared by
+ * all threads (read-only after eom_env_new); an eom_msg belongs to its
+ * session's thread.
  */
 #ifndef RW_MILTER_EOM_H
 #define RW_MILTER_EOM_H
 
 #include <stddef.h>
 
+#include "core/audit.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/txn.h"
 #include "core/verdict.h"
 #include "milter/ops.h"
 
+struct eom_env;
 struct eom_msg;
+struct snap;
+
+/* eom_env_new - resolver, PSL and verifier for cfg's checks into *envp
+ * (NULL when every check is off); 0, or -1 with *err */
+int eom_env_new(const struct rw_config *cfg, struct eom_env **envp, struct buf *err);
+void eom_env_free(struct eom_env **ep);
 
 /* eom_wants_message - the checks configured in cfg need headers and body */
 int eom_wants_message(const struct rw_config *cfg);
 /* eom_actions - SMFIF_* actions the checks may take (add/change headers) */
 unsigned long eom_actions(const struct rw_config *cfg);
-/* eom_header - one header field as the MTA sent it */
-void eom_header(struct eom_msg **mp, const char *name, const char *value);
+/* eom_header - one header field as the MTA sent it (leadspc: value
+ * carries the space after the colon) */
+void eom_header(struct eom_msg **mp, const char *name, const char *value, int leadspc);
 /* eom_body - one body chunk */
 void eom_body(struct eom_msg **mp, const unsigned char *p, size_t len);
-/* eom_check - the checks' outcome for t into v (left DUNNO when they pass or are off) */
-void eom_check(struct eom_msg *m, const struct rw_config *cfg, const struct rw_txn *t,
+/* eom_check - the checks' outcome for t into v (left DUNNO when they pass
+ * or are off); sn: the engine's snapshot, used when no header came;
+ * relayed: some recipient was accepted as relay (egress SPF, planned DKIM) */
+void eom_check(struct eom_msg **mp, struct snap *sn, const struct rw_txn *t, int relayed,
 	       struct rw_verdict *v);
 /* eom_apply - header changes of an accepted message; 0 or -1 (an MTA call failed) */
-int eom_apply(struct eom_msg *m, const struct milter_ops *ops, SMFICTX *ctx);
+int eom_apply(struct eom_msg *m, int leadspc, const struct milter_ops *ops, SMFICTX *ctx);
+/* eom_audit - the "message" part of the audit record, NULL when no check ran;
+ * valid until eom_msg_free */
+const struct audit_message *eom_audit(const struct eom_msg *m);
+/* eom_authres - the Authentication-Results value eom_check built ("" if none) */
+const char *eom_authres(const struct eom_msg *m);
 void eom_msg_free(struct eom_msg **mp);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "milter/eom.h"
+#include "core/xtext.h"
 #include "milter/session.h"
 
 /* the macros copied into the session, by field */
@@ -88,6 +89,7 @@ void session_msg_reset(struct session *s)
 	strvec_release(&m->rcpts);
 	eom_msg_free(&m->checks);
 	m->size = 0;
+	m->relayed = 0;
 	m->active = 0;
 }
 
@@ -131,40 +133,16 @@ int session_is_postfix(const struct session *s)
 	return s->mta != NULL && strncasecmp(s->mta, "Postfix", 7) == 0;
 }
 
-/* session_hex - value of one hex digit, -1 if none */
-static int session_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* session_xtext - "+XX" hex escapes decoded; control characters refused */
 char *session_xtext(const char *s)
 {
 	struct buf b = BUF_INIT;
-	int hi, lo, c;
 
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (c == '+') {
-			if ((hi = session_hex(s[1])) < 0 || (lo = session_hex(s[2])) < 0)
-				goto bad;
-			c = hi * 16 + lo;
-			s += 2;
-		}
-		if (c < 0x20 || c == 0x7f)
-			goto bad;
-		buf_putc(&b, c);
+	if (xtext_decode(s, &b) < 0) {
+		buf_release(&b);
+		return NULL;
 	}
 	return buf_detach(&b);
-bad:
-	buf_release(&b);
-	return NULL;
 }
 
 /* session_verified - the MTA vouches that the client cert is verified */

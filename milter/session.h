@@ -49,6 +49,7 @@ struct session_msg {
 	char *sender;			/* envelope sender, "" = null sender */
 	struct strvec rcpts;		/* recipients this milter accepted */
 	uint64_t size;			/* header and body bytes seen */
+	int relayed;			/* a recipient was accepted as relay (a rule permitted it) */
 	struct eom_msg *checks;		/* message checks state (milter/eom.c) */
 };
 

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "milter/eom.h"
 #include "milter/state.h"
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -26,7 +27,7 @@ static struct snap *state_snap_new(struct rw_config *cfg, struct store *keep, st
 	sn->audit = audit_open(cfg, err);
 	if (sn->audit != NULL)
 		sn->store = keep != NULL ? store_ref(keep) : store_new(cfg, err);
-	if (sn->audit == NULL || sn->store == NULL) {
+	if (sn->audit == NULL || sn->store == NULL || eom_env_new(cfg, &sn->checks, err) < 0) {
 		state_put(&sn);
 		return NULL;
 	}
@@ -36,6 +37,7 @@ static struct snap *state_snap_new(struct rw_config *cfg, struct store *keep, st
 /* state_snap_free - the last reference went */
 static void state_snap_free(struct snap *sn)
 {
+	eom_env_free(&sn->checks);
 	audit_close(&sn->audit);
 	store_unref(&sn->store);
 	config_unref(&sn->cfg);
@@ -75,6 +77,15 @@ struct snap *state_get(void)
 	sn = state_cur;
 	if (sn != NULL)
 		sn->refs++;
+	pthread_mutex_unlock(&state_lock);
+	return sn;
+}
+
+/* state_ref - see state.h */
+struct snap *state_ref(struct snap *sn)
+{
+	pthread_mutex_lock(&state_lock);
+	sn->refs++;
 	pthread_mutex_unlock(&state_lock);
 	return sn;
 }

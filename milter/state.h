@@ -26,18 +26,23 @@
 #include "core/config.h"
 #include "milter/store.h"
 
+struct eom_env;
+
 struct snap {
 	unsigned refs;			/* under the state mutex */
 	struct rw_config *cfg;
 	struct audit *audit;
 	pthread_mutex_t audit_lock;
 	struct store *store;
+	struct eom_env *checks;		/* message checks (milter/eom.h); NULL: all off */
 };
 
 /* state_start - cfg (its reference is taken over) becomes current; -1 with *err */
 int state_start(const char *config_path, struct rw_config *cfg, struct buf *err);
 /* state_get - a reference to the current snapshot */
 struct snap *state_get(void);
+/* state_ref - another reference to sn (which the caller holds) */
+struct snap *state_ref(struct snap *sn);
 /* state_put - drop a reference; clears *sp */
 void state_put(struct snap **sp);
 /* state_reload - load the config again and swap; 0, or -1 (logged, old one stays) */

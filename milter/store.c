@@ -60,28 +60,6 @@ static uint64_t store_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* store_settings - the redis section as client settings */
-static void store_settings(const struct rw_config *cfg, struct redis_settings *s)
-{
-	redis_settings_init(s);
-	for (size_t i = 0; i < cfg->redis.servers.n; i++) {
-		const char *srv = cfg->redis.servers.v[i];
-
-		strvec_add(&s->servers, strncmp(srv, "unix:", 5) == 0 ? srv + 5 : srv);
-	}
-	for (size_t i = 0; i < cfg->redis.sentinels.n; i++)
-		strvec_add(&s->sentinels, cfg->redis.sentinels.v[i]);
-	s->master_name = cfg->redis.master_name ? rw_strdup(cfg->redis.master_name) : NULL;
-	s->password = cfg->redis.password ? rw_strdup(cfg->redis.password) : NULL;
-	s->database = cfg->redis.database;
-	if (cfg->redis.timeout_ms)
-		s->timeout_ms = cfg->redis.timeout_ms;
-	if (cfg->redis.connect_timeout_ms)
-		s->connect_timeout_ms = cfg->redis.connect_timeout_ms;
-	if (cfg->redis.connections)
-		s->connections = cfg->redis.connections;
-}
-
 /* store_new - see store.h */
 struct store *store_new(const struct rw_config *cfg, struct buf *err)
 {
@@ -93,7 +71,7 @@ struct store *store_new(const struct rw_config *cfg, struct buf *err)
 	s->local = local_store_new(STORE_LOCAL_ENTRIES);
 	breaker_init(&s->breaker, STORE_BREAKER_FAILURES, STORE_BREAKER_MIN_US,
 		     STORE_BREAKER_MAX_US);
-	store_settings(cfg, &s->settings);
+	redis_settings_from_config(&s->settings, cfg);
 	redis_script_init(&s->script, limit_store_lua, limit_store_lua_len);
 	s->use_redis = s->settings.servers.n > 0 || s->settings.sentinels.n > 0;
 	s->state = s->use_redis ? "redis" : "local";
@@ -128,7 +106,7 @@ int store_same(const struct store *st, const struct rw_config *cfg)
 	struct redis_settings s;
 	int same;
 
-	store_settings(cfg, &s);
+	redis_settings_from_config(&s, cfg);
 	same = store_same_strvec(&s.servers, &o->servers) &&
 	       store_same_strvec(&s.sentinels, &o->sentinels) &&
 	       store_same_str(s.master_name, o->master_name) &&

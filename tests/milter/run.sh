@@ -3,7 +3,10 @@
 # private redis-server: relay decisions from Postfix- and Sendmail-style
 # macros, limits charged once at EOM (checked in Redis and the audit
 # file), the fail mode with Redis gone, SIGHUP reload (a new rule applies,
-# a broken config is refused and the milter keeps running), SIGTERM stop.
+# a broken config is refused and the milter keeps running), SIGTERM stop;
+# then the end-of-message checks (checks.lua) against a second milter with
+# unbound on loopback serving DKIM keys, SPF and DMARC records: enforce,
+# then shadow after SIGHUP (audit records checked).
 # Every process is started here, stopped by PID, every wait is bounded.
 # Skips (77) without miltertest or redis-server.
 set -u
@@ -18,10 +21,11 @@ command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed";
 [ -x "$milter" ] || { echo "FAIL: $milter not built"; exit 1; }
 
 work=$(mktemp -d /tmp/rw-milter-test.XXXXXX)
-milter_pid= redis_pid= monitor_pid= failed=0
+milter_pid= redis_pid= monitor_pid= unbound_pid= failed=0
 
 # cleanup - stop what we started, by PID
 cleanup() {
+	[ -n "$unbound_pid" ] && kill "$unbound_pid" 2>/dev/null && wait "$unbound_pid" 2>/dev/null
 	[ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null
 	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
 	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
@@ -214,9 +218,12 @@ else
 	grep -q 'event=stopped' "$work/milter.log" || fail "no event=stopped"
 fi
 
+. "$srcdir/tests/milter/checks.sh"
+
 if [ "$failed" != 0 ]; then
 	echo "--- milter log"; cat "$work/milter.log"
+	[ -f "$work/checks.log" ] && { echo "--- checks milter log"; cat "$work/checks.log"; }
 	exit 1
 fi
-echo "PASS: tests/milter (relay, sendmail, limits, fail mode, reload, stop)"
+echo "PASS: tests/milter (relay, sendmail, limits, fail mode, reload, stop, message checks)"
 exit 0
