@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """audit_check.py - assert fields of one relaywarden audit record.
 
-usage: audit_check.py [-v] [--stage STAGE] AUDIT_FILE SKIP RECIPIENT [CHECK ...]
+usage: audit_check.py [-v] [--stage STAGE] [--component NAME] AUDIT_FILE SKIP
+                      RECIPIENT [CHECK ...]
        audit_check.py --schema SCHEMA AUDIT_FILE
 
 Waits (up to RW_AUDIT_WAIT seconds, default 5) for a record, among the lines
@@ -9,7 +10,9 @@ after the first SKIP lines of AUDIT_FILE, whose recipient is RECIPIENT
 (compared case-insensitively; a list of recipients matches if it holds it;
 "*" matches any record) and, with --stage, whose stage is STAGE ("RCPT",
 "END-OF-MESSAGE": Postfix passes the recipient at END-OF-MESSAGE only when
-the message has exactly one), takes the last such record and applies each
+the message has exactly one) and, with --component, written by NAME
+("policyd", "milter": both write to the e2e stack's audit file), takes the
+last such record and applies each
 CHECK:
 
   field=value    equal ("null" means JSON null; numbers compare as text)
@@ -97,9 +100,9 @@ def rcpt_matches(rec, rcpt):
                for v in values)
 
 
-def find_record(path, skip, rcpt, stage):
+def find_record(path, skip, rcpt, stage, component=None):
     """find_record - the last record after line skip for rcpt (and stage,
-    unless None), or None"""
+    and component, unless None), or None"""
     found = None
     try:
         with open(path, encoding="utf-8") as f:
@@ -112,7 +115,8 @@ def find_record(path, skip, rcpt, stage):
         except ValueError:
             continue
         if isinstance(rec, dict) and rcpt_matches(rec, rcpt) and (
-                stage is None or rec.get("stage") == stage):
+                stage is None or rec.get("stage") == stage) and (
+                component is None or rec.get("component") == component):
             found = rec
     return found
 
@@ -173,18 +177,21 @@ def main(argv):
     stage = None
     if len(argv) > 2 and argv[1] == "--stage":
         stage, argv = argv[2], argv[2:]
+    component = None
+    if len(argv) > 2 and argv[1] == "--component":
+        component, argv = argv[2], argv[2:]
     if len(argv) < 4:
         sys.stderr.write(__doc__)
         return 2
     path, skip, rcpt, specs = argv[1], int(argv[2]), argv[3], argv[4:]
     deadline = time.monotonic() + float(os.environ.get("RW_AUDIT_WAIT", "5"))
-    rec = find_record(path, skip, rcpt, stage)
+    rec = find_record(path, skip, rcpt, stage, component)
     while rec is None and time.monotonic() < deadline:
         time.sleep(0.05)
-        rec = find_record(path, skip, rcpt, stage)
+        rec = find_record(path, skip, rcpt, stage, component)
     if rec is None:
-        print("no %saudit record for recipient %s" % (
-            stage + " " if stage else "", rcpt))
+        print("no %s%saudit record for recipient %s" % (
+            component + " " if component else "", stage + " " if stage else "", rcpt))
         return 2
     if verbose:
         print(json.dumps(rec, sort_keys=True))

@@ -1,6 +1,9 @@
 #!/bin/bash
 # run.sh - end-to-end tests: a real Postfix (tests/e2e/stack.sh) with
-# relaywarden-policyd as its sole relay authority, driven by swaks.
+# relaywarden-policyd as its sole relay authority, driven by swaks, and
+# relaywarden-milter in its smtpd_milters (milter_scenarios.sh: relay
+# decisions, DKIM/SPF/alignment in shadow and enforce mode,
+# Authentication-Results in the delivered copy).
 #
 # Each scenario asserts the SMTP reply to RCPT or to the end of DATA (code,
 # enhanced code, text), the audit record policyd wrote for that recipient at
@@ -69,6 +72,8 @@ preflight() {
 	swaks --support 2>&1 | grep -q '=== TLS supported' ||
 		{ fail preflight "swaks has no TLS: install libnet-ssleay-perl"; finish; }
 	[ -x "$PY" ] || { fail preflight "$PY missing"; finish; }
+	"$PY" -c 'import dkim' 2>/dev/null ||
+		{ fail preflight "python3-dkim not installed (DKIM-signed messages)"; finish; }
 }
 
 # udp_free - true if 127.0.0.1:$1 can be bound for UDP
@@ -98,6 +103,7 @@ pick_ports() {
 	export RW_POLICY_PORT=${RW_POLICY_PORT:-$(free_port 10040)}
 	export RW_REDIS_PORT=${RW_REDIS_PORT:-$(free_port 16379)}
 	export RW_DNS_PORT=${RW_DNS_PORT:-$(free_port 15353 udp)}
+	export RW_MILTER_PORT=${RW_MILTER_PORT:-$(free_port 10041)}
 }
 
 # smtp - run swaks (common options + "$@") from a new transcript; sets OUT
@@ -180,12 +186,14 @@ expect_not_queued() {
 
 # expect_audit_at - STAGE NAME RECIPIENT CHECK...: the audit record of
 # STAGE for RECIPIENT ("*": any) written during the last swaks run
-# satisfies every CHECK (audit_check.py)
+# satisfies every CHECK (audit_check.py); only records of component
+# $AUDIT_COMPONENT (default policyd: the milter writes to the same file)
 expect_audit_at() {
 	local stage=$1 name=$2 rcpt=$3 out rc v=()
 	shift 3
 	[ "${RW_E2E_VERBOSE:-0}" = 1 ] && v=(-v)
-	out=$("$PY" "$AUDIT_CHECK" "${v[@]}" --stage "$stage" "$RW_AUDIT" \
+	out=$("$PY" "$AUDIT_CHECK" "${v[@]}" --stage "$stage" \
+		--component "${AUDIT_COMPONENT:-policyd}" "$RW_AUDIT" \
 		"$AUDIT_MARK" "$rcpt" "$@")
 	rc=$?
 	[ -z "$out" ] || [ "$rc" != 0 ] || printf '%s\n' "$out" | sed 's/^/     | /'
@@ -287,17 +295,20 @@ expect_schema() {
 }
 
 # expect_clean_logs - after the stack stopped: no sanitizer report from
-# policyd (an ASan/UBSan build reports at exit), no Postfix fatal/panic
+# policyd or the milter (an ASan/UBSan build reports at exit), no Postfix
+# fatal/panic
 expect_clean_logs() {
-	local bad
-	bad=$(grep -E -m 5 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' \
-		"$RW_POLICYD_LOG")
-	if [ -z "$bad" ]; then
-		pass "policyd.log: no sanitizer reports"
-	else
-		mapfile -t lines <<<"$bad"
-		fail "policyd.log: sanitizer reports ($RW_POLICYD_LOG)" "${lines[@]}"
-	fi
+	local bad log
+	for log in "$RW_POLICYD_LOG" "$RW_MILTER_LOG"; do
+		bad=$(grep -E -m 5 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' \
+			"$log")
+		if [ -z "$bad" ]; then
+			pass "${log##*/}: no sanitizer reports"
+		else
+			mapfile -t lines <<<"$bad"
+			fail "${log##*/}: sanitizer reports ($log)" "${lines[@]}"
+		fi
+	done
 	bad=$(grep -E -m 5 'postfix-rw-e2e[^:]*: (fatal|panic):' "$RW_MAILLOG")
 	if [ -z "$bad" ]; then
 		pass "maillog: no Postfix fatal/panic"
@@ -309,6 +320,8 @@ expect_clean_logs() {
 
 # shellcheck source-path=SCRIPTDIR source=scenarios.sh
 . "$HERE/scenarios.sh"
+# shellcheck source-path=SCRIPTDIR source=milter_scenarios.sh
+. "$HERE/milter_scenarios.sh"
 
 # main - bring the stack up, run every scenario, report
 main() {

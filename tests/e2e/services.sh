@@ -79,6 +79,7 @@ dns_zone() {
 		    local-data: 'softfail.test. 3600 IN TXT "v=spf1 ~all"'
 		    local-data: 'include.test. 3600 IN TXT "v=spf1 include:example.test -all"'
 	EOF
+	milter_dns_zone
 }
 
 # dns_conf - unbound.conf for the private DNS server

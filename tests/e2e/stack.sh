@@ -6,6 +6,11 @@
 #   stack.sh up DIR     build everything under DIR and start it
 #   stack.sh env DIR    print the stack's shell variables (eval-able)
 #   stack.sh down DIR   stop what `up` started (safe to call twice)
+#   stack.sh checks DIR MODE  the milter's checks to MODE (SIGHUP reload)
+#
+# relaywarden-milter runs beside policyd (smtpd_milters on both
+# listeners, the same relaywarden.conf plus milter/checks sections): see
+# milter.sh.
 #
 # Nothing outside DIR is written: Postfix runs with config_directory
 # DIR/postfix/etc and queue_directory DIR/postfix/spool, no chroot, logging
@@ -74,6 +79,7 @@ stack_vars() {
 	RW_BUILD=${RW_BUILD:-${top_builddir:-$PWD}}
 	RW_POLICYD=${RW_POLICYD:-$RW_BUILD/policyd/relaywarden-policyd}
 	RW_CLI=${RW_CLI:-$RW_BUILD/cli/relaywarden}
+	milter_vars
 }
 
 # stack_dir - the absolute form of DIR ($1), created if $2 is "create"
@@ -280,6 +286,7 @@ stack_master_cf() {
 		  -o smtpd_tls_security_level=encrypt
 		  -o smtpd_sasl_auth_enable=yes
 		  -o smtpd_policy_service_policy_context=submission
+		  -o milter_macro_daemon_name=submission
 		pickup    unix  n - n 60 1 pickup
 		cleanup   unix  n - n - 0 cleanup
 		qmgr      unix  n - n 300 1 qmgr
@@ -313,6 +320,7 @@ stack_postfix_conf() {
 	mkdir -p "$RW_PF_ETC" "$RW_PF_SPOOL" "$RW_DIR/postfix/data" "$RW_LOG_DIR"
 	chown postfix:postfix "$RW_DIR/postfix/data"
 	stack_main_cf
+	milter_main_cf >>"$RW_PF_ETC/main.cf"
 	stack_master_cf
 	out=$(postfix -c "$RW_PF_ETC" check 2>&1) || {
 		printf '%s\n' "$out" >&2
@@ -354,6 +362,14 @@ stack_policyd_conf() {
 		relay "partner" {
 		    type = certificate
 		    fingerprints = { "$fp" }
+		}
+
+		# The same partner for relaywarden-milter: Postfix gives milters
+		# the verified certificate's CNs, never a fingerprint.
+		relay "partner-cn" {
+		    type = certificate
+		    subject = "partner.example.test"
+		    issuer = "relaywarden e2e test CA"
 		}
 
 		# Limits apply to SASL users only (alice): other scenarios are
@@ -406,6 +422,7 @@ stack_policyd_conf() {
 		    target = stderr
 		}
 	EOF
+	milter_conf_sections "$RW_MILTER_CHECKS" >>"$RW_CONF"
 }
 
 # pid_is - true if PID $1 is alive and its command line contains $2
@@ -519,7 +536,7 @@ postfix_stop() {
 # stack_dump_logs - show the logs after a failed start
 stack_dump_logs() {
 	local f
-	for f in "$RW_LOG_DIR/postfix-start.log" "$RW_MAILLOG" "$RW_POLICYD_LOG" \
+	for f in "$RW_LOG_DIR/postfix-start.log" "$RW_MAILLOG" "$RW_POLICYD_LOG" "$RW_MILTER_LOG" \
 		"$RW_LOG_DIR/redis.log" "$RW_LOG_DIR/unbound.log"; do
 		[ -s "$f" ] || continue
 		echo "----- $f (last 60 lines) -----" >&2
@@ -543,6 +560,7 @@ stack_write_env() {
 		printf 'RW_CLIENT_FP=%q\n' "$(tls_fp "$RW_TLS_DIR/client.pem")"
 		printf 'RW_CLIENT_PKEY_FP=%q\n' "$(tls_pkey_fp "$RW_TLS_DIR/client.pem")"
 		printf 'RW_OTHER_FP=%q\n' "$(tls_fp "$RW_TLS_DIR/other.pem")"
+		milter_write_env
 	} >"$RW_DIR/stack.env"
 }
 
@@ -563,6 +581,7 @@ stack_preflight() {
 		! port_open "$p" || die "127.0.0.1:$p is already in use"
 	done
 	udp_port_free "$RW_DNS_PORT" || die "127.0.0.1:$RW_DNS_PORT (UDP) is already in use"
+	milter_preflight
 	# smtpd (as postfix) reads the sasldb, pipe (as nobody) writes the sink
 	chmod 0755 "$RW_DIR"
 	runuser -u nobody -- test -x "$RW_DIR" ||
@@ -578,12 +597,14 @@ stack_up() {
 	stack_tls
 	stack_sasl
 	stack_sink_script
+	milter_dkim_key
 	stack_postfix_conf
 	stack_policyd_conf
 	stack_write_env
 	redis_start
 	dns_start
 	policyd_start
+	milter_start
 	postfix_start
 	trap - EXIT
 	echo "stack.sh: up in $RW_DIR (smtp $RW_SMTP_PORT, submission $RW_SUBMISSION_PORT," \
@@ -593,6 +614,7 @@ stack_up() {
 # stack_down - stop Postfix, policyd, DNS and Redis; safe to call twice
 stack_down() {
 	postfix_stop
+	milter_stop
 	policyd_stop
 	dns_stop
 	redis_stop
@@ -603,11 +625,11 @@ stack_main() {
 	local cmd=${1:-} dir
 	case $cmd in
 	up) dir=$(stack_dir "${2:-}" create) ;;
-	env | down) dir=$(stack_dir "${2:-}") || {
+	env | down | checks) dir=$(stack_dir "${2:-}") || {
 		[ "$cmd" = down ] && return 0
 		die "no such directory: ${2:-}"
 	} ;;
-	*) die "usage: stack.sh up|env|down DIR" ;;
+	*) die "usage: stack.sh up|env|down DIR | checks DIR MODE" ;;
 	esac
 	# a started stack's own values win over the caller's environment
 	if [ "$cmd" != up ] && [ -f "$dir/stack.env" ]; then
@@ -618,6 +640,7 @@ stack_main() {
 	case $cmd in
 	up) stack_up ;;
 	down) stack_down ;;
+	checks) milter_checks_mode "${3:-}" ;;
 	env) if [ -f "$RW_DIR/stack.env" ]; then cat "$RW_DIR/stack.env"; else
 		die "$RW_DIR: no stack.env (stack.sh up first)"; fi ;;
 	esac
@@ -625,5 +648,7 @@ stack_main() {
 
 # shellcheck source=services.sh
 . "$STACK_HERE/services.sh"
+# shellcheck source=milter.sh
+. "$STACK_HERE/milter.sh"
 
 stack_main "$@"

@@ -1,0 +1,492 @@
+#!/bin/bash
+# milter_bench.sh - Postfix throughput on loopback with and without
+# milters (issue #5's bench): smtp-source -> Postfix -> smtp-sink, the same
+# DKIM-signed message, three smtpd listeners of one Postfix instance:
+#
+#   none        no milter
+#   relaywarden relaywarden-milter: relay rule, DKIM + SPF + alignment
+#               enforced, Authentication-Results, a rate limit and a quota
+#               charged at end of message in a private Redis, audit file
+#   opendkim+opendmarc  opendkim (verify only) then opendmarc (SPF self-
+#               validation, DMARC, reject on failure)
+#
+# Every run sends the same message (2.2 kB, rsa-sha256 2048-bit,
+# d=bench.example, aligned, SPF pass for 127.0.0.1) BENCH_MESSAGES times
+# (2000) over BENCH_SESSIONS (10) parallel sessions; messages/s = messages
+# accepted / wall time of smtp-source. The queue is drained before the
+# next run; the configurations alternate for BENCH_ROUNDS rounds (3) and
+# the median counts. Before timing, one message per configuration goes to
+# a dumping smtp-sink, and its Authentication-Results lines are shown
+# (each configuration must really verify the signature).
+#
+# DNS: unbound on 127.0.0.77:53 (BENCH_DNS_ADDR) serves the key, SPF and
+# DMARC records of bench.example (not under test.: opendkim's libunbound
+# answers test. names itself, NXDOMAIN); opendkim uses it through
+# Nameservers,
+# relaywarden through dns upstreams, opendmarc (libc resolver, no option)
+# runs in a private mount namespace whose /etc/resolv.conf names it.
+#
+# usage: RW_BUILD=BUILDDIR tests/bench/milter_bench.sh [OUTFILE]
+# Needs root, postfix (smtp-source, smtp-sink), opendkim, opendmarc,
+# unbound, redis-server, python3-dkim, unshare. BENCH_RW_CHECKS (enforce)
+# sets the milter's checks modes (off: relay and limits only),
+# BENCH_RW_LIMITS=0 drops its limit and quota, BENCH_SOCKETS=unix puts
+# the three milters on unix sockets instead of loopback TCP. Build without
+# sanitizers
+# for figures that mean anything. Ports from BENCH_PORT_BASE (12500) up.
+# Everything lives in a temporary directory (BENCH_KEEP=1 keeps it) and
+# every process is stopped by PID.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+RW_BUILD=${RW_BUILD:-$PWD}
+MILTER=${RW_MILTER:-$RW_BUILD/milter/relaywarden-milter}
+N=${BENCH_MESSAGES:-2000}
+SESSIONS=${BENCH_SESSIONS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
+RW_CHECKS=${BENCH_RW_CHECKS:-enforce}
+RW_LIMITS=${BENCH_RW_LIMITS:-1}
+SOCKETS=${BENCH_SOCKETS:-inet}
+BASE=${BENCH_PORT_BASE:-12500}
+DNS_ADDR=${BENCH_DNS_ADDR:-127.0.0.77}
+OUTFILE=${1:-}
+P_SINK=$BASE P_DUMP=$((BASE + 1)) P_NONE=$((BASE + 2)) P_RW=$((BASE + 3))
+P_PAIR=$((BASE + 4)) P_RWM=$((BASE + 10)) P_DKIM=$((BASE + 11))
+P_DMARC=$((BASE + 12)) P_REDIS=$((BASE + 20))
+W='' PIDS=()
+
+# die - message to stderr, exit 1 (the EXIT trap stops everything)
+die() {
+	echo "milter_bench.sh: $*" >&2
+	exit 1
+}
+
+# port_open - true if 127.0.0.1:$1 accepts TCP connections
+port_open() {
+	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# wait_port - PORT NAME: until it listens (15 s), else die
+wait_port() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		port_open "$1" && return 0
+		sleep 0.1
+	done
+	die "$2 does not listen on 127.0.0.1:$1"
+}
+
+# msock - NAME SYNTAX: milter NAME's socket (rw, dkim, dmarc) as libmilter
+# or Postfix spell it: loopback TCP, or with BENCH_SOCKETS=unix a socket
+# in DIR/sock
+msock() {
+	local port
+	case $1 in rw) port=$P_RWM ;; dkim) port=$P_DKIM ;; *) port=$P_DMARC ;; esac
+	case $SOCKETS:$2 in
+	unix:*) echo "unix:$W/sock/$1.sock" ;;
+	*:libmilter) echo "inet:$port@127.0.0.1" ;;
+	*) echo "inet:127.0.0.1:$port" ;;
+	esac
+}
+
+# wait_milter - NAME WHAT: until milter NAME accepts connections (15 s)
+wait_milter() {
+	local i s
+	s=$(msock "$1" postfix)
+	for ((i = 0; i < 150; i++)); do
+		case $s in
+		unix:*) [ -S "${s#unix:}" ] && return 0 ;;
+		*) port_open "${s##*:}" && return 0 ;;
+		esac
+		sleep 0.1
+	done
+	die "$2 does not listen on $s"
+}
+
+# start - NAME CMD...: start CMD in the background, remember its PID
+start() {
+	local name=$1
+	shift
+	"$@" </dev/null >>"$W/log/$name.log" 2>&1 &
+	PIDS+=("$!")
+}
+
+# stop_all - TERM every process we started (KILL after 10 s), Postfix too
+stop_all() {
+	local p i
+	[ -n "$W" ] || return 0
+	postfix -c "$W/etc" stop >/dev/null 2>&1 || true
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	PIDS=()
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $W" >&2; else rm -rf "$W"; fi
+	W=
+}
+
+# preflight - root, the tools, free ports
+preflight() {
+	local t p
+	[ "$(id -u)" = 0 ] || die "must run as root"
+	for t in postfix /usr/sbin/smtp-source /usr/sbin/smtp-sink opendkim opendmarc \
+		/usr/sbin/unbound redis-server unshare openssl /usr/bin/python3; do
+		command -v "$t" >/dev/null || die "$t not found"
+	done
+	/usr/bin/python3 -c 'import dkim' 2>/dev/null || die "python3-dkim missing"
+	[ -x "$MILTER" ] || die "no $MILTER (set RW_BUILD)"
+	for p in "$P_SINK" "$P_DUMP" "$P_NONE" "$P_RW" "$P_PAIR" "$P_RWM" "$P_DKIM" \
+		"$P_DMARC" "$P_REDIS"; do
+		! port_open "$p" || die "127.0.0.1:$p is in use (BENCH_PORT_BASE)"
+	done
+}
+
+# make_message - the DKIM key, its record, the signed message (LF lines)
+make_message() {
+	mkdir -p "$W/dkim"
+	openssl genrsa -out "$W/dkim/bench.key" 2048 2>/dev/null
+	openssl rsa -in "$W/dkim/bench.key" -pubout -outform DER 2>/dev/null |
+		base64 -w0 >"$W/dkim/bench.pub"
+	/usr/bin/python3 "$TOP/tests/e2e/dkim_sign.py" --from bench@bench.example \
+		--to rcpt@remote.test --subject "relaywarden bench" --body-lines 50 \
+		--key "$W/dkim/bench.key" --selector bench --domain bench.example |
+		tr -d '\r' >"$W/message.txt"
+}
+
+# dns_conf - unbound on $DNS_ADDR:53 with bench.example's records
+dns_conf() {
+	local txt
+	txt=$(printf 'v=DKIM1; k=rsa; p=%s' "$(cat "$W/dkim/bench.pub")" | fold -w 200 |
+		sed 's/.*/"&"/' | tr '\n' ' ')
+	cat <<-EOF
+		server:
+		    interface: $DNS_ADDR
+		    port: 53
+		    do-ip6: no
+		    do-daemonize: no
+		    username: ""
+		    chroot: ""
+		    directory: "$W/dns"
+		    pidfile: "$W/dns/unbound.pid"
+		    use-syslog: no
+		    logfile: "$W/log/unbound.log"
+		    num-threads: 1
+		    module-config: "iterator"
+		    access-control: 127.0.0.0/8 allow
+		    local-zone: "." refuse
+		    local-zone: "example." static
+		    local-data: "example. 3600 IN SOA ns.example. hostmaster.example. 1 3600 600 86400 60"
+		    local-data: 'bench.example. 3600 IN TXT "v=spf1 ip4:127.0.0.1 -all"'
+		    local-data: '_dmarc.bench.example. 3600 IN TXT "v=DMARC1; p=reject"'
+		    local-data: 'bench._domainkey.bench.example. 3600 IN TXT $txt'
+		remote-control:
+		    control-enable: no
+	EOF
+}
+
+# rw_limits - the limit and quota of the milter under test
+rw_limits() {
+	[ "$RW_LIMITS" = 1 ] || return 0
+	cat <<-EOF
+		limit "bench-messages" {
+		    charge = client_address
+		    unit = messages
+		    rate = "100M/1h"
+		}
+		quota "bench-recipients" {
+		    charge = client_address
+		    window = day
+		    recipients = 1000000000
+		}
+	EOF
+}
+
+# rw_conf - relaywarden.conf of the milter under test
+rw_conf() {
+	cat <<-EOF
+		instance = "bench"
+		local_domains = { "mx.bench.example" }
+		charge_at = milter
+		relay "bench" {
+		    type = network
+		    networks = { "127.0.0.1" }
+		}
+		$(rw_limits)
+		redis {
+		    servers = { "127.0.0.1:$P_REDIS" }
+		}
+		dns {
+		    upstreams = { "$DNS_ADDR@53" }
+		}
+		spf {
+		    egress_addresses = { "127.0.0.1" }
+		}
+		checks {
+		    dkim = $RW_CHECKS
+		    spf = $RW_CHECKS
+		    alignment = $RW_CHECKS
+		    authserv_id = "mx.bench.example"
+		}
+		milter {
+		    listen = "$(msock rw libmilter)"
+		    socket_mode = "0666"
+		}
+		audit {
+		    file = "$W/log/audit.jsonl"
+		    syslog = false
+		}
+		log {
+		    target = stderr
+		}
+	EOF
+}
+
+# pair_conf - opendkim.conf and opendmarc.conf, verify only
+pair_conf() {
+	echo 192.0.2.1 >"$W/pair/nobody.hosts"
+	cat >"$W/pair/opendkim.conf" <<-EOF
+		Mode v
+		Socket $(msock dkim libmilter)
+		UMask 0000
+		Nameservers $DNS_ADDR
+		AuthservID mx.bench.example
+		AlwaysAddARHeader yes
+		InternalHosts $W/pair/nobody.hosts
+		PeerList $W/pair/nobody.hosts
+		Syslog no
+		UserID opendkim
+	EOF
+	cat >"$W/pair/opendmarc.conf" <<-EOF
+		Socket $(msock dmarc libmilter)
+		UMask 0000
+		AuthservID mx.bench.example
+		TrustedAuthservIDs mx.bench.example
+		IgnoreHosts $W/pair/nobody.hosts
+		SPFSelfValidate true
+		SPFIgnoreResults true
+		RejectFailures true
+		FailureReports false
+		PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat
+		Syslog false
+		UserID opendmarc
+	EOF
+	echo "nameserver $DNS_ADDR" >"$W/pair/resolv.conf"
+	chmod 0755 "$W/pair"
+	chmod 0644 "$W/pair"/*
+}
+
+# postfix_conf - one instance, three listeners, relay to the sinks
+postfix_conf() {
+	local e=$W/etc
+	mkdir -p "$e" "$W/spool" "$W/data"
+	chown postfix:postfix "$W/data"
+	cat >"$e/main.cf" <<-EOF
+		compatibility_level = 3.6
+		queue_directory = $W/spool
+		data_directory = $W/data
+		mail_owner = postfix
+		setgid_group = postdrop
+		maillog_file = $W/log/maillog
+		maillog_file_prefixes = $W/log
+		syslog_name = postfix-rw-bench
+		myhostname = mx.bench.example
+		mydestination =
+		relay_domains =
+		mynetworks = 127.0.0.0/8
+		inet_interfaces = 127.0.0.1
+		inet_protocols = ipv4
+		smtp_dns_support_level = disabled
+		smtpd_peername_lookup = no
+		alias_maps =
+		alias_database =
+		biff = no
+		smtpd_error_sleep_time = 0
+		in_flow_delay = 0
+		relayhost = [127.0.0.1]:$P_SINK
+		transport_maps = inline:{check.test=smtp:[127.0.0.1]:$P_DUMP}
+		smtpd_relay_restrictions = permit_mynetworks, reject
+		default_destination_concurrency_limit = 20
+		smtp_connection_cache_on_demand = yes
+		milter_protocol = 6
+		milter_default_action = tempfail
+		milter_connect_macros = j {daemon_name} {daemon_addr} {daemon_port} {client_addr} v _
+		milter_helo_macros = {tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}
+		milter_mail_macros = i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}
+		milter_rcpt_macros = i {rcpt_addr} {rcpt_host} {rcpt_mailer}
+		milter_end_of_data_macros = i
+	EOF
+	cat >"$e/master.cf" <<-EOF
+		127.0.0.1:$P_NONE inet n - n - - smtpd
+		127.0.0.1:$P_RW inet n - n - - smtpd -o smtpd_milters=$(msock rw postfix)
+		127.0.0.1:$P_PAIR inet n - n - - smtpd -o smtpd_milters=$(msock dkim postfix),$(msock dmarc postfix)
+		pickup    unix  n - n 60 1 pickup
+		cleanup   unix  n - n - 0 cleanup
+		qmgr      unix  n - n 300 1 qmgr
+		tlsmgr    unix  - - n 1000? 1 tlsmgr
+		rewrite   unix  - - n - - trivial-rewrite
+		bounce    unix  - - n - 0 bounce
+		defer     unix  - - n - 0 bounce
+		trace     unix  - - n - 0 bounce
+		verify    unix  - - n - 1 verify
+		flush     unix  n - n 1000? 0 flush
+		proxymap  unix  - - n - - proxymap
+		smtp      unix  - - n - - smtp
+		relay     unix  - - n - - smtp
+		showq     unix  n - n - - showq
+		error     unix  - - n - - error
+		retry     unix  - - n - - error
+		discard   unix  - - n - - discard
+		anvil     unix  - - n - 1 anvil
+		scache    unix  - - n - 1 scache
+		postlog   unix-dgram n - n - 1 postlogd
+	EOF
+	postfix -c "$e" check || die "postfix check failed"
+}
+
+# start_all - DNS, Redis, sinks, the three milters, Postfix
+start_all() {
+	mkdir -p "$W/log" "$W/dns" "$W/redis" "$W/pair" "$W/dump" "$W/sock"
+	chmod 0777 "$W/sock"
+	dns_conf >"$W/dns/unbound.conf"
+	/usr/sbin/unbound-checkconf "$W/dns/unbound.conf" >/dev/null || die "unbound.conf"
+	start unbound /usr/sbin/unbound -d -c "$W/dns/unbound.conf"
+	start redis redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' \
+		--appendonly no --dir "$W/redis"
+	chown postfix "$W/dump"
+	start sink /usr/sbin/smtp-sink -u postfix -c "127.0.0.1:$P_SINK" 256
+	start dump /usr/sbin/smtp-sink -u postfix -d "$W/dump/%H%M%S." "127.0.0.1:$P_DUMP" 16
+	rw_conf >"$W/relaywarden.conf"
+	start relaywarden "$MILTER" -e -c "$W/relaywarden.conf"
+	pair_conf
+	start opendkim opendkim -f -x "$W/pair/opendkim.conf"
+	# shellcheck disable=SC2016 # expanded by that sh
+	start opendmarc unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf &&
+		exec opendmarc -f -c "$2"' sh "$W/pair/resolv.conf" "$W/pair/opendmarc.conf"
+	postfix_conf
+	postfix -c "$W/etc" start >/dev/null 2>&1 || die "postfix start failed"
+	local p
+	for p in "$P_REDIS:redis" "$P_SINK:smtp-sink" "$P_DUMP:smtp-sink" \
+		"$P_NONE:postfix" "$P_RW:postfix" "$P_PAIR:postfix"; do
+		wait_port "${p%%:*}" "${p#*:}"
+	done
+	for p in rw:relaywarden-milter dkim:opendkim dmarc:opendmarc; do
+		wait_milter "${p%%:*}" "${p#*:}"
+	done
+}
+
+# queue_empty - true when the instance's queue holds nothing
+queue_empty() {
+	[ -z "$(find "$W/spool/incoming" "$W/spool/active" "$W/spool/deferred" \
+		"$W/spool/maildrop" -type f 2>/dev/null | head -n 1)" ]
+}
+
+# drain - wait (120 s at most) until every accepted message left the queue
+drain() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		queue_empty && return 0
+		sleep 0.1
+	done
+	die "queue not drained after 120 s (see $W/log/maillog)"
+}
+
+# sanity - one message per listener to the dumping sink; show its
+# Authentication-Results
+sanity() {
+	local name port f
+	for name in none:$P_NONE relaywarden:$P_RW opendkim+opendmarc:$P_PAIR; do
+		port=${name#*:}
+		rm -f "$W/dump"/*
+		/usr/sbin/smtp-source -m 1 -f bench@bench.example -t check@check.test \
+			-F "$W/message.txt" "127.0.0.1:$port" ||
+			die "${name%%:*}: the check message was refused"
+		drain
+		sleep 0.3
+		f=$(find "$W/dump" -type f | head -n 1)
+		[ -n "$f" ] || die "${name%%:*}: nothing reached the dumping sink"
+		echo "  ${name%%:*}:"
+		awk '/^\r?$/ { exit } /^[^ \t]/ { p = /^Authentication-Results:/ } p' "$f" |
+			tr -d '\r' | sed 's/^/    /'
+	done
+}
+
+# timed_run - PORT: messages/s of one smtp-source run
+timed_run() {
+	local t0 t1 accepted
+	t0=$(date +%s.%N)
+	/usr/sbin/smtp-source -s "$SESSIONS" -m "$N" -f bench@bench.example \
+		-t rcpt@remote.test -F "$W/message.txt" "127.0.0.1:$1" \
+		>>"$W/log/smtp-source.log" 2>&1 || die "smtp-source failed on port $1"
+	t1=$(date +%s.%N)
+	drain
+	accepted=$N
+	awk -v n="$accepted" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) }'
+}
+
+# median - the median of the arguments
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# machine - one line about the machine
+machine() {
+	printf '%s, %s cores, %s GiB, %s, Postfix %s, opendkim %s, opendmarc %s' \
+		"$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" "$(nproc)" \
+		"$(awk '/MemTotal/ { printf "%d", $2 / 1048576 }' /proc/meminfo)" \
+		"$(. /etc/os-release && echo "$PRETTY_NAME")" "$(postconf -d -h mail_version)" \
+		"$(dpkg-query -W -f '${Version}' opendkim)" "$(dpkg-query -W -f '${Version}' opendmarc)"
+}
+
+# bench - the rounds and the report
+bench() {
+	local r none=() rw=() pair=() mn mr mp
+	echo "relaywarden milter bench: $N messages of $(wc -c <"$W/message.txt") bytes" \
+		"(DKIM rsa-sha256 2048, d=bench.example), $SESSIONS sessions, $ROUNDS rounds"
+	echo "machine: $(machine)"
+	echo "milter sockets: $SOCKETS"
+	echo "relaywarden-milter: $MILTER (relay rule, dkim/spf/alignment $RW_CHECKS," \
+		"limits $([ "$RW_LIMITS" = 1 ] && echo "on: a limit + a quota charged in Redis at end of message" || echo off)," \
+		"audit file)"
+	echo "checks, one message each (Authentication-Results as delivered):"
+	sanity
+	for ((r = 1; r <= ROUNDS; r++)); do
+		none+=("$(timed_run "$P_NONE")")
+		rw+=("$(timed_run "$P_RW")")
+		pair+=("$(timed_run "$P_PAIR")")
+		echo "round $r: none ${none[-1]}/s, relaywarden ${rw[-1]}/s," \
+			"opendkim+opendmarc ${pair[-1]}/s"
+	done
+	mn=$(median "${none[@]}") mr=$(median "${rw[@]}") mp=$(median "${pair[@]}")
+	echo "| configuration | messages/s (median of $ROUNDS) | vs no milter |"
+	echo "| --- | --- | --- |"
+	awk -v n="$mn" -v r="$mr" -v p="$mp" 'BEGIN {
+		printf "| Postfix, no milter | %.1f | 100%% |\n", n
+		printf "| Postfix + relaywarden-milter | %.1f | %.0f%% |\n", r, 100 * r / n
+		printf "| Postfix + opendkim + opendmarc | %.1f | %.0f%% |\n", p, 100 * p / n
+		printf "relaywarden / no milter: %.0f%% (target >= 85%%): %s\n", 100 * r / n,
+			(r >= 0.85 * n) ? "met" : "NOT met"
+		printf "relaywarden / opendkim+opendmarc: %.2fx (target >= 3x): %s\n", r / p,
+			(r >= 3 * p) ? "met" : "NOT met" }'
+}
+
+main() {
+	preflight
+	W=$(mktemp -d /tmp/rw-bench.XXXXXX)
+	chmod 0755 "$W"
+	trap stop_all EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$W/log"
+	make_message
+	start_all
+	if [ -n "$OUTFILE" ]; then bench | tee "$OUTFILE"; else bench; fi
+}
+
+main "$@"
