@@ -29,11 +29,11 @@ swaks --server 127.0.0.1 --port "$RW_SUBMISSION_PORT" -tls --auth PLAIN \
 say "the same decisions, as relaywarden explain sees them"
 build/cli/relaywarden explain -c "$dir/relaywarden.conf" client_address=127.0.0.1 \
 	sender=x@remote.test recipient=bob@remote.test || true
-say "their audit records ($RW_AUDIT: the last two RCPT decisions)"
+say "their audit records ($RW_AUDIT: policyd's last two RCPT decisions)"
 /usr/bin/python3 - "$RW_AUDIT" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-for r in [r for r in recs if r["stage"] == "RCPT"][-2:]:
+for r in [r for r in recs if r["stage"] == "RCPT" and r["component"] == "policyd"][-2:]:
     keep = ("time", "client", "sasl", "sender", "recipient", "verdict", "reply", "rule",
             "trace", "limits")
     print(json.dumps({k: r[k] for k in keep if k in r}, indent=1))
