@@ -102,4 +102,31 @@ static void sha256_files(const char *const *paths, size_t n, char out[65])
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
+/* A config that must not load, and the error it must give. */
+struct bad_case {
+	const char *what;
+	const char *conf;
+	struct tfile extra;
+	const char *prefix;	/* the whole message starts with this */
+	const char *contains;	/* and contains this, if set */
+};
+
+/* run_bad_cases - every broken config fails with its exact prefix, on one line */
+static __attribute__((unused)) void run_bad_cases(const struct bad_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct bad_case *t = &cases[i];
+		struct buf err = BUF_INIT;
+		struct rw_config *c = load_text(t->conf, &t->extra, &err);
+
+		if (c != NULL || strncmp(err.data ? err.data : "", t->prefix, strlen(t->prefix)) != 0 ||
+		    (t->contains != NULL && strstr(buf_cstr(&err), t->contains) == NULL))
+			fail_msg("case '%s': got %s '%s'", t->what, c ? "a config and" : "error",
+				 buf_cstr(&err));
+		assert_null(strchr(buf_cstr(&err), '\n'));
+		config_unref(&c);
+		buf_release(&err);
+	}
+}
+
 #endif

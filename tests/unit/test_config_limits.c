@@ -32,13 +32,7 @@
 /* a complete local limit, open: the next option is on line 6 */
 #define LIM_OK LIM_HEAD "\tunit = messages\n\trate = \"10/1m\"\n\ton_store_failure = local\n"
 
-static const struct bad_case {
-	const char *what;
-	const char *conf;
-	struct tfile extra;
-	const char *prefix;	/* the whole message starts with this */
-	const char *contains;	/* and contains this, if set */
-} bad_cases[] = {
+static const struct bad_case bad_cases[] = {
 	{ "limit: bad charge", "limit \"l\" {\n\tcharge = user\n}\n", { 0 },
 	  "relaywarden.conf:2: option 'charge' in limit 'l': 'user' is not one of: sasl_user, "
 	  "cert, client_address, client_prefix, network, customer, sender, sender_domain", NULL },
@@ -201,19 +195,7 @@ static const struct bad_case {
 static void test_bad_configs(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		const struct bad_case *t = &bad_cases[i];
-		struct buf err = BUF_INIT;
-		struct rw_config *c = load_text(t->conf, &t->extra, &err);
-
-		if (c != NULL || strncmp(err.data ? err.data : "", t->prefix, strlen(t->prefix)) != 0 ||
-		    (t->contains != NULL && strstr(buf_cstr(&err), t->contains) == NULL))
-			fail_msg("case '%s': got %s '%s'", t->what, c ? "a config and" : "error",
-				 buf_cstr(&err));
-		assert_null(strchr(buf_cstr(&err), '\n'));
-		config_unref(&c);
-		buf_release(&err);
-	}
+	run_bad_cases(bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]));
 }
 
 /* test_defaults - an empty file: no limits, UTC, policyd charges, redis defaults */
