@@ -31,64 +31,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# free_port - a port free for UDP and TCP on 127.0.0.1 (at this moment)
-free_port() {
-	$PY -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break'
-}
+. "$top_srcdir/tests/lib/unbound.sh"
 
 # serve KEYFILE - unbound answering the key file's records; sets $port, $pid
 serve() {
-	port=$(free_port)
-	$PY - "$1" > "$dir/keys.conf" <<'PY'
-import sys
-for line in open(sys.argv[1], encoding="latin-1"):
-    name, _, txt = line.rstrip("\r\n").partition(" ")
-    if not name:
-        continue
-    parts = [txt[i:i + 250] for i in range(0, len(txt), 250)] or [""]
-    quoted = " ".join('"%s"' % p.replace("\\", "\\\\").replace('"', '\\"') for p in parts)
-    print("    local-data: '%s. 300 IN TXT %s'" % (name, quoted))
-PY
-	cat > "$dir/unbound.conf" <<CONF
-server:
-    interface: 127.0.0.1
-    port: $port
-    do-ip6: no
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$dir"
-    pidfile: "$dir/unbound.pid"
-    use-syslog: no
-    logfile: "$dir/unbound.log"
-    module-config: "iterator"
-    access-control: 127.0.0.0/8 allow
-    local-zone: "." static
-    include: "$dir/keys.conf"
-CONF
+	port=$(rw_free_port)
+	rw_txt_local_data "$1" > "$dir/keys.conf"
+	{
+		rw_unbound_conf "$dir" "$port"
+		echo '    local-zone: "." static'
+		echo "    include: \"$dir/keys.conf\""
+	} > "$dir/unbound.conf"
 	"$UNBOUND" -d -c "$dir/unbound.conf" &
 	pid=$!
-	$PY - "$port" <<'PY' || { echo "FAIL: unbound did not start" >&2; cat "$dir/unbound.log" >&2; exit 1; }
-import socket, sys, time
-end = time.time() + 10
-while time.time() < end:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-PY
+	rw_wait_tcp "$port" || { echo "FAIL: unbound did not start" >&2; cat "$dir/unbound.log" >&2; exit 1; }
 }
 
 # the vectors as "keyfile message fixcrlf" lines, grouped by key file
@@ -127,7 +83,7 @@ for keys in $(cut -d' ' -f1 "$dir/list" | uniq); do
 done
 
 # SERVFAIL from the upstream: a temporary error, never pass or permerror
-sfport=$(free_port)
+sfport=$(rw_free_port)
 $PY - "$sfport" <<'PY' &
 import socket, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

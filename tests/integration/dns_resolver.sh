@@ -24,36 +24,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# free_port - a port free for both UDP and TCP on 127.0.0.1 (at this moment)
-free_port() {
-	$PY - <<'PY'
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-PY
-}
-
-# wait_tcp PORT - until something accepts on 127.0.0.1:PORT (10 s at most)
-wait_tcp() {
-	$PY - "$1" <<'PY'
-import socket, sys, time
-end = time.time() + 10
-while time.time() < end:
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.5).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-PY
-}
+. "$top_srcdir/tests/lib/unbound.sh"
 
 # fake.py MODE FILE - a fake upstream on a free port (written to FILE):
 # "hole" binds UDP and TCP and never answers; "servfail" answers every UDP
@@ -100,7 +71,7 @@ start_fake servfail
 hole=$(cat "$dir/hole.port")
 servfail=$(cat "$dir/servfail.port")
 
-port=$(free_port)
+port=$(rw_free_port)
 # big.rw.example: 6 TXT records of 250 octets, bigone: one of 5 x 255; both
 # answers exceed 1232 octets, so the UDP answer is truncated (TCP retry).
 $PY - > "$dir/big.conf" <<'PY'
@@ -109,21 +80,9 @@ for i in range(6):
 print("    local-data: 'bigone.rw.example. TXT %s'"
       % " ".join('"%s"' % (chr(65 + i) * 255) for i in range(5)))
 PY
-cat > "$dir/unbound.conf" <<CONF
-server:
-    interface: 127.0.0.1
-    port: $port
-    do-ip6: no
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$dir"
-    pidfile: "$dir/unbound.pid"
-    use-syslog: no
-    logfile: "$dir/unbound.log"
+rw_unbound_conf "$dir" "$port" > "$dir/unbound.conf"
+cat >> "$dir/unbound.conf" <<CONF
     verbosity: 1
-    module-config: "iterator"
-    access-control: 127.0.0.0/8 allow
     do-not-query-localhost: no
     local-zone: "rw.example." static
     local-data: "a.rw.example. A 192.0.2.1"
@@ -145,7 +104,7 @@ CONF
 "$UNBOUND" -d -c "$dir/unbound.conf" &
 upid=$!
 pids="$pids $upid"
-wait_tcp "$port" || { echo "FAIL: unbound did not start"; cat "$dir/unbound.log"; exit 1; }
+rw_wait_tcp "$port" || { echo "FAIL: unbound did not start"; cat "$dir/unbound.log"; exit 1; }
 
 DNS_TEST_PORT=$port DNS_TEST_HOLE=$hole DNS_TEST_SERVFAIL=$servfail DNS_TEST_SERVER_PID=$upid $PROG
 rc=$?

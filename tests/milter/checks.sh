@@ -13,38 +13,15 @@
 vdir="${RW_SHARED:-$srcdir/../shared}/conformance/dkim"
 UNBOUND=/usr/sbin/unbound
 
-# udp_port - a port free for UDP and TCP on 127.0.0.1 (at this moment)
-udp_port() {
-	/usr/bin/python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break'
-}
+. "$srcdir/tests/lib/unbound.sh"
 
 # checks_zone - local-data lines: the key files, SPF and DMARC records
 checks_zone() {
-	/usr/bin/python3 - "$vdir/rfc6376/keys.txt" "$vdir/rfc8463/keys.txt" <<'PY'
-import sys
-recs = []
-for path in sys.argv[1:]:
-    for line in open(path, encoding="latin-1"):
-        name, _, txt = line.rstrip("\r\n").partition(" ")
-        if name:
-            recs.append((name, txt))
-recs.append(("football.example.com", "v=spf1 ip4:198.51.100.7 ip4:192.0.2.25 -all"))
-recs.append(("_dmarc.football.example.com", "v=DMARC1; p=reject; adkim=s; aspf=s"))
-for name, txt in recs:
-    parts = [txt[i:i + 250] for i in range(0, len(txt), 250)] or [""]
-    quoted = " ".join('"%s"' % p.replace("\\", "\\\\").replace('"', '\\"') for p in parts)
-    print("    local-data: '%s. 300 IN TXT %s'" % (name, quoted))
-PY
+	cat >"$work/records.txt" <<'REC'
+football.example.com v=spf1 ip4:198.51.100.7 ip4:192.0.2.25 -all
+_dmarc.football.example.com v=DMARC1; p=reject; adkim=s; aspf=s
+REC
+	rw_txt_local_data "$vdir/rfc6376/keys.txt" "$vdir/rfc8463/keys.txt" "$work/records.txt"
 }
 
 # checks_config MODE - the checks milter's configuration
@@ -107,26 +84,14 @@ checks_lua() {
 # checks_run - unbound, the checks milter, both phases
 checks_run() {
 	local checks_pid i
-	dns_port=$(udp_port)
-	checks_port=$(udp_port)
+	dns_port=$(rw_free_port)
+	checks_port=$(rw_free_port)
 	checks_zone >"$work/zone.conf"
-	cat >"$work/unbound.conf" <<CONF
-server:
-    interface: 127.0.0.1
-    port: $dns_port
-    do-ip6: no
-    do-daemonize: no
-    username: ""
-    chroot: ""
-    directory: "$work"
-    pidfile: "$work/unbound.pid"
-    use-syslog: no
-    logfile: "$work/unbound.log"
-    module-config: "iterator"
-    access-control: 127.0.0.0/8 allow
-    local-zone: "." static
-    include: "$work/zone.conf"
-CONF
+	{
+		rw_unbound_conf "$work" "$dns_port"
+		echo '    local-zone: "." static'
+		echo "    include: \"$work/zone.conf\""
+	} >"$work/unbound.conf"
 	"$UNBOUND" -d -c "$work/unbound.conf" &
 	unbound_pid=$!
 	wait_port "$dns_port" || { fail "unbound did not start"; return; }
