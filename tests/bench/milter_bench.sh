@@ -9,6 +9,10 @@
 #               charged at end of message in a private Redis, audit file
 #   opendkim+opendmarc  opendkim (verify only) then opendmarc (SPF self-
 #               validation, DMARC, reject on failure)
+#   null milter tests/bench/rw-nullmilter: a libmilter filter that asks for
+#               the steps relaywarden-milter asks for and does nothing - the
+#               floor libmilter's per-command cost sets for any filter
+#               that reads the message
 #
 # Every run sends the same message (2.2 kB, rsa-sha256 2048-bit,
 # d=bench.example, aligned, SPF pass for 127.0.0.1) BENCH_MESSAGES times
@@ -33,7 +37,8 @@
 # BENCH_RW_LIMITS=0 drops its limit and quota, BENCH_SOCKETS=unix puts
 # the three milters on unix sockets instead of loopback TCP. Build without
 # sanitizers
-# for figures that mean anything. Ports from BENCH_PORT_BASE (12500) up.
+# for figures that mean anything; BENCH_PERF=FILE profiles the relaywarden
+# runs system-wide into FILE (perf record -a -g). Ports from BENCH_PORT_BASE (12500) up.
 # Everything lives in a temporary directory (BENCH_KEEP=1 keeps it) and
 # every process is stopped by PID.
 set -euo pipefail
@@ -42,6 +47,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 RW_BUILD=${RW_BUILD:-$PWD}
 MILTER=${RW_MILTER:-$RW_BUILD/milter/relaywarden-milter}
+NULLMILTER=$RW_BUILD/tests/bench/rw-nullmilter
 N=${BENCH_MESSAGES:-2000}
 SESSIONS=${BENCH_SESSIONS:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -53,8 +59,10 @@ DNS_ADDR=${BENCH_DNS_ADDR:-127.0.0.77}
 OUTFILE=${1:-}
 P_SINK=$BASE P_DUMP=$((BASE + 1)) P_NONE=$((BASE + 2)) P_RW=$((BASE + 3))
 P_PAIR=$((BASE + 4)) P_RWM=$((BASE + 10)) P_DKIM=$((BASE + 11))
-P_DMARC=$((BASE + 12)) P_REDIS=$((BASE + 20))
+P_DMARC=$((BASE + 12)) P_REDIS=$((BASE + 20)) P_NULL=$((BASE + 5))
+P_NULLM=$((BASE + 13))
 W='' PIDS=()
+declare -A MPID=()
 
 # die - message to stderr, exit 1 (the EXIT trap stops everything)
 die() {
@@ -82,7 +90,12 @@ wait_port() {
 # in DIR/sock
 msock() {
 	local port
-	case $1 in rw) port=$P_RWM ;; dkim) port=$P_DKIM ;; *) port=$P_DMARC ;; esac
+	case $1 in
+	rw) port=$P_RWM ;;
+	dkim) port=$P_DKIM ;;
+	null) port=$P_NULLM ;;
+	*) port=$P_DMARC ;;
+	esac
 	case $SOCKETS:$2 in
 	unix:*) echo "unix:$W/sock/$1.sock" ;;
 	*:libmilter) echo "inet:$port@127.0.0.1" ;;
@@ -142,8 +155,9 @@ preflight() {
 	done
 	/usr/bin/python3 -c 'import dkim' 2>/dev/null || die "python3-dkim missing"
 	[ -x "$MILTER" ] || die "no $MILTER (set RW_BUILD)"
+	[ -x "$NULLMILTER" ] || die "no $NULLMILTER (make bench-programs)"
 	for p in "$P_SINK" "$P_DUMP" "$P_NONE" "$P_RW" "$P_PAIR" "$P_RWM" "$P_DKIM" \
-		"$P_DMARC" "$P_REDIS"; do
+		"$P_DMARC" "$P_REDIS" "$P_NULL" "$P_NULLM"; do
 		! port_open "$p" || die "127.0.0.1:$p is in use (BENCH_PORT_BASE)"
 	done
 }
@@ -326,6 +340,7 @@ postfix_conf() {
 		127.0.0.1:$P_NONE inet n - n - - smtpd
 		127.0.0.1:$P_RW inet n - n - - smtpd -o smtpd_milters=$(msock rw postfix)
 		127.0.0.1:$P_PAIR inet n - n - - smtpd -o smtpd_milters=$(msock dkim postfix),$(msock dmarc postfix)
+		127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=$(msock null postfix)
 		pickup    unix  n - n 60 1 pickup
 		cleanup   unix  n - n - 0 cleanup
 		qmgr      unix  n - n 300 1 qmgr
@@ -364,19 +379,25 @@ start_all() {
 	start dump /usr/sbin/smtp-sink -u postfix -d "$W/dump/%H%M%S." "127.0.0.1:$P_DUMP" 16
 	rw_conf >"$W/relaywarden.conf"
 	start relaywarden "$MILTER" -e -c "$W/relaywarden.conf"
+	MPID[rw]=${PIDS[-1]}
+	# shellcheck disable=SC2016 # expanded by that sh
+	start nullmilter sh -c 'umask 0 && exec "$1" "$2"' sh "$NULLMILTER" "$(msock null libmilter)"
+	MPID[null]=${PIDS[-1]}
 	pair_conf
 	start opendkim opendkim -f -x "$W/pair/opendkim.conf"
+	MPID[pair]=${PIDS[-1]}
 	# shellcheck disable=SC2016 # expanded by that sh
 	start opendmarc unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf &&
 		exec opendmarc -f -c "$2"' sh "$W/pair/resolv.conf" "$W/pair/opendmarc.conf"
+	MPID[pair]+=" ${PIDS[-1]}"
 	postfix_conf
 	postfix -c "$W/etc" start >/dev/null 2>&1 || die "postfix start failed"
 	local p
 	for p in "$P_REDIS:redis" "$P_SINK:smtp-sink" "$P_DUMP:smtp-sink" \
-		"$P_NONE:postfix" "$P_RW:postfix" "$P_PAIR:postfix"; do
+		"$P_NONE:postfix" "$P_RW:postfix" "$P_PAIR:postfix" "$P_NULL:postfix"; do
 		wait_port "${p%%:*}" "${p#*:}"
 	done
-	for p in rw:relaywarden-milter dkim:opendkim dmarc:opendmarc; do
+	for p in rw:relaywarden-milter dkim:opendkim dmarc:opendmarc null:rw-nullmilter; do
 		wait_milter "${p%%:*}" "${p#*:}"
 	done
 }
@@ -417,17 +438,54 @@ sanity() {
 	done
 }
 
-# timed_run - PORT: messages/s of one smtp-source run
+# cpu_ticks - PID...: user + system clock ticks the processes used so far
+# (every thread, live or gone)
+cpu_ticks() {
+	local p t=0
+	for p in "$@"; do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+
+# timed_run - PORT [PID...]: messages/s of one smtp-source run, and the
+# CPU milliseconds per message the milter processes PID... used in it
 timed_run() {
-	local t0 t1 accepted
+	local port=$1 t0 t1 c0 c1 accepted
+	shift
+	c0=$(cpu_ticks "$@")
 	t0=$(date +%s.%N)
 	/usr/sbin/smtp-source -s "$SESSIONS" -m "$N" -f bench@bench.example \
-		-t rcpt@remote.test -F "$W/message.txt" "127.0.0.1:$1" \
-		>>"$W/log/smtp-source.log" 2>&1 || die "smtp-source failed on port $1"
+		-t rcpt@remote.test -F "$W/message.txt" "127.0.0.1:$port" \
+		>>"$W/log/smtp-source.log" 2>&1 || die "smtp-source failed on port $port"
 	t1=$(date +%s.%N)
+	c1=$(cpu_ticks "$@")
 	drain
 	accepted=$N
-	awk -v n="$accepted" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) }'
+	awk -v n="$accepted" -v a="$t0" -v b="$t1" -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.1f %.3f\n", n / (b - a), 1000 * c / hz / n }'
+}
+
+# perf_start, perf_stop - with BENCH_PERF=FILE, a system-wide perf profile
+# of the relaywarden runs (perf record -a -g) for finding where time goes;
+# BENCH_PERF_OPTS="--call-graph dwarf" profiles the milter process alone
+PERF_PID=
+perf_start() {
+	[ -n "${BENCH_PERF:-}" ] || return 0
+	if [ -n "${BENCH_PERF_OPTS:-}" ]; then
+		# shellcheck disable=SC2086 # perf options
+		perf record -q $BENCH_PERF_OPTS -p "${MPID[rw]}" -o "$BENCH_PERF" >/dev/null 2>&1 &
+	else
+		perf record -q -a -g -o "$BENCH_PERF" >/dev/null 2>&1 &
+	fi
+	PERF_PID=$!
+	sleep 0.5
+}
+perf_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID"
+	wait "$PERF_PID" || true
+	PERF_PID=
 }
 
 # median - the median of the arguments
@@ -447,7 +505,7 @@ machine() {
 
 # bench - the rounds and the report
 bench() {
-	local r none=() rw=() pair=() mn mr mp
+	local r v none=() rw=() pair=() null=() crw=() cpair=() cnull=() mn mr mp ml
 	echo "relaywarden milter bench: $N messages of $(wc -c <"$W/message.txt") bytes" \
 		"(DKIM rsa-sha256 2048, d=bench.example), $SESSIONS sessions, $ROUNDS rounds"
 	echo "machine: $(machine)"
@@ -458,19 +516,32 @@ bench() {
 	echo "checks, one message each (Authentication-Results as delivered):"
 	sanity
 	for ((r = 1; r <= ROUNDS; r++)); do
-		none+=("$(timed_run "$P_NONE")")
-		rw+=("$(timed_run "$P_RW")")
-		pair+=("$(timed_run "$P_PAIR")")
+		v=$(timed_run "$P_NONE")
+		none+=("${v% *}")
+		perf_start
+		v=$(timed_run "$P_RW" "${MPID[rw]}")
+		perf_stop
+		rw+=("${v% *}") crw+=("${v#* }")
+		# shellcheck disable=SC2086 # two PIDs
+		v=$(timed_run "$P_PAIR" ${MPID[pair]})
+		pair+=("${v% *}") cpair+=("${v#* }")
+		v=$(timed_run "$P_NULL" "${MPID[null]}")
+		null+=("${v% *}") cnull+=("${v#* }")
 		echo "round $r: none ${none[-1]}/s, relaywarden ${rw[-1]}/s," \
-			"opendkim+opendmarc ${pair[-1]}/s"
+			"opendkim+opendmarc ${pair[-1]}/s, null milter ${null[-1]}/s;" \
+			"milter CPU ms/message: relaywarden ${crw[-1]}, opendkim+opendmarc" \
+			"${cpair[-1]}, null ${cnull[-1]}"
 	done
 	mn=$(median "${none[@]}") mr=$(median "${rw[@]}") mp=$(median "${pair[@]}")
-	echo "| configuration | messages/s (median of $ROUNDS) | vs no milter |"
-	echo "| --- | --- | --- |"
-	awk -v n="$mn" -v r="$mr" -v p="$mp" 'BEGIN {
-		printf "| Postfix, no milter | %.1f | 100%% |\n", n
-		printf "| Postfix + relaywarden-milter | %.1f | %.0f%% |\n", r, 100 * r / n
-		printf "| Postfix + opendkim + opendmarc | %.1f | %.0f%% |\n", p, 100 * p / n
+	ml=$(median "${null[@]}")
+	echo "| configuration | messages/s (median of $ROUNDS) | vs no milter | milter CPU ms/message |"
+	echo "| --- | --- | --- | --- |"
+	awk -v n="$mn" -v r="$mr" -v p="$mp" -v l="$ml" -v cr="$(median "${crw[@]}")" \
+		-v cp="$(median "${cpair[@]}")" -v cl="$(median "${cnull[@]}")" 'BEGIN {
+		printf "| Postfix, no milter | %.1f | 100%% | - |\n", n
+		printf "| Postfix + relaywarden-milter | %.1f | %.0f%% | %.3f |\n", r, 100 * r / n, cr
+		printf "| Postfix + opendkim + opendmarc | %.1f | %.0f%% | %.3f |\n", p, 100 * p / n, cp
+		printf "| Postfix + a libmilter filter doing nothing (same steps) | %.1f | %.0f%% | %.3f |\n", l, 100 * l / n, cl
 		printf "relaywarden / no milter: %.0f%% (target >= 85%%): %s\n", 100 * r / n,
 			(r >= 0.85 * n) ? "met" : "NOT met"
 		printf "relaywarden / opendkim+opendmarc: %.2fx (target >= 3x): %s\n", r / p,
