@@ -15,7 +15,7 @@
 #include "core/msgcheck.h"
 #include "core/spf_policy.h"
 
-#define AUDIT_SCHEMA_VERSION 1
+#define AUDIT_SCHEMA_VERSION "1"	/* the schema's "v" */
 
 struct audit {
 	char *path;	/* NULL: no file sink */
@@ -93,11 +93,21 @@ static void audit_time(struct buf *b, const struct timeval *tv)
 	struct tm tm;
 	time_t sec = tv->tv_sec;
 
+	char us[8];
+	long u = (long)tv->tv_usec;
+
 	if (sec != ts_sec) {
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
 		ts_sec = sec;
 	}
-	buf_printf(b, "\"time\":\"%s.%06ldZ\",", ts, (long)tv->tv_usec);
+	us[0] = '.';
+	for (int i = 6; i >= 1; i--, u /= 10)
+		us[i] = (char)('0' + (u < 0 ? 0 : u % 10));
+	us[7] = 'Z';
+	buf_append(b, "\"time\":\"", 8);
+	buf_puts(b, ts);
+	buf_append(b, us, sizeof(us));
+	buf_append(b, "\",", 2);
 }
 
 /* audit_tls - "tls": the TLS and client certificate part */
@@ -116,12 +126,17 @@ static void audit_tls(struct buf *b, const struct rw_txn *t)
 }
 
 /* audit_verdict - verdict, reply, rule, trace */
-static void audit_verdict(struct buf *b, const struct rw_verdict *v)
+static void audit_verdict(struct buf *b, const struct rw_verdict *v, const struct buf *given)
 {
 	struct buf reply = BUF_INIT;
 
-	verdict_reply(v, &reply);
-	buf_printf(b, "\"verdict\":\"%s\",", verdict_action_name(v->action));
+	if (given == NULL)
+		verdict_reply(v, &reply);
+	else
+		reply = *given;	/* borrowed: not released below */
+	buf_append(b, "\"verdict\":\"", 11);
+	buf_puts(b, verdict_action_name(v->action));
+	buf_append(b, "\",", 2);
 	json_key(b, "reply");
 	json_str(b, reply.len ? buf_cstr(&reply) : NULL);
 	buf_putc(b, ',');
@@ -134,7 +149,8 @@ static void audit_verdict(struct buf *b, const struct rw_verdict *v)
 		json_str(b, v->trace.v[i]);
 	}
 	buf_append(b, "],", 2);
-	buf_release(&reply);
+	if (given == NULL)
+		buf_release(&reply);
 }
 
 /* audit_limit - one limit check and its result */
@@ -276,15 +292,19 @@ static void audit_message(struct buf *b, const struct audit_message *m)
 void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out)
 {
-	buf_printf(out, "{\"v\":%d,", AUDIT_SCHEMA_VERSION);
+	buf_puts(out, "{\"v\":" AUDIT_SCHEMA_VERSION ",");
 	audit_time(out, &ctx->now);
 	json_key(out, "host");
 	json_str(out, ctx->host);
-	buf_printf(out, ",\"component\":\"%s\",", ctx->component);
+	buf_append(out, ",\"component\":\"", 14);
+	buf_puts(out, ctx->component);
+	buf_append(out, "\",", 2);
 	audit_opt(out, "session", ctx->session);
 	audit_opt(out, "instance", t->instance);
 	audit_opt(out, "queue_id", t->queue_id);
-	buf_printf(out, "\"stage\":\"%s\",\"client\":{", txn_stage_name(t->stage));
+	buf_append(out, "\"stage\":\"", 9);
+	buf_puts(out, txn_stage_name(t->stage));
+	buf_append(out, "\",\"client\":{", 12);
 	audit_opt(out, "address", t->client_address);
 	audit_opt(out, "name", t->client_name);
 	audit_opt(out, "reverse_name", t->reverse_client_name);
@@ -310,8 +330,12 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	buf_putc(out, ',');
 	json_key(out, "recipient");
 	json_str(out, t->recipient);
-	buf_printf(out, ",\"recipient_count\":%lu,\"size\":%lu,", t->recipient_count, t->size);
-	audit_verdict(out, v);
+	buf_append(out, ",\"recipient_count\":", 19);
+	json_uint(out, t->recipient_count);
+	buf_append(out, ",\"size\":", 8);
+	json_uint(out, t->size);
+	buf_putc(out, ',');
+	audit_verdict(out, v, ctx->reply);
 	audit_limits(out, ctx);
 	audit_spf(out, ctx->spf);
 	audit_message(out, ctx->message);

@@ -68,11 +68,13 @@ struct audit_ctx {
 	const struct audit_spf *spf;
 	/* the message checks at end of message (NULL: none ran) */
 	const struct audit_message *message;
+	/* verdict_reply(v) when the caller has it already (NULL: computed) */
+	const struct buf *reply;
 };
 
 /* audit_open - sinks from c->audit; NULL with *err on failure */
 struct audit *audit_open(const struct rw_config *c, struct buf *err);
-/* audit_record - the JSON record (no trailing newline) into out */
+/* audit_record - append the JSON record (no trailing newline) to out */
 void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		  const struct rw_verdict *v, struct buf *out);
 /* audit_write - append one record + "\n" to every sink; 0 or -1 (errno) */

@@ -8,8 +8,8 @@
 #include "core/buf.h"
 #include "core/mem.h"
 
-/* buf_reserve - make room for n more bytes plus the NUL */
-static void buf_reserve(struct buf *b, size_t n)
+/* buf_grow - make room for n more bytes plus the NUL */
+void buf_grow(struct buf *b, size_t n)
 {
 	size_t need, cap;
 
@@ -25,30 +25,6 @@ static void buf_reserve(struct buf *b, size_t n)
 	b->cap = cap;
 }
 
-/* buf_append - append n bytes */
-void buf_append(struct buf *b, const void *p, size_t n)
-{
-	buf_reserve(b, n);
-	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-/* buf_puts - append a C string */
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-/* buf_putc - append one byte */
-void buf_putc(struct buf *b, int c)
-{
-	char ch = (char)c;
-
-	buf_append(b, &ch, 1);
-}
-
 /* buf_vprintf - append formatted text (one vsnprintf pass when it fits) */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
@@ -56,7 +32,7 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	size_t room;
 	int n;
 
-	buf_reserve(b, 63);
+	buf_grow(b, 63);
 	room = b->cap - b->len;
 	va_copy(aq, ap);
 	n = vsnprintf(b->data + b->len, room, fmt, aq);
@@ -64,7 +40,7 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	if (n < 0)
 		abort();	/* bad format: programming error */
 	if ((size_t)n >= room) {
-		buf_reserve(b, (size_t)n);
+		buf_grow(b, (size_t)n);
 		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	}
 	b->len += (size_t)n;

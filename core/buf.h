@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -21,9 +22,35 @@ struct buf {
 
 #define BUF_INIT { NULL, 0, 0 }
 
-void buf_append(struct buf *b, const void *p, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, int c);
+/* buf_grow - make room for n more bytes plus the NUL (the slow path) */
+void buf_grow(struct buf *b, size_t n);
+
+/* buf_append - append n bytes (inline: every record is built from these) */
+static inline void buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->data == NULL || n >= b->cap - b->len)
+		buf_grow(b, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+/* buf_puts - append a C string */
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+/* buf_putc - append one byte */
+static inline void buf_putc(struct buf *b, int c)
+{
+	if (b->data == NULL || b->cap - b->len < 2)
+		buf_grow(b, 1);
+	b->data[b->len++] = (char)c;
+	b->data[b->len] = '\0';
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

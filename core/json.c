@@ -48,6 +48,18 @@ static const char *json_escape(unsigned char c)
 	return NULL;
 }
 
+/* json_plain - the bytes copied as they are: printable ASCII but '"' and '\\' */
+static const unsigned char json_plain[256] = {
+#define JSON_P4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
+#define JSON_P16(c) JSON_P4(c), JSON_P4(c + 4), JSON_P4(c + 8), JSON_P4(c + 12)
+	[0x20] = 1, [0x21] = 1, /* '"' */ [0x23] = 1, JSON_P4(0x24), JSON_P4(0x28),
+	JSON_P4(0x2c), JSON_P16(0x30), JSON_P16(0x40), JSON_P4(0x50), JSON_P4(0x54),
+	JSON_P4(0x58), /* '\\' */ [0x5d] = 1, [0x5e] = 1, [0x5f] = 1, JSON_P16(0x60),
+	JSON_P4(0x70), JSON_P4(0x74), JSON_P4(0x78), [0x7c] = 1, [0x7d] = 1, [0x7e] = 1,
+#undef JSON_P16
+#undef JSON_P4
+};
+
 /* json_str - a JSON string */
 void json_str(struct buf *b, const char *s)
 {
@@ -59,12 +71,13 @@ void json_str(struct buf *b, const char *s)
 		return;
 	}
 	n = strlen(s);
+	buf_grow(b, n + 2);	/* the common case: nothing to escape */
 	buf_putc(b, '"');
 	while (n > 0) {
 		const char *esc;
 		size_t u = 1;
 
-		for (run = p; n > 0 && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\'; p++, n--)
+		for (run = p; n > 0 && json_plain[*p]; p++, n--)
 			;
 		buf_append(b, run, (size_t)(p - run));
 		if (n == 0)
@@ -88,15 +101,25 @@ void json_str(struct buf *b, const char *s)
 /* json_key - "key": */
 void json_key(struct buf *b, const char *key)
 {
+	size_t n = strlen(key);
+
+	buf_grow(b, n + 3);
 	buf_putc(b, '"');
-	buf_puts(b, key);
+	buf_append(b, key, n);
 	buf_append(b, "\":", 2);
 }
 
 /* json_uint - decimal */
 void json_uint(struct buf *b, uint64_t v)
 {
-	buf_printf(b, "%" PRIu64, v);
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	buf_append(b, d + i, sizeof(d) - i);
 }
 
 /* json_bool - true/false */

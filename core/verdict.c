@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,9 +42,18 @@ void verdict_rule(struct rw_verdict *v, const char *name)
 /* verdict_trace - append a trace step */
 void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 {
+	char line[256];	/* most steps fit; longer ones go through a buf */
 	struct buf b = BUF_INIT;
 	va_list ap;
+	int n;
 
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(line)) {
+		strvec_add(&v->trace, line);
+		return;
+	}
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
@@ -74,7 +84,12 @@ void verdict_reply(const struct rw_verdict *v, struct buf *out)
 		return;
 	size_t start = out->len;
 
-	buf_printf(out, "%u %s ", v->code, v->dsn);
+	char code[4] = { (char)('0' + v->code / 100 % 10), (char)('0' + v->code / 10 % 10),
+			 (char)('0' + v->code % 10), ' ' };
+
+	buf_append(out, code, sizeof(code));	/* 400..599: verdict_set asserts it */
+	buf_puts(out, v->dsn);
+	buf_putc(out, ' ');
 	buf_append(out, v->text.data, v->text.len);
 	for (size_t i = start; i < out->len; i++) {
 		unsigned char c = (unsigned char)out->data[i];

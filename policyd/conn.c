@@ -122,7 +122,7 @@ static void conn_log_decision(struct conn *c, const struct rw_txn *t,
 }
 
 /* conn_audit - one audit record for a decision, batched by the server */
-static void conn_audit(struct conn *c, const struct decision *d)
+static void conn_audit(struct conn *c, const struct decision *d, const struct buf *reply)
 {
 	struct audit_ctx ctx = {
 		.component = "policyd",
@@ -132,13 +132,12 @@ static void conn_audit(struct conn *c, const struct decision *d)
 		.plan = &d->plan,
 		.results = d->results,
 		.spf = d->spf.n > 0 ? &d->spf : NULL,
+		.reply = reply,
 	};
-	struct buf rec = BUF_INIT;
 
 	gettimeofday(&ctx.now, NULL);
-	audit_record(&ctx, &d->t, &d->v, &rec);
-	server_audit_append(c->server, &rec);
-	buf_release(&rec);
+	audit_record(&ctx, &d->t, &d->v, server_audit_batch(c->server));
+	server_audit_commit(c->server);
 }
 
 /*
@@ -152,17 +151,22 @@ static void conn_action(const struct rw_txn *t, const struct buf *reply, enum rw
 	const char *text = buf_cstr(reply), *p;
 	size_t rlen = txn_has(t->recipient) ? strlen(t->recipient) : 0;
 
+	buf_append(out, "action=", 7);
 	if (reply->len == 0) {
-		buf_printf(out, "action=%s\n\n", verdict_action_name(act));
+		buf_puts(out, verdict_action_name(act));
+		buf_append(out, "\n\n", 2);
 		return;
 	}
 	/* "554 5.7.1 <rcpt>: text": p is the space before the address */
 	p = strchr(text + 4, ' ');
 	if (p != NULL && rlen > 0 && p[1] == '<' && strncmp(p + 2, t->recipient, rlen) == 0 &&
-	    strncmp(p + 2 + rlen, ">: ", 3) == 0)
-		buf_printf(out, "action=%.*s%s\n\n", (int)(p + 1 - text), text, p + 2 + rlen + 3);
-	else
-		buf_printf(out, "action=%s\n\n", text);
+	    strncmp(p + 2 + rlen, ">: ", 3) == 0) {
+		buf_append(out, text, (size_t)(p + 1 - text));
+		buf_puts(out, p + 2 + rlen + 3);
+	} else {
+		buf_append(out, text, reply->len);
+	}
+	buf_append(out, "\n\n", 2);
 }
 
 /* conn_answer - the decision is complete: reply, audit, log, next request */
@@ -177,7 +181,7 @@ static void conn_answer(struct conn *c)
 	else
 		conn_action(&d->t, &reply, d->v.action, &c->out);
 	if (decision_audited(d))
-		conn_audit(c, d);
+		conn_audit(c, d, &reply);
 	if (log_enabled(LOG_L_DEBUG))
 		conn_log_decision(c, &d->t, &d->v, &reply);
 	c->requests++;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -57,9 +59,13 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct server *s = arg;
 	char host[NI_MAXHOST] = "unix";
+	int one = 1;
 
-	if (sa->sa_family != AF_UNIX)
+	if (sa->sa_family != AF_UNIX) {
 		getnameinfo(sa, (socklen_t)salen, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		/* a reply is one write that the client waits for: never hold it back */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
 	conn_start(s, evconnlistener_get_base(evl), fd, host);
 }
 
@@ -181,9 +187,13 @@ void server_schedule_flush(struct server *s)
 	event_active(s->flush_ev, 0, 0);
 }
 
-void server_audit_append(struct server *s, const struct buf *record)
+struct buf *server_audit_batch(struct server *s)
 {
-	buf_append(&s->audit_batch, record->data, record->len);
+	return &s->audit_batch;
+}
+
+void server_audit_commit(struct server *s)
+{
 	buf_putc(&s->audit_batch, '\n');
 	server_schedule_flush(s);
 }

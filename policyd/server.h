@@ -43,8 +43,13 @@ struct conn **server_conn_head(struct server *s);
 struct conn **server_flush_head(struct server *s);
 /* server_schedule_flush - after this loop turn: write the audit batch, then replies */
 void server_schedule_flush(struct server *s);
-/* server_audit_append - queue one audit record for the next flush */
-void server_audit_append(struct server *s, const struct buf *record);
+/*
+ * server_audit_batch, server_audit_commit - build one audit record at the
+ * end of the batch the next flush writes (audit_record appends to it), then
+ * commit it: the newline goes on and the flush is scheduled.
+ */
+struct buf *server_audit_batch(struct server *s);
+void server_audit_commit(struct server *s);
 /* server_read_buffer - scratch space for one read(2) of 64 KiB (loop thread only) */
 char *server_read_buffer(struct server *s);
 /*

@@ -81,11 +81,52 @@ static void test_object(void **state)
 	buf_release(&b);
 }
 
+/* every ASCII byte: printable ones but '"' and '\\' copied, the rest escaped */
+static void test_every_ascii_byte(void **state)
+{
+	(void)state;
+	for (int c = 1; c < 0x80; c++) {
+		char in[4] = { 'a', (char)c, 'z', '\0' };
+		struct buf b = BUF_INIT;
+		int plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+		json_t *j;
+
+		json_str(&b, in);
+		if (plain != (b.len == 5))
+			fail_msg("byte 0x%02x: %s", c, buf_cstr(&b));
+		j = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+		assert_non_null(j);
+		assert_string_equal(json_string_value(j), in);
+		json_decref(j);
+		buf_release(&b);
+	}
+}
+
+static void test_uint_bounds(void **state)
+{
+	static const struct {
+		uint64_t v;
+		const char *text;
+	} t[] = { { 0, "0" }, { 9, "9" }, { 10, "10" }, { UINT64_MAX, "18446744073709551615" } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct buf b = BUF_INIT;
+
+		buf_puts(&b, "x");
+		json_uint(&b, t[i].v);
+		assert_string_equal(buf_cstr(&b) + 1, t[i].text);
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_object),
+		cmocka_unit_test(test_every_ascii_byte),
+		cmocka_unit_test(test_uint_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

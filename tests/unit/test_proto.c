@@ -410,9 +410,47 @@ static void test_many_requests_one_parser(void **state)
 	proto_free(&p);
 }
 
+/*
+ * test_index_collisions - names alike in length, prefix and suffix are
+ * told apart; a full index (the attribute limit) still finds every name
+ * and refuses a duplicate; reset clears it
+ */
+static void test_index_collisions(void **state)
+{
+	struct proto_limits lim = { .max_attributes = 64 };
+	struct proto_parser *p = proto_new(&lim);
+	struct buf in = BUF_INIT;
+	char name[40];
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		buf_printf(&in, "ccert_fi%02dgerprint=%d\n", i, i);
+	buf_putc(&in, '\n');
+	feed_str(p, buf_cstr(&in), PROTO_REQUEST, in.len, NULL);
+	for (int i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "ccert_fi%02dgerprint", i);
+		assert_int_equal(strtol(proto_get(p, name), NULL, 10), i);
+	}
+	assert_null(proto_get(p, "ccert_fi64gerprint"));
+	assert_null(proto_get(p, "ccert_fingerprint"));
+	proto_reset(p);
+	buf_truncate(&in, 0);
+	for (int i = 0; i < 40; i++)
+		buf_printf(&in, "ccert_fi%02dgerprint=%d\n", i, i);
+	buf_puts(&in, "ccert_fi17gerprint=again\n");
+	feed_str(p, buf_cstr(&in), PROTO_ERROR, in.len, "duplicate attribute");
+	proto_reset(p);
+	feed_str(p, "a=1\n\n", PROTO_REQUEST, 5, NULL);	/* the index was cleared */
+	assert_null(proto_get(p, "ccert_fi17gerprint"));
+	assert_string_equal(proto_get(p, "a"), "1");
+	buf_release(&in);
+	proto_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_index_collisions),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_default_line),
 		cmocka_unit_test(test_default_attributes),
