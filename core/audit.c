@@ -159,9 +159,11 @@ static void audit_limit(struct buf *b, const struct limit_check *c, const struct
 	buf_putc(b, '{');
 	json_key(b, "name");
 	json_str(b, c->limit->name);
-	buf_printf(b, ",\"kind\":\"%s\",\"unit\":\"%s\",\"mode\":\"%s\",",
-		   c->limit->kind == LIMIT_QUOTA ? "quota" : "rate", limits_unit_name(c->unit),
-		   c->limit->mode == MODE_SHADOW ? "shadow" : "enforce");
+	buf_puts(b, c->limit->kind == LIMIT_QUOTA ? ",\"kind\":\"quota\",\"unit\":\""
+						      : ",\"kind\":\"rate\",\"unit\":\"");
+	buf_puts(b, limits_unit_name(c->unit));
+	buf_puts(b, c->limit->mode == MODE_SHADOW ? "\",\"mode\":\"shadow\","
+						  : "\",\"mode\":\"enforce\",");
 	json_key(b, "dimension");
 	json_str(b, c->dimension);
 	buf_putc(b, ',');

@@ -1,6 +1,7 @@
 /* limit_keys - Redis key derivation for limits; see limit_keys.h */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -10,24 +11,51 @@
 #include "core/limits.h"
 
 #define TOKEN_MAX 64
+#define LIMIT_KEYS_MEMO_MAX 256	/* longer identities are hashed every time */
 
-/* limit_keys_id_hash - first 32 hex digits of SHA-256(s) */
+static const EVP_MD *limit_keys_sha256;
+static pthread_once_t limit_keys_once = PTHREAD_ONCE_INIT;
+
+/* limit_keys_fetch - fetch SHA-256 once: an implicit fetch per digest is slow */
+static void limit_keys_fetch(void)
+{
+	limit_keys_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/*
+ * limit_keys_id_hash - first 32 hex digits of SHA-256(s). The last input
+ * and its digest are remembered per thread: one check names its identity
+ * in three keys.
+ */
 void limit_keys_id_hash(const char *s, struct buf *out)
 {
 	static const char hex[] = "0123456789abcdef";
+	static __thread char memo_in[LIMIT_KEYS_MEMO_MAX];
+	static __thread char memo_out[LIMIT_KEYS_HASH_HEX];
+	static __thread int memo_ok;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	size_t n = strlen(s);
 
-	if (!EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) ||
+	if (memo_ok && n < sizeof(memo_in) && memcmp(memo_in, s, n + 1) == 0) {
+		buf_append(out, memo_out, sizeof(memo_out));
+		return;
+	}
+	pthread_once(&limit_keys_once, limit_keys_fetch);
+	if (limit_keys_sha256 == NULL || !EVP_Digest(s, n, md, &mdlen, limit_keys_sha256, NULL) ||
 	    mdlen * 2 < LIMIT_KEYS_HASH_HEX) {
 		/* OpenSSL without SHA-256 is not a supported build */
 		buf_puts(out, "sha256-unavailable");
 		return;
 	}
 	for (unsigned i = 0; i < LIMIT_KEYS_HASH_HEX / 2; i++) {
-		buf_putc(out, hex[md[i] >> 4]);
-		buf_putc(out, hex[md[i] & 15]);
+		memo_out[2 * i] = hex[md[i] >> 4];
+		memo_out[2 * i + 1] = hex[md[i] & 15];
 	}
+	buf_append(out, memo_out, sizeof(memo_out));
+	memo_ok = n < sizeof(memo_in);
+	if (memo_ok)
+		memcpy(memo_in, s, n + 1);
 }
 
 /* limit_keys_safe - s is 1..TOKEN_MAX characters of [A-Za-z0-9._@+=-] */

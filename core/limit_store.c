@@ -74,6 +74,20 @@ static void limit_store_keys(const struct limit_check *c, struct strvec *keys)
 	buf_release(&b);
 }
 
+/* limit_store_addnum - append v in decimal (no printf on the decision path) */
+static void limit_store_addnum(struct strvec *sv, uint64_t v)
+{
+	char d[21];
+	size_t i = sizeof(d) - 1;
+
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	strvec_add(sv, d + i);
+}
+
 /* limit_store_args - the 6 ARGV of one check */
 static void limit_store_args(const struct limit_check *c, const char *field, struct strvec *args)
 {
@@ -82,13 +96,13 @@ static void limit_store_args(const struct limit_check *c, const char *field, str
 	strvec_add(args, quota ? "quota" : "rate");
 	strvec_add(args, c->limit->mode == MODE_SHADOW ? "s" : "e");
 	if (quota) {
-		strvec_addf(args, "%" PRIu64, c->cap);
-		strvec_addf(args, "%" PRId64, c->window_end > 0 ? c->window_end : 0);
+		limit_store_addnum(args, c->cap);
+		limit_store_addnum(args, c->window_end > 0 ? (uint64_t)c->window_end : 0);
 	} else {
-		strvec_addf(args, "%" PRIu64, c->emission_us);
-		strvec_addf(args, "%" PRIu64, c->tolerance_us);
+		limit_store_addnum(args, c->emission_us);
+		limit_store_addnum(args, c->tolerance_us);
 	}
-	strvec_addf(args, "%" PRIu64, c->cost);
+	limit_store_addnum(args, c->cost);
 	strvec_add(args, field);
 }
 
@@ -114,8 +128,8 @@ int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
 	}
 	strvec_add(args, LIMIT_STORE_PROTO);
 	strvec_add(args, plan->charge ? "charge" : "peek");
-	strvec_addf(args, "%d", LIMIT_STORE_QUOTA_MARGIN_S);
-	strvec_addf(args, "%llu", plan->charge ? (unsigned long long)plan->deadline_us : 0ULL);
+	limit_store_addnum(args, LIMIT_STORE_QUOTA_MARGIN_S);
+	limit_store_addnum(args, plan->charge ? plan->deadline_us : 0);
 	for (size_t i = 0; i < plan->n; i++) {
 		limit_store_keys(&plan->v[i], keys);
 		limit_store_args(&plan->v[i], limit_store_field(plan->v[i].unit), args);

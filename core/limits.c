@@ -333,10 +333,19 @@ static void limits_describe(const struct limit_check *c, struct buf *out)
 {
 	const struct rw_limit *l = c->limit;
 
-	buf_printf(out, "%s %s (%s, %s %s", l->kind == LIMIT_QUOTA ? "quota" : "limit", l->name,
-		   limits_unit_name(c->unit), c->dimension, c->identity);
-	if (l->kind == LIMIT_QUOTA)
-		buf_printf(out, ", %s %s", limits_window_name(l->window), c->window_id);
+	const char *parts[] = {
+		l->kind == LIMIT_QUOTA ? "quota " : "limit ", l->name, " (",
+		limits_unit_name(c->unit), ", ", c->dimension, " ", c->identity,
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		buf_puts(out, parts[i] != NULL ? parts[i] : "(null)");
+	if (l->kind == LIMIT_QUOTA) {
+		buf_puts(out, ", ");
+		buf_puts(out, limits_window_name(l->window));
+		buf_putc(out, ' ');
+		buf_puts(out, c->window_id);
+	}
 	buf_putc(out, ')');
 }
 
@@ -454,7 +463,7 @@ void limits_decide(const struct limit_plan *plan, const struct limit_result *res
 		buf_truncate(&line, 0);
 		limits_describe(c, &line);
 		if (!limits_status(c, &results[i], &line)) {
-			verdict_trace(v, "%s", buf_cstr(&line));
+			verdict_trace_str(v, buf_cstr(&line));
 			continue;
 		}
 		if (c->limit->mode == MODE_SHADOW) {
@@ -466,7 +475,7 @@ void limits_decide(const struct limit_plan *plan, const struct limit_result *res
 			buf_puts(&line, "; refused");
 			refused = 1;
 		}
-		verdict_trace(v, "%s", buf_cstr(&line));
+		verdict_trace_str(v, buf_cstr(&line));
 	}
 	verdict_release(&shadow);
 	buf_release(&line);

@@ -243,29 +243,62 @@ int redis_role_is_master(const redisReply *r)
 	       e->len == 6 && memcmp(e->str, "master", 6) == 0;
 }
 
-/* redis_format_evalsha - EVALSHA sha nkeys argv... */
+/* redis_resp_len - "<c><n>\r\n" (a RESP array or bulk header) */
+static void redis_resp_len(struct buf *b, char c, size_t n)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	d[--i] = '\n';
+	d[--i] = '\r';
+	do {
+		d[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	d[--i] = c;
+	buf_append(b, d + i, sizeof(d) - i);
+}
+
+/* redis_resp_bulk - one bulk string */
+static void redis_resp_bulk(struct buf *b, const char *s, size_t n)
+{
+	redis_resp_len(b, '$', n);
+	buf_append(b, s, n);
+	buf_append(b, "\r\n", 2);
+}
+
+/*
+ * redis_format_evalsha - EVALSHA sha nkeys argv... as RESP, in storage
+ * redisFreeCommand frees (what redisFormatCommandArgv makes, without a
+ * printf per argument)
+ */
 long redis_format_evalsha(const struct redis_script *s, int nkeys, int argc,
 			  const char **argv, const size_t *argvlen,
 			  char **cmd_r)
 {
-	const char **v = rw_calloc((size_t)argc + 3, sizeof(*v));
-	size_t *lens = rw_calloc((size_t)argc + 3, sizeof(*lens));
-	struct buf n = BUF_INIT;
-	int len;
+	struct buf b = BUF_INIT;
+	char n[12];
+	size_t nlen = 0, len;
 
-	buf_printf(&n, "%d", nkeys);
-	v[0] = "EVALSHA", lens[0] = 7;
-	v[1] = s->sha1, lens[1] = 40;
-	v[2] = n.data, lens[2] = n.len;
-	for (int i = 0; i < argc; i++) {
-		v[i + 3] = argv[i];
-		lens[i + 3] = argvlen ? argvlen[i] : strlen(argv[i]);
+	if (nkeys < 0 || argc < 0)
+		return -1;
+	for (int k = nkeys; nlen == 0 || k > 0; k /= 10)
+		n[nlen++] = (char)('0' + k % 10);
+	for (size_t i = 0; i < nlen / 2; i++) {
+		char t = n[i];
+
+		n[i] = n[nlen - 1 - i];
+		n[nlen - 1 - i] = t;
 	}
-	len = redisFormatCommandArgv(cmd_r, argc + 3, v, lens);
-	buf_release(&n);
-	free(lens);
-	free(v);
-	return len;
+	redis_resp_len(&b, '*', (size_t)argc + 3);
+	redis_resp_bulk(&b, "EVALSHA", 7);
+	redis_resp_bulk(&b, s->sha1, 40);
+	redis_resp_bulk(&b, n, nlen);
+	for (int i = 0; i < argc; i++)
+		redis_resp_bulk(&b, argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
+	len = b.len;
+	*cmd_r = buf_detach(&b);
+	return (long)len;
 }
 
 /* redis_sync_connect_addr - blocking connect bounded by connect_ms */

@@ -39,6 +39,12 @@ void verdict_rule(struct rw_verdict *v, const char *name)
 	v->rule = name ? rw_strdup(name) : NULL;
 }
 
+/* verdict_trace_str - append a trace step as it is */
+void verdict_trace_str(struct rw_verdict *v, const char *step)
+{
+	strvec_add(&v->trace, step);
+}
+
 /* verdict_trace - append a trace step */
 void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 {

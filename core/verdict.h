@@ -40,7 +40,8 @@ void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
 	__attribute__((format(printf, 5, 6)));
 /* verdict_rule - record the deciding rule's name (copied) */
 void verdict_rule(struct rw_verdict *v, const char *name);
-/* verdict_trace - append one trace step */
+/* verdict_trace - append one trace step; verdict_trace_str - one given as is */
+void verdict_trace_str(struct rw_verdict *v, const char *step);
 void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* verdict_action_name - "DUNNO", "OK", "REJECT", "DEFER" */

@@ -123,7 +123,7 @@ void eom_body(struct eom_msg **mp, const unsigned char *p, size_t len)
 static void eom_merge(struct rw_verdict *v, struct rw_verdict *tmp)
 {
 	for (size_t i = 0; i < tmp->trace.n; i++)
-		verdict_trace(v, "%s", tmp->trace.v[i]);
+		verdict_trace_str(v, tmp->trace.v[i]);
 	if (v->action == ACT_DUNNO && (tmp->action == ACT_REJECT || tmp->action == ACT_DEFER))
 		verdict_set(v, tmp->action, tmp->code, tmp->dsn, "%s", buf_cstr(&tmp->text));
 	verdict_release(tmp);

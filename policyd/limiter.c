@@ -284,20 +284,24 @@ static void limiter_on_redis(enum redis_status st, const redisReply *reply, void
 /* limiter_send - the plan as one EVALSHA; 0 when it could not be sent */
 static uint64_t limiter_send(struct lim_req *r)
 {
-	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
+	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT;
+	const char **argv;
 	const char *err;
 	uint64_t id = 0;
 
 	if (limit_store_marshal(r->plan, &keys, &args, &err) < 0) {
 		log_err("event=store_marshal_failed error=\"%s\"", err);
 	} else {
-		limit_store_command(NULL, &keys, &args, &cmd);
-		id = redis_async_evalsha(r->l->redis, &r->l->script, (int)keys.n, (int)cmd.n,
-					 (const char **)cmd.v, NULL, limiter_on_redis, r);
+		/* KEYS then ARGV, borrowed (limit_store_command's order) */
+		argv = rw_calloc(keys.n + args.n, sizeof(*argv));
+		memcpy(argv, keys.v, keys.n * sizeof(*argv));
+		memcpy(argv + keys.n, args.v, args.n * sizeof(*argv));
+		id = redis_async_evalsha(r->l->redis, &r->l->script, (int)keys.n,
+					 (int)(keys.n + args.n), argv, NULL, limiter_on_redis, r);
+		free(argv);
 	}
 	strvec_release(&keys);
 	strvec_release(&args);
-	strvec_release(&cmd);
 	return id;
 }
 

@@ -18,9 +18,11 @@
 
 #include <cmocka.h>
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 
 #include "core/mem.h"
 #include "core/redis.h"
+#include "core/redis_int.h"
 #include "tests/integration/redis_testlib.h"
 
 static struct rsrv srv;			/* the plain server most tests use */
@@ -426,6 +428,52 @@ static int group_setup(void **state)
 	return test_base && rsrv_redis_start(&srv, 0) == 0 ? 0 : -1;
 }
 
+/*
+ * test_format_evalsha - our RESP encoder of EVALSHA gives the bytes
+ * hiredis' redisFormatCommandArgv gives: empty, binary (NUL, CR LF) and
+ * long arguments, 0 to many keys
+ */
+static void test_format_evalsha(void **state)
+{
+	static const char bin[] = { 'a', '\0', '\r', '\n', 'z' };
+	const char *argv[40];
+	size_t lens[40], hl[43];
+	const char *hv[43];
+	char big[5000], num[16];
+	struct redis_script s;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	redis_script_init(&s, "return 1", 8);
+	for (int argc = 0; argc <= 40; argc += 5) {
+		for (int i = 0; i < argc; i++) {
+			argv[i] = i % 7 == 3 ? "" : i % 7 == 5 ? bin : i == 10 ? big : "rw:v1:{c}:k";
+			lens[i] = i % 7 == 5 ? sizeof(bin) : strlen(argv[i]);
+		}
+		for (int nkeys = 0; nkeys <= argc; nkeys += argc > 0 ? argc : 1) {
+			char *ours = NULL, *theirs = NULL;
+			long n1 = redis_format_evalsha(&s, nkeys, argc, argv, lens, &ours);
+			int n2;
+
+			snprintf(num, sizeof(num), "%d", nkeys);
+			hv[0] = "EVALSHA", hl[0] = 7;
+			hv[1] = s.sha1, hl[1] = 40;
+			hv[2] = num, hl[2] = strlen(num);
+			for (int i = 0; i < argc; i++)
+				hv[i + 3] = argv[i], hl[i + 3] = lens[i];
+			n2 = redisFormatCommandArgv(&theirs, argc + 3, hv, hl);
+			assert_int_equal(n1, n2);
+			assert_memory_equal(ours, theirs, (size_t)n2);
+			redisFreeCommand(ours);
+			redisFreeCommand(theirs);
+			if (argc == 0)
+				break;
+		}
+	}
+	redis_script_release(&s);
+}
+
 /* group_teardown - stop every server */
 static int group_teardown(void **state)
 {
@@ -439,6 +487,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings_check),
+		cmocka_unit_test(test_format_evalsha),
 		cmocka_unit_test(test_async_basic),
 		cmocka_unit_test(test_sync_basic),
 		cmocka_unit_test(test_pipelining),
