@@ -7,7 +7,6 @@
 
 #include <event2/event.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libevent.h>	/* static functions: only here */
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -217,7 +216,8 @@ static void redis_conn_connect(struct redis_conn *conn)
 	ac->data = conn;
 	if (!c->target.path)
 		(void)redisEnableKeepAlive(&ac->c);
-	redisLibeventAttach(ac, c->base);
+	if (redis_evloop_attach(ac, c->base) < 0)
+		abort();	/* a fresh context has nothing attached */
 	redisAsyncSetConnectCallback(ac, redis_conn_on_connect);
 	redisAsyncSetDisconnectCallback(ac, redis_conn_on_disconnect);
 	conn->ac = ac;

@@ -39,6 +39,12 @@ enum redis_status redis_reply_status(const redisReply *r);
 int redis_reply_error_is(const redisReply *r, const char *code);
 /* redis_role_is_master - a ROLE reply saying "master" */
 int redis_role_is_master(const redisReply *r);
+/*
+ * redis_evloop_attach - drive ac from base (core/redis_evloop.c): reads on
+ * readiness, commands written once per loop turn; -1 if ac has a loop
+ */
+int redis_evloop_attach(redisAsyncContext *ac, struct event_base *base);
+
 /* redis_format_evalsha - the formatted EVALSHA command; its length or -1 */
 long redis_format_evalsha(const struct redis_script *s, int nkeys, int argc,
 			  const char **argv, const size_t *argvlen,

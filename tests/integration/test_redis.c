@@ -161,6 +161,50 @@ static void test_pipelining(void **state)
 	redis_async_free(&c);
 }
 
+#define BIG_N 160
+#define BIG_LEN (64 * 1024)
+
+/*
+ * test_short_writes - while the server sleeps, 10 MB of commands fill the
+ * socket buffers: writes come back short and the rest waits for the socket
+ * (core/redis_evloop.c); every command still gets its reply, in order
+ */
+static void test_short_writes(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 1, 20000);
+	const char *sleep_cmd[] = { "DEBUG", "SLEEP", "0.5" };
+	const char *set[] = { "APPEND", "big", NULL }, *del[] = { "DEL", "big" };
+	const char *strlen_cmd[] = { "STRLEN", "big" };
+	static struct res r[BIG_N];
+	struct res d, z, len;
+	char *value = rw_malloc(BIG_LEN + 1);
+
+	(void)state;
+	memset(value, 'v', BIG_LEN);
+	value[BIG_LEN] = '\0';
+	set[2] = value;
+	acmd(c, &d, 2, del);
+	memset(r, 0, sizeof(r));
+	memset(&z, 0, sizeof(z));
+	redis_async_command(c, 3, sleep_cmd, NULL, res_cb, &z);
+	for (int i = 0; i < BIG_N; i++)
+		redis_async_command(c, 3, set, NULL, res_cb, &r[i]);
+	for (long long end = rsrv_now_ms() + 30000;
+	     redis_async_pending(c) > 0 && rsrv_now_ms() < end;)
+		pump(5);
+	assert_int_equal(z.st, REDIS_ST_OK);
+	for (int i = 0; i < BIG_N; i++) {
+		assert_int_equal(r[i].calls, 1);
+		assert_int_equal(r[i].st, REDIS_ST_OK);
+		assert_int_equal(r[i].integer, (long long)(i + 1) * BIG_LEN);	/* in order */
+	}
+	acmd(c, &len, 2, strlen_cmd);
+	assert_int_equal(len.integer, (long long)BIG_N * BIG_LEN);
+	acmd(c, &d, 2, del);
+	free(value);
+	redis_async_free(&c);
+}
+
 /* test_timeout - DEBUG SLEEP 1 vs a 100 ms deadline; late replies dropped */
 static void test_timeout(void **state)
 {
@@ -491,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_async_basic),
 		cmocka_unit_test(test_sync_basic),
 		cmocka_unit_test(test_pipelining),
+		cmocka_unit_test(test_short_writes),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_sync_timeout),
 		cmocka_unit_test(test_cancel),
