@@ -338,6 +338,7 @@ static void test_overrides(void **state)
 	struct fx *f = *state;
 	struct limit_check c = mk(&rate_lim, "alice", 1, 2);
 	struct limit_check q = mk(&quota_lim, "acme", 1, 1);
+	struct limit_check d = mk(&rate_lim, "dave", 1, 1);
 	struct limit_result r;
 
 	assert_true(run1(f, c, 1, &r));
@@ -357,6 +358,10 @@ static void test_overrides(void **state)
 	assert_true(run1(f, c, 1, &r));				/* customer-wide: 100 */
 	set_ovr(f, &c, 1, "emission_us", 0);			/* no rate at all */
 	assert_true(run1(f, mk(&rate_lim, "bob", 1000, 1), 1, &r));
+	/* per field: the key's emission, the customer's tolerance (100 h) */
+	set_ovr(f, &d, 0, "emission_us", HOUR_US);
+	assert_true(run1(f, d, 1, &r));
+	assert_int_equal(r.remaining, 99);
 	/* quota caps */
 	assert_true(run1(f, q, 1, &r));
 	assert_false(run1(f, q, 1, &r));
