@@ -25,6 +25,27 @@ void buf_grow(struct buf *b, size_t n)
 	b->cap = cap;
 }
 
+/* buf_u64_text - v in decimal at the end of d */
+const char *buf_u64_text(uint64_t v, char d[BUF_U64_SIZE])
+{
+	size_t i = BUF_U64_SIZE - 1;
+
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return d + i;
+}
+
+/* buf_put_u64 - append v in decimal */
+void buf_put_u64(struct buf *b, uint64_t v)
+{
+	char d[BUF_U64_SIZE];
+
+	buf_puts(b, buf_u64_text(v, d));
+}
+
 /* buf_vprintf - append formatted text (one vsnprintf pass when it fits) */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {

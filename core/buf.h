@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct buf {
@@ -51,6 +52,11 @@ static inline void buf_putc(struct buf *b, int c)
 	b->data[b->len] = '\0';
 }
 
+/* BUF_U64_SIZE, buf_u64_text - v in decimal, NUL-terminated, at the end of d */
+#define BUF_U64_SIZE 21
+const char *buf_u64_text(uint64_t v, char d[BUF_U64_SIZE]);
+/* buf_put_u64 - append v in decimal (no printf: used on the decision path) */
+void buf_put_u64(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -112,14 +112,7 @@ void json_key(struct buf *b, const char *key)
 /* json_uint - decimal */
 void json_uint(struct buf *b, uint64_t v)
 {
-	char d[20];
-	size_t i = sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	buf_append(b, d + i, sizeof(d) - i);
+	buf_put_u64(b, v);
 }
 
 /* json_bool - true/false */

@@ -77,15 +77,9 @@ static void limit_store_keys(const struct limit_check *c, struct strvec *keys)
 /* limit_store_addnum - append v in decimal (no printf on the decision path) */
 static void limit_store_addnum(struct strvec *sv, uint64_t v)
 {
-	char d[21];
-	size_t i = sizeof(d) - 1;
+	char d[BUF_U64_SIZE];
 
-	d[i] = '\0';
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	strvec_add(sv, d + i);
+	strvec_add(sv, buf_u64_text(v, d));
 }
 
 /* limit_store_args - the 6 ARGV of one check */

@@ -246,17 +246,9 @@ int redis_role_is_master(const redisReply *r)
 /* redis_resp_len - "<c><n>\r\n" (a RESP array or bulk header) */
 static void redis_resp_len(struct buf *b, char c, size_t n)
 {
-	char d[24];
-	size_t i = sizeof(d);
-
-	d[--i] = '\n';
-	d[--i] = '\r';
-	do {
-		d[--i] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0);
-	d[--i] = c;
-	buf_append(b, d + i, sizeof(d) - i);
+	buf_putc(b, c);
+	buf_put_u64(b, n);
+	buf_append(b, "\r\n", 2);
 }
 
 /* redis_resp_bulk - one bulk string */
@@ -277,23 +269,17 @@ long redis_format_evalsha(const struct redis_script *s, int nkeys, int argc,
 			  char **cmd_r)
 {
 	struct buf b = BUF_INIT;
-	char n[12];
-	size_t nlen = 0, len;
+	char d[BUF_U64_SIZE];
+	const char *n;
+	size_t len;
 
 	if (nkeys < 0 || argc < 0)
 		return -1;
-	for (int k = nkeys; nlen == 0 || k > 0; k /= 10)
-		n[nlen++] = (char)('0' + k % 10);
-	for (size_t i = 0; i < nlen / 2; i++) {
-		char t = n[i];
-
-		n[i] = n[nlen - 1 - i];
-		n[nlen - 1 - i] = t;
-	}
+	n = buf_u64_text((uint64_t)nkeys, d);
 	redis_resp_len(&b, '*', (size_t)argc + 3);
 	redis_resp_bulk(&b, "EVALSHA", 7);
 	redis_resp_bulk(&b, s->sha1, 40);
-	redis_resp_bulk(&b, n, nlen);
+	redis_resp_bulk(&b, n, strlen(n));
 	for (int i = 0; i < argc; i++)
 		redis_resp_bulk(&b, argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
 	len = b.len;

@@ -255,9 +255,28 @@ static void test_strvec(void **state)
 	strvec_release(&sv);
 }
 
+/* test_u64 - decimal text of 64-bit values, appended or standalone */
+static void test_u64(void **state)
+{
+	char d[BUF_U64_SIZE];
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_string_equal(buf_u64_text(0, d), "0");
+	assert_string_equal(buf_u64_text(10, d), "10");
+	assert_string_equal(buf_u64_text(UINT64_MAX, d), "18446744073709551615");
+	buf_puts(&b, "n=");
+	buf_put_u64(&b, 4096);
+	buf_put_u64(&b, 7);
+	assert_string_equal(buf_cstr(&b), "n=40967");
+	assert_int_equal(b.len, 7);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_zeroed),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_large_append),
