@@ -37,6 +37,7 @@ struct proto_slot {
 	size_t name_len;
 	size_t value_off;
 	size_t value_len;
+	size_t index_pos;	/* its entry in the name index (cleared on reset) */
 	uint32_t hash;
 };
 
@@ -282,7 +283,7 @@ static enum proto_status proto_end_line(struct proto_parser *p, const char **err
 	p->index[pos] = (uint16_t)(p->nattrs + 1);
 	s = &p->slots[p->nattrs++];
 	*s = (struct proto_slot){ p->line_start, nlen, p->line_start + nlen + 1,
-				  len - nlen - 1, h };
+				  len - nlen - 1, pos, h };
 	line[nlen] = '\0';
 	buf_putc(&p->store, '\0');	/* in place of the LF: room is reserved */
 	p->line_start = p->store.len;
@@ -386,8 +387,8 @@ void proto_reset(struct proto_parser *p)
 		buf_release(&p->store);
 	else
 		buf_truncate(&p->store, 0);
-	if (p->nattrs > 0)
-		memset(p->index, 0, (p->index_mask + 1) * sizeof(*p->index));
+	for (size_t i = 0; i < p->nattrs; i++)
+		p->index[p->slots[i].index_pos] = 0;
 	p->line_start = 0;
 	p->req_bytes = 0;
 	p->nattrs = 0;
