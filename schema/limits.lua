@@ -62,38 +62,15 @@ local function clamp(x)
   return math.floor(x)
 end
 
--- numeric: a field value as a non-negative number, or nil
-local function numeric(v)
-  v = tonumber(v or '')
-  if v and v >= 0 then return math.floor(v) end
-  return nil
-end
-
--- overrides: the most specific non-negative numeric value of each field
--- (one HMGET per hash; the customer hash only when the key's lacks one)
-local function overrides(okey, ckey, fields, defaults)
-  local out, missing = {}, false
-  local v = redis.call('HMGET', okey, unpack(fields))
-  for i = 1, #fields do
-    out[i] = numeric(v[i])
-    if out[i] == nil then missing = true end
-  end
-  if missing then
-    v = redis.call('HMGET', ckey, unpack(fields))
-    for i = 1, #fields do
-      if out[i] == nil then out[i] = numeric(v[i]) or defaults[i] end
+-- override: the most specific non-negative numeric value of field
+local function override(okey, ckey, field, default)
+  for _, k in ipairs({ okey, ckey }) do
+    local v = tonumber(redis.call('HGET', k, field) or '')
+    if v and v >= 0 then
+      return math.floor(v)
     end
   end
-  return out
-end
-
--- blocked: the reason of a block on the key or the customer, or false;
--- the customer's block is read once per call
-local function blocked(bkey, bcust, memo)
-  local reason = redis.call('GET', bkey)
-  if reason then return reason end
-  if memo[bcust] == nil then memo[bcust] = redis.call('GET', bcust) end
-  return memo[bcust]
+  return default
 end
 
 -- parse: the checks from KEYS and ARGV, or nil and an error message
@@ -132,8 +109,8 @@ end
 
 -- rate: GCRA against the pending TAT of c.key (same arithmetic as core/gcra.c)
 local function rate(c, now, pend)
-  local o = overrides(c.okey, c.ocust, { 'emission_us', 'tolerance_us' }, { c.p1, c.p2 })
-  local em, tol = o[1], o[2]
+  local em = override(c.okey, c.ocust, 'emission_us', c.p1)
+  local tol = override(c.okey, c.ocust, 'tolerance_us', c.p2)
   local tat = pend[c.key]
   if tat == nil then
     tat = tonumber(redis.call('GET', c.key) or '0') or 0
@@ -154,7 +131,7 @@ end
 
 -- quota: a calendar counter against the pending use of c.key / c.field
 local function quota(c, now, pend)
-  local cap = overrides(c.okey, c.ocust, { 'cap_' .. c.field }, { c.p1 })[1]
+  local cap = override(c.okey, c.ocust, 'cap_' .. c.field, c.p1)
   local pk = c.key .. '\0' .. c.field
   local use = pend[pk]
   if use == nil then
@@ -176,11 +153,11 @@ end
 
 -- evaluate: one result per check, pending state updated for checks with room
 local function evaluate(req, now)
-  local pend, res, commit, memo = {}, {}, true, {}
+  local pend, res, commit = {}, {}, true
   for i, c in ipairs(req.checks) do
     local r
     if c.kind == 'rate' then r = rate(c, now, pend) else r = quota(c, now, pend) end
-    r.reason = blocked(c.bkey, c.bcust, memo)
+    r.reason = redis.call('GET', c.bkey) or redis.call('GET', c.bcust)
     if r.reason then r.ok = false end
     if r.ok then
       if c.kind == 'rate' then pend[c.key] = r.new else pend[c.key .. '\0' .. c.field] = r.new end
