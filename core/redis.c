@@ -35,6 +35,22 @@ void redis_settings_release(struct redis_settings *s)
 	rw_free_ptr(&s->password);
 }
 
+/* redis_same_str - equal optional strings */
+static int redis_same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* redis_settings_same - see redis.h */
+int redis_settings_same(const struct redis_settings *a, const struct redis_settings *b)
+{
+	return strvec_equal(&a->servers, &b->servers) &&
+	       strvec_equal(&a->sentinels, &b->sentinels) &&
+	       redis_same_str(a->master_name, b->master_name) &&
+	       redis_same_str(a->password, b->password) && a->database == b->database &&
+	       a->timeout_ms == b->timeout_ms && a->connect_timeout_ms == b->connect_timeout_ms;
+}
+
 /* redis_strvec_copy - append every element of src to dst */
 static void redis_strvec_copy(struct strvec *dst, const struct strvec *src)
 {

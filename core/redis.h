@@ -119,6 +119,13 @@ void redis_settings_from_config(struct redis_settings *s, const struct rw_config
 /* redis_settings_check - 0, or -1 with *error_r naming what is wrong */
 int redis_settings_check(const struct redis_settings *s, const char **error_r);
 void redis_settings_release(struct redis_settings *s);
+/*
+ * redis_settings_same - a and b reach the same Redis the same way: servers,
+ * sentinels, master name, password, database and deadlines (not the pool
+ * size or the backoff: a front-end that sizes a pool compares connections
+ * itself)
+ */
+int redis_settings_same(const struct redis_settings *a, const struct redis_settings *b);
 
 enum redis_status {
 	REDIS_ST_OK = 0,	/* a reply that is not an error (may be nil) */

@@ -36,6 +36,17 @@ void strvec_addf(struct strvec *sv, const char *fmt, ...)
 	strvec_push(sv, buf_detach(&b));
 }
 
+/* strvec_equal - same strings in the same order */
+int strvec_equal(const struct strvec *a, const struct strvec *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
 /* strvec_release - free all elements and the array */
 void strvec_release(struct strvec *sv)
 {

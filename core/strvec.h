@@ -21,5 +21,7 @@ void strvec_add(struct strvec *sv, const char *s);
 void strvec_addf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strvec_release(struct strvec *sv);
+/* strvec_equal - same strings in the same order */
+int strvec_equal(const struct strvec *a, const struct strvec *b);
 
 #endif

@@ -82,23 +82,6 @@ struct store *store_new(const struct rw_config *cfg, struct buf *err)
 	return s;
 }
 
-/* store_same_strvec - equal string lists */
-static int store_same_strvec(const struct strvec *a, const struct strvec *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* store_same_str - equal optional strings */
-static int store_same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* store_same - see store.h */
 int store_same(const struct store *st, const struct rw_config *cfg)
 {
@@ -107,11 +90,7 @@ int store_same(const struct store *st, const struct rw_config *cfg)
 	int same;
 
 	redis_settings_from_config(&s, cfg);
-	same = store_same_strvec(&s.servers, &o->servers) &&
-	       store_same_strvec(&s.sentinels, &o->sentinels) &&
-	       store_same_str(s.master_name, o->master_name) &&
-	       store_same_str(s.password, o->password) && s.database == o->database &&
-	       s.timeout_ms == o->timeout_ms && s.connect_timeout_ms == o->connect_timeout_ms;
+	same = redis_settings_same(&s, o);
 	redis_settings_release(&s);
 	return same;
 }

@@ -142,23 +142,6 @@ struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg
 	return l;
 }
 
-/* limiter_same_strvec - equal string lists */
-static int limiter_same_strvec(const struct strvec *a, const struct strvec *b)
-{
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* limiter_same_str - equal optional strings */
-static int limiter_same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
 /* limiter_same_store - see limiter.h */
 int limiter_same_store(const struct limiter *l, const struct rw_config *cfg)
 {
@@ -166,12 +149,7 @@ int limiter_same_store(const struct limiter *l, const struct rw_config *cfg)
 	int same;
 
 	redis_settings_from_config(&s, cfg);
-	same = limiter_same_strvec(&s.servers, &l->settings.servers) &&
-	       limiter_same_strvec(&s.sentinels, &l->settings.sentinels) &&
-	       limiter_same_str(s.master_name, l->settings.master_name) &&
-	       limiter_same_str(s.password, l->settings.password) &&
-	       s.database == l->settings.database && s.timeout_ms == l->settings.timeout_ms &&
-	       s.connect_timeout_ms == l->settings.connect_timeout_ms &&
+	same = redis_settings_same(&s, &l->settings) &&
 	       s.connections == l->settings.connections;
 	redis_settings_release(&s);
 	return same;

@@ -67,6 +67,40 @@ static void test_settings_check(void **state)
 	}
 }
 
+/* test_settings_same - what makes two settings reach Redis differently */
+static void test_settings_same(void **state)
+{
+	struct redis_settings a, b;
+
+	(void)state;
+	redis_settings_init(&a);
+	redis_settings_init(&b);
+	strvec_add(&a.servers, "127.0.0.1:6379");
+	strvec_add(&b.servers, "127.0.0.1:6379");
+	assert_true(redis_settings_same(&a, &b));
+	b.connections = a.connections + 3;	/* the pool size is the caller's */
+	b.backoff_max_ms = a.backoff_max_ms + 1;
+	assert_true(redis_settings_same(&a, &b));
+	strvec_add(&b.servers, "127.0.0.2:6379");
+	assert_false(redis_settings_same(&a, &b));
+	strvec_add(&a.servers, "127.0.0.2:6379");
+	assert_true(redis_settings_same(&a, &b));
+	b.password = rw_strdup("pw");
+	assert_false(redis_settings_same(&a, &b));
+	a.password = rw_strdup("pw");
+	assert_true(redis_settings_same(&a, &b));
+	b.database = 2;
+	assert_false(redis_settings_same(&a, &b));
+	b.database = a.database;
+	b.timeout_ms = a.timeout_ms + 1;
+	assert_false(redis_settings_same(&a, &b));
+	b.timeout_ms = a.timeout_ms;
+	strvec_add(&b.sentinels, "127.0.0.1:26379");
+	assert_false(redis_settings_same(&a, &b));
+	redis_settings_release(&a);
+	redis_settings_release(&b);
+}
+
 /* test_async_basic - SET, GET, nil, an error reply */
 static void test_async_basic(void **state)
 {
@@ -531,6 +565,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_settings_check),
+		cmocka_unit_test(test_settings_same),
 		cmocka_unit_test(test_format_evalsha),
 		cmocka_unit_test(test_async_basic),
 		cmocka_unit_test(test_sync_basic),
