@@ -27,6 +27,7 @@
 #include "cli/cli.h"
 #include "core/dns.h"
 #include "core/mem.h"
+#include "core/now.h"
 #include "core/spf.h"
 #ifdef HAVE_LIBSPF2
 #include "core/spf_libspf2.h"
@@ -135,11 +136,8 @@ static void spf_env_release(void *ctx, struct dns_answer *ans)
 /* spf_env_now - monotonic milliseconds */
 static uint64_t spf_env_now(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return now_mono_ms();
 }
 
 /* spf_env_time - seconds since the epoch */

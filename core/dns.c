@@ -38,6 +38,7 @@
 #include "core/dns_cache.h"
 #include "core/dns_int.h"
 #include "core/mem.h"
+#include "core/now.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 2000
 #define DNS_RCODE_SERVFAIL 2
@@ -91,15 +92,6 @@ static const char *const dns_ub_options[][2] = {
 	{ "local-zone:", "test. transparent" },
 	{ "local-zone:", "home.arpa. transparent" },
 };
-
-/* dns_now_ms - monotonic milliseconds */
-static uint64_t dns_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* dns_upstream_ok - "IP" or "IP@PORT" (IPv4 or IPv6, port 1..65535) */
 static int dns_upstream_ok(const char *s)
@@ -300,20 +292,20 @@ static void dns_cache_result(struct dns_resolver *r, const struct dns_rec *q, in
 		return;
 	if (res->rcode == DNS_RCODE_NXDOMAIN) {
 		dns_cache_put(r->cache, q->type, q->name, DNS_NXDOMAIN, NULL, NULL, 0,
-			      (unsigned)res->ttl, dns_now_ms());
+			      (unsigned)res->ttl, now_mono_ms());
 		return;
 	}
 	if (res->rcode != 0)
 		return;
 	if (!res->havedata || res->data == NULL || res->len == NULL) {
 		dns_cache_put(r->cache, q->type, q->name, DNS_NODATA, NULL, NULL, 0,
-			      (unsigned)res->ttl, dns_now_ms());
+			      (unsigned)res->ttl, now_mono_ms());
 		return;
 	}
 	while (res->data[n] != NULL)
 		n++;
 	dns_cache_put(r->cache, q->type, q->name, DNS_OK, res->data, res->len, n,
-		      (unsigned)res->ttl, dns_now_ms());
+		      (unsigned)res->ttl, now_mono_ms());
 }
 
 /* dns_ub_done - libunbound's callback, in any thread calling ub_process */
@@ -401,7 +393,7 @@ static struct dns_answer *dns_sync_take(struct dns_resolver *r, struct dns_rec *
 static int dns_sync_wait(struct dns_resolver *r, struct dns_rec *q, uint64_t deadline)
 {
 	struct pollfd pfd[2];
-	uint64_t now = dns_now_ms();
+	uint64_t now = now_mono_ms();
 
 	if (now >= deadline)
 		return -1;
@@ -425,8 +417,8 @@ struct dns_answer *dns_query(struct dns_resolver *r, const char *name, enum dns_
 struct dns_answer *dns_query_timeout(struct dns_resolver *r, const char *name,
 				     enum dns_type type, unsigned timeout_ms)
 {
-	uint64_t deadline = dns_now_ms() + (timeout_ms ? timeout_ms : r->timeout_ms);
-	struct dns_answer *ans = dns_cache_get(r->cache, type, name, dns_now_ms());
+	uint64_t deadline = now_mono_ms() + (timeout_ms ? timeout_ms : r->timeout_ms);
+	struct dns_answer *ans = dns_cache_get(r->cache, type, name, now_mono_ms());
 	struct dns_rec *q;
 
 	if (ans != NULL)

@@ -11,19 +11,11 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/now.h"
 #include "core/redis.h"
 #include "core/redis_int.h"
 
 static void redis_conn_backoff(struct redis_conn *conn);
-
-/* redis_now_ms - monotonic milliseconds */
-static long long redis_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* redis_conn_target_lost - the current target failed: next / rediscover */
 static void redis_conn_target_lost(struct redis_async *c,
@@ -53,13 +45,13 @@ static int redis_conn_target(struct redis_async *c)
 		if (redis_addr_parse(c->set.servers.v[c->server_idx],
 				     REDIS_DEFAULT_PORT, &a, &e) < 0)
 			abort();	/* checked in redis_async_new */
-	} else if (redis_now_ms() - c->discover_failed_ms <
+	} else if ((long long)now_mono_ms() - c->discover_failed_ms <
 		   (long long)c->set.backoff_min_ms) {
 		return -1;	/* one failed round per backoff step is enough */
 	} else if (redis_discover(&c->set, &a, &msg) < 0) {
 		log_warn("redis sentinel discovery failed: %s", buf_cstr(&msg));
 		buf_release(&msg);
-		c->discover_failed_ms = redis_now_ms();
+		c->discover_failed_ms = (long long)now_mono_ms();
 		return -1;
 	} else {
 		redis_addr_format(&a, &msg);

@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "core/mem.h"
+#include "core/now.h"
 #include "core/spf_pool.h"
 #include "core/strvec.h"
 
@@ -65,19 +66,10 @@ struct spf_pool_env {
 	uint64_t deadline;
 };
 
-/* spf_pool_now - monotonic milliseconds */
-static uint64_t spf_pool_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* spf_pool_left - ms to the deadline, at least 1 (0 would mean "the default") */
 static unsigned spf_pool_left(uint64_t deadline)
 {
-	uint64_t now = spf_pool_now();
+	uint64_t now = now_mono_ms();
 
 	return now + 1 < deadline ? (unsigned)(deadline - now) : 1;
 }
@@ -101,7 +93,7 @@ static void spf_pool_release(void *ctx, struct dns_answer *ans)
 static uint64_t spf_pool_env_now(void *ctx)
 {
 	(void)ctx;
-	return spf_pool_now();
+	return now_mono_ms();
 }
 
 /* spf_pool_env_time - spf_env.time_s */
@@ -134,7 +126,7 @@ static void spf_pool_run(struct spf_pool *p, struct spf_job *job)
 
 	job->outs = rw_calloc(job->n ? job->n : 1, sizeof(*job->outs));
 	for (size_t i = 0; i < job->n; i++) {
-		if (spf_pool_now() >= job->deadline) {
+		if (now_mono_ms() >= job->deadline) {
 			spf_pool_too_late(job, &job->reqs[i], &job->outs[i]);
 			continue;
 		}
@@ -303,7 +295,7 @@ uint64_t spf_pool_submit(struct spf_pool *p, const struct spf_request *reqs, siz
 	spf_pool_copy(job, reqs, n);
 	job->id = p->next_id++;
 	job->budget_ms = budget_ms;
-	job->deadline = spf_pool_now() + budget_ms;
+	job->deadline = now_mono_ms() + budget_ms;
 	job->cb = cb;
 	job->arg = arg;
 	pthread_mutex_lock(&p->lock);

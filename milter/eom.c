@@ -7,6 +7,7 @@
 
 #include "core/authres.h"
 #include "core/mem.h"
+#include "core/now.h"
 #include "core/strvec.h"
 #include "milter/eom.h"
 #include "milter/eom_int.h"
@@ -175,7 +176,7 @@ static void eom_spf(struct eom_msg *m, const struct rw_txn *t, int relayed, stru
 	struct rw_verdict tmp = VERDICT_INIT;
 
 	m->spf_dir = relayed ? SPF_DIR_EGRESS : SPF_DIR_INBOUND;
-	if (eom_spf_run(m->sn->checks, cfg, t, m->spf_dir, eom_now_ms() + cfg->spf.budget_ms,
+	if (eom_spf_run(m->sn->checks, cfg, t, m->spf_dir, now_mono_ms() + cfg->spf.budget_ms,
 			&m->spf) == 0) {
 		verdict_trace(v, "spf %s: %s: not checked", spf_policy_dir_name(m->spf_dir),
 			      relayed ? "no egress_addresses" : "client address unusable");
@@ -204,7 +205,7 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 
 	if (m->dk != NULL)
 		in.sigs = dkimv_sigs(m->dk, &in.n_sigs);
-	eom_align_run(m->sn->checks, &in, eom_now_ms() + cfg->spf.budget_ms, &m->align);
+	eom_align_run(m->sn->checks, &in, now_mono_ms() + cfg->spf.budget_ms, &m->align);
 	m->align_done = 1;
 	verdict_trace(&tmp, "alignment (%s): %s: %s", eom_mode_name(mode),
 		      align_result_name(m->align.result), buf_cstr(&m->align.reason));

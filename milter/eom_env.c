@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/mem.h"
+#include "core/now.h"
 #include "milter/eom.h"
 #include "milter/eom_int.h"
 
@@ -15,19 +16,10 @@ struct eom_dns_ctx {		/* the ctx of the SPF and alignment envs */
 	uint64_t deadline;
 };
 
-/* eom_now_ms - see eom_int.h */
-uint64_t eom_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* eom_left - ms to the deadline, at least 1 (0 would mean "the default") */
 static unsigned eom_left(uint64_t deadline)
 {
-	uint64_t now = eom_now_ms();
+	uint64_t now = now_mono_ms();
 
 	return now + 1 < deadline ? (unsigned)(deadline - now) : 1;
 }
@@ -95,7 +87,7 @@ static void eom_release(void *ctx, struct dns_answer *ans)
 static uint64_t eom_env_now(void *ctx)
 {
 	(void)ctx;
-	return eom_now_ms();
+	return now_mono_ms();
 }
 
 /* eom_env_time - spf_env.time_s */

@@ -25,8 +25,6 @@ struct eom_env {
 	struct dkimv *dkim;		/* NULL when neither dkim nor alignment is on */
 };
 
-/* eom_now_ms - monotonic milliseconds */
-uint64_t eom_now_ms(void);
 /* eom_spf_run - evaluate dir for t into *r (zeroed); 0 when no address is usable */
 size_t eom_spf_run(const struct eom_env *env, const struct rw_config *cfg,
 		   const struct rw_txn *t, enum spf_dir dir, uint64_t deadline,

@@ -12,6 +12,7 @@
 #include "core/local_store.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/now.h"
 #include "core/redis.h"
 #include "milter/store.h"
 
@@ -41,24 +42,6 @@ struct store {
 	int64_t clock_offset_us;	/* Redis's TIME minus our clock */
 	uint64_t clock_at_us;		/* monotonic time of that sample; 0: none */
 };
-
-/* store_now_us - wall clock (the local store) */
-static uint64_t store_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
-/* store_mono_us - monotonic clock (the breaker) */
-static uint64_t store_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* store_new - see store.h */
 struct store *store_new(const struct rw_config *cfg, struct buf *err)
@@ -103,7 +86,7 @@ static int store_take(struct store *s, struct redis_sync **cp)
 
 	*cp = NULL;
 	pthread_mutex_lock(&s->lock);
-	allow = breaker_allow(&s->breaker, store_mono_us());
+	allow = breaker_allow(&s->breaker, now_mono_us());
 	if (allow && s->n_idle > 0)
 		*cp = s->idle[--s->n_idle];
 	pthread_mutex_unlock(&s->lock);
@@ -138,7 +121,7 @@ static void store_outcome(struct store *s, int ok, const char *err)
 		s->degraded = 0;
 		return;
 	}
-	breaker_failure(&s->breaker, store_mono_us());
+	breaker_failure(&s->breaker, now_mono_us());
 	s->state = s->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
 	if (!s->degraded)
 		log_warn("event=store_degraded store=redis error=\"%s\" breaker=%s", err,
@@ -154,16 +137,16 @@ static void store_sample_clock(struct store *s, struct redis_sync *c)
 {
 	const char *argv[] = { "TIME" };
 	redisReply *r = NULL;
-	uint64_t sent = store_now_us(), now, at;
+	uint64_t sent = now_wall_us(), now, at;
 	int stale;
 
 	pthread_mutex_lock(&s->lock);
 	at = s->clock_at_us;
-	stale = at == 0 || store_mono_us() - at > STORE_CLOCK_EVERY_US;
+	stale = at == 0 || now_mono_us() - at > STORE_CLOCK_EVERY_US;
 	pthread_mutex_unlock(&s->lock);
 	if (!stale || redis_sync_command(c, 1, argv, NULL, &r) != REDIS_ST_OK)
 		goto out;
-	now = store_now_us();
+	now = now_wall_us();
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
 	    r->element[1]->type == REDIS_REPLY_STRING) {
@@ -173,7 +156,7 @@ static void store_sample_clock(struct store *s, struct redis_sync *c)
 
 		pthread_mutex_lock(&s->lock);
 		s->clock_offset_us = off;
-		s->clock_at_us = store_mono_us();
+		s->clock_at_us = now_mono_us();
 		pthread_mutex_unlock(&s->lock);
 	}
 out:
@@ -193,7 +176,7 @@ static uint64_t store_deadline(struct store *s)
 
 	pthread_mutex_lock(&s->lock);
 	if (s->clock_at_us != 0)
-		d = (uint64_t)((int64_t)store_now_us() + s->clock_offset_us) +
+		d = (uint64_t)((int64_t)now_wall_us() + s->clock_offset_us) +
 		    (uint64_t)s->settings.timeout_ms * 1000u;
 	pthread_mutex_unlock(&s->lock);
 	return d;
@@ -255,7 +238,7 @@ void store_run(struct store *s, const struct limit_plan *plan, struct limit_resu
 		return;
 	memset(results, 0, plan->n * sizeof(*results));
 	pthread_mutex_lock(&s->lock);
-	local_store_run(s->local, plan, store_now_us(), results);
+	local_store_run(s->local, plan, now_wall_us(), results);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -13,6 +13,7 @@
 #include "core/local_store.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/now.h"
 #include "core/redis.h"
 #include "policyd/limiter.h"
 
@@ -54,29 +55,11 @@ struct limiter {
 	struct event *time_ev;		/* resamples every LIMITER_CLOCK_SAMPLE_S */
 };
 
-/* limiter_now_us - wall clock (quota windows, the local store) */
-static uint64_t limiter_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
-/* limiter_mono_us - monotonic clock (the breaker) */
-static uint64_t limiter_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* limiter_on_time - a TIME reply: Redis's clock against ours, half the round trip */
 static void limiter_on_time(enum redis_status st, const redisReply *reply, void *arg)
 {
 	struct limiter *l = arg;
-	uint64_t now = limiter_now_us(), sent = l->time_sent_us;
+	uint64_t now = now_wall_us(), sent = l->time_sent_us;
 
 	l->time_sent_us = 0;
 	if (st != REDIS_ST_OK || reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
@@ -99,7 +82,7 @@ static void limiter_sample_clock(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (l->redis == NULL || l->time_sent_us != 0)
 		return;
-	l->time_sent_us = limiter_now_us();
+	l->time_sent_us = now_wall_us();
 	if (redis_async_command(l->redis, 1, argv, NULL, limiter_on_time, l) == 0)
 		l->time_sent_us = 0;
 }
@@ -109,7 +92,7 @@ uint64_t limiter_charge_deadline(const struct limiter *l)
 {
 	if (l->redis == NULL || !l->clock_known)
 		return 0;
-	return (uint64_t)((int64_t)limiter_now_us() + l->clock_offset_us) +
+	return (uint64_t)((int64_t)now_wall_us() + l->clock_offset_us) +
 	       (uint64_t)l->settings.timeout_ms * 1000u;
 }
 
@@ -181,7 +164,7 @@ static void limiter_fallback(struct lim_req *r)
 {
 	struct limit_result *results = rw_calloc(r->plan->n ? r->plan->n : 1, sizeof(*results));
 
-	local_store_run(r->l->local, r->plan, limiter_now_us(), results);
+	local_store_run(r->l->local, r->plan, now_wall_us(), results);
 	limiter_finish(r, results);
 }
 
@@ -212,7 +195,7 @@ static void limiter_store_failed(struct limiter *l, const char *err)
 {
 	enum breaker_state before = l->breaker.state;
 
-	breaker_failure(&l->breaker, limiter_mono_us());
+	breaker_failure(&l->breaker, now_mono_us());
 	l->state = l->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
 	if (!l->degraded)
 		log_warn("event=store_degraded store=redis error=\"%s\" breaker=%s", err,
@@ -299,7 +282,7 @@ uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_c
 	if ((r->next = l->pending) != NULL)
 		l->pending->pprev = &r->next;
 	l->pending = r;
-	if (l->redis != NULL && breaker_allow(&l->breaker, limiter_mono_us())) {
+	if (l->redis != NULL && breaker_allow(&l->breaker, now_mono_us())) {
 		r->probe = l->breaker.state == BREAKER_HALF_OPEN;
 		if ((r->redis_id = limiter_send(r)) != 0)
 			return r->id;
