@@ -94,6 +94,7 @@ log { target = stderr }
 CONF
 "$policyd" -c "$tmp/bench.conf" -e 2>"$tmp/policyd.log" &
 pids+=($!)
+policyd_pid=$!
 wait_port "$pport" || { cat "$tmp/policyd.log"; exit 1; }
 
 # The same script call as the daemon's, from relaywarden quota show --json
@@ -125,7 +126,24 @@ fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 best=0
 printf '%-6s %12s %10s %10s %14s %10s\n' conns policyd-rps p50_us p99_us redis-bench-rps ratio
+# rotate_audit - a fresh audit file per row, as in run.sh (logrotate's way:
+# rename, SIGUSR1, count and remove the old one)
+charged=0
+rotate_audit() {
+	[ -f "$tmp/audit.jsonl" ] || return 0
+	mv "$tmp/audit.jsonl" "$tmp/audit.old"
+	kill -USR1 "$policyd_pid"
+	for _ in $(seq 50); do
+		[ -f "$tmp/audit.jsonl" ] && break
+		sleep 0.1
+	done
+	charged=$((charged + $(grep -c '"charge":true' "$tmp/audit.old")))
+	rm -f "$tmp/audit.old"
+}
+
 for c in $conns; do
+	rotate_audit
+	sync
 	line=$("$loadgen" -t "127.0.0.1:$pport" -c "$c" -n 1000000000 -d "$secs" -s END-OF-MESSAGE 2>&1)
 	rps=$(sed -n 's/.* rps=\([0-9]*\).*/\1/p' <<<"$line")
 	[ "${rps:-0}" -gt "${best:-0}" ] && best=$rps
@@ -146,4 +164,5 @@ pipe=$(redis-benchmark -p "$rport" -c 1 -P 16 -n $((secs * 40000)) -r 100000 -q 
 echo "redis-benchmark, same script, one connection, 16 pipelined: ${pipe:-?} calls/s;" \
 	"policyd's best above: ${best:-?} decisions/s ($(/usr/bin/python3 -c \
 	"print(f'{${best:-0}/max(float(${pipe:-0}),1):.2f}')") of it)"
-echo "decisions charged: $(grep -c '"charge":true' "$tmp/audit.jsonl") audit records with limits"
+rotate_audit
+echo "decisions charged: $charged audit records with limits"
