@@ -243,6 +243,7 @@ static enum proto_status proto_finish(struct proto_parser *p, const char **error
 		return proto_fail(p, "empty request", error_r);
 	for (size_t i = 0; i < p->nattrs; i++) {
 		p->attrs[i].name = p->store.data + p->slots[i].name_off;
+		p->attrs[i].name_len = p->slots[i].name_len;
 		p->attrs[i].value = p->store.data + p->slots[i].value_off;
 		p->attrs[i].value_len = p->slots[i].value_len;
 	}

@@ -37,6 +37,7 @@ enum proto_status {
 
 struct proto_attr {
 	const char *name;
+	size_t name_len;
 	const char *value;
 	size_t value_len;
 };

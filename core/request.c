@@ -11,30 +11,58 @@
 #include "core/txn.h"
 #include "core/xtext.h"
 
-/* The string attributes, each borrowed into one const char * of the txn. */
-static const struct {
+/*
+ * The attributes a txn takes, by name: strings are borrowed into a const
+ * char * of the txn, numbers parsed below. One pass over the request; the
+ * parser has refused duplicates already.
+ */
+enum request_kind { RQ_STR, RQ_STAGE, RQ_PORT, RQ_RCPT_COUNT, RQ_SIZE };
+
+static const struct request_field {
 	const char *name;
-	size_t offset;
-} request_strings[] = {
-	{ "instance", offsetof(struct rw_txn, instance) },
-	{ "queue_id", offsetof(struct rw_txn, queue_id) },
-	{ "client_address", offsetof(struct rw_txn, client_address) },
-	{ "client_name", offsetof(struct rw_txn, client_name) },
-	{ "reverse_client_name", offsetof(struct rw_txn, reverse_client_name) },
-	{ "helo_name", offsetof(struct rw_txn, helo_name) },
-	{ "policy_context", offsetof(struct rw_txn, listener) },
-	{ "encryption_protocol", offsetof(struct rw_txn, tls_protocol) },
-	{ "encryption_cipher", offsetof(struct rw_txn, tls_cipher) },
-	{ "ccert_fingerprint", offsetof(struct rw_txn, cert_fingerprint) },
-	{ "ccert_pubkey_fingerprint", offsetof(struct rw_txn, cert_pubkey_fingerprint) },
-	{ "ccert_subject", offsetof(struct rw_txn, cert_subject) },
-	{ "ccert_issuer", offsetof(struct rw_txn, cert_issuer) },
-	{ "sasl_method", offsetof(struct rw_txn, sasl_method) },
-	{ "sasl_username", offsetof(struct rw_txn, sasl_username) },
-	{ "sasl_sender", offsetof(struct rw_txn, sasl_sender) },
-	{ "sender", offsetof(struct rw_txn, sender) },
-	{ "recipient", offsetof(struct rw_txn, recipient) },
+	size_t len;
+	enum request_kind kind;
+	size_t offset;		/* RQ_STR: of the const char * in struct rw_txn */
+} request_fields[] = {
+#define RQ_S(n, field) { n, sizeof(n) - 1, RQ_STR, offsetof(struct rw_txn, field) }
+#define RQ_N(n, kind) { n, sizeof(n) - 1, kind, 0 }
+	RQ_S("instance", instance),
+	RQ_S("queue_id", queue_id),
+	RQ_S("client_address", client_address),
+	RQ_S("client_name", client_name),
+	RQ_S("reverse_client_name", reverse_client_name),
+	RQ_S("helo_name", helo_name),
+	RQ_S("policy_context", listener),
+	RQ_S("encryption_protocol", tls_protocol),
+	RQ_S("encryption_cipher", tls_cipher),
+	RQ_S("ccert_fingerprint", cert_fingerprint),
+	RQ_S("ccert_pubkey_fingerprint", cert_pubkey_fingerprint),
+	RQ_S("ccert_subject", cert_subject),
+	RQ_S("ccert_issuer", cert_issuer),
+	RQ_S("sasl_method", sasl_method),
+	RQ_S("sasl_username", sasl_username),
+	RQ_S("sasl_sender", sasl_sender),
+	RQ_S("sender", sender),
+	RQ_S("recipient", recipient),
+	RQ_N("protocol_state", RQ_STAGE),
+	RQ_N("server_port", RQ_PORT),
+	RQ_N("recipient_count", RQ_RCPT_COUNT),
+	RQ_N("size", RQ_SIZE),
+#undef RQ_S
+#undef RQ_N
 };
+
+/* request_field - the field named name (len bytes), or NULL for one we ignore */
+static const struct request_field *request_field(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(request_fields) / sizeof(request_fields[0]); i++) {
+		const struct request_field *f = &request_fields[i];
+
+		if (f->len == len && f->name[0] == name[0] && memcmp(f->name, name, len) == 0)
+			return f;
+	}
+	return NULL;
+}
 
 /* request_number - strict decimal: digits only, at most max, else 0 */
 static unsigned long request_number(const char *s, unsigned long max)
@@ -78,16 +106,34 @@ static const char *request_xtext(const char *s, struct strvec *store)
 /* request_to_txn - fill *t (zeroed first) from the complete request in p */
 void request_to_txn(const struct proto_parser *p, struct rw_txn *t, struct strvec *store)
 {
-	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < sizeof(request_strings) / sizeof(request_strings[0]); i++) {
-		const char **field = (const char **)((char *)t + request_strings[i].offset);
+	const char *state = NULL;
 
-		*field = proto_get(p, request_strings[i].name);
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0, n = proto_count(p); i < n; i++) {
+		const struct proto_attr *a = proto_attr(p, i);
+		const struct request_field *f = request_field(a->name, a->name_len);
+
+		if (f == NULL)
+			continue;	/* unknown attributes are ignored */
+		switch (f->kind) {
+		case RQ_STR:
+			*(const char **)((char *)t + f->offset) = a->value;
+			break;
+		case RQ_STAGE:
+			state = a->value;
+			break;
+		case RQ_PORT:
+			t->server_port = (unsigned)request_number(a->value, 65535);
+			break;
+		case RQ_RCPT_COUNT:
+			t->recipient_count = request_number(a->value, ULONG_MAX);
+			break;
+		case RQ_SIZE:
+			t->size = request_number(a->value, ULONG_MAX);
+			break;
+		}
 	}
-	t->stage = txn_stage_parse(proto_get(p, "protocol_state"));
-	t->server_port = (unsigned)request_number(proto_get(p, "server_port"), 65535);
-	t->recipient_count = request_number(proto_get(p, "recipient_count"), ULONG_MAX);
-	t->size = request_number(proto_get(p, "size"), ULONG_MAX);
+	t->stage = txn_stage_parse(state);
 	t->cert_verified = txn_has(t->cert_subject);
 	t->cert_subject = request_xtext(t->cert_subject, store);
 	t->cert_issuer = request_xtext(t->cert_issuer, store);

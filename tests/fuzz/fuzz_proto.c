@@ -65,6 +65,7 @@ static void fuzz_request(const struct proto_parser *p, const struct proto_limits
 
 		fuzz_check(a != NULL && fuzz_name_ok(a->name));
 		fuzz_check(strlen(a->value) == a->value_len);
+		fuzz_check(strlen(a->name) == a->name_len);
 		fuzz_check(memchr(a->value, '\n', a->value_len) == NULL);
 		fuzz_check(strlen(a->name) + 1 + a->value_len <= lim->max_line);
 		/* unique names: the lookup finds this very attribute */

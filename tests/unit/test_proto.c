@@ -149,6 +149,7 @@ static void transcribe(const struct proto_parser *p, struct buf *t)
 
 		assert_non_null(a);
 		assert_int_equal(strlen(a->value), a->value_len);
+		assert_int_equal(strlen(a->name), a->name_len);
 		assert_ptr_equal(proto_get(p, a->name), a->value);
 		buf_printf(t, "%s%s=%s", i ? "|" : "", a->name, a->value);
 	}
