@@ -14,6 +14,7 @@
 #include "core/limit_store.h"
 #include "core/limits.h"
 #include "core/mem.h"
+#include "core/redis.h"
 #include "core/strvec.h"
 
 /* limit_store_script_sha - SHA1 of the embedded script, as EVALSHA wants it */
@@ -48,61 +49,86 @@ static const char *limit_store_field(enum limit_unit u)
 	return NULL;
 }
 
-/* limit_store_addkey - append one key built by the caller into b */
-static void limit_store_addkey(struct strvec *keys, struct buf *b)
+/*
+ * The marshalling writes each KEY and ARGV through an emitter, so that the
+ * same code fills the strvecs (limit_store_marshal: the CLI, the milter,
+ * tests) and the RESP command (limit_store_resp: policyd's hot path).
+ */
+typedef void limit_store_emit(void *ctx, const char *s, size_t n);
+
+/* limit_store_emit_strvec - append to the strvec ctx */
+static void limit_store_emit_strvec(void *ctx, const char *s, size_t n)
 {
-	strvec_add(keys, buf_cstr(b));
+	(void)n;	/* keys and numbers hold no NUL */
+	strvec_add(ctx, s);
+}
+
+/* limit_store_emit_resp - append a RESP bulk string to the buf ctx */
+static void limit_store_emit_resp(void *ctx, const char *s, size_t n)
+{
+	redis_resp_bulk(ctx, s, n);
+}
+
+/* limit_store_key - emit the key built in b, then empty b */
+static void limit_store_key(limit_store_emit *emit, void *ctx, struct buf *b)
+{
+	emit(ctx, buf_cstr(b), b->len);
 	buf_truncate(b, 0);
 }
 
 /* limit_store_keys - the 5 KEYS of one check */
-static void limit_store_keys(const struct limit_check *c, struct strvec *keys)
+static void limit_store_keys(const struct limit_check *c, limit_store_emit *emit, void *ctx,
+			     struct buf *b)
 {
 	const char *name = c->limit->name;
-	struct buf b = BUF_INIT;
 
-	limit_keys_state(c, &b);
-	limit_store_addkey(keys, &b);
-	limit_keys_override(c->customer, name, c->dimension, c->identity ? c->identity : "", &b);
-	limit_store_addkey(keys, &b);
-	limit_keys_override(c->customer, name, NULL, NULL, &b);
-	limit_store_addkey(keys, &b);
-	limit_keys_block(c->customer, c->dimension, c->identity ? c->identity : "", &b);
-	limit_store_addkey(keys, &b);
-	limit_keys_block(c->customer, NULL, NULL, &b);
-	limit_store_addkey(keys, &b);
-	buf_release(&b);
+	limit_keys_state(c, b);
+	limit_store_key(emit, ctx, b);
+	limit_keys_override(c->customer, name, c->dimension, c->identity ? c->identity : "", b);
+	limit_store_key(emit, ctx, b);
+	limit_keys_override(c->customer, name, NULL, NULL, b);
+	limit_store_key(emit, ctx, b);
+	limit_keys_block(c->customer, c->dimension, c->identity ? c->identity : "", b);
+	limit_store_key(emit, ctx, b);
+	limit_keys_block(c->customer, NULL, NULL, b);
+	limit_store_key(emit, ctx, b);
 }
 
-/* limit_store_addnum - append v in decimal (no printf on the decision path) */
-static void limit_store_addnum(struct strvec *sv, uint64_t v)
+/* limit_store_str - emit a constant string */
+static void limit_store_str(limit_store_emit *emit, void *ctx, const char *s)
+{
+	emit(ctx, s, strlen(s));
+}
+
+/* limit_store_num - emit v in decimal (no printf on the decision path) */
+static void limit_store_num(limit_store_emit *emit, void *ctx, uint64_t v)
 {
 	char d[BUF_U64_SIZE];
+	const char *s = buf_u64_text(v, d);
 
-	strvec_add(sv, buf_u64_text(v, d));
+	emit(ctx, s, (size_t)(d + sizeof(d) - 1 - s));
 }
 
 /* limit_store_args - the 6 ARGV of one check */
-static void limit_store_args(const struct limit_check *c, const char *field, struct strvec *args)
+static void limit_store_args(const struct limit_check *c, limit_store_emit *emit, void *ctx)
 {
 	int quota = c->limit->kind == LIMIT_QUOTA;
 
-	strvec_add(args, quota ? "quota" : "rate");
-	strvec_add(args, c->limit->mode == MODE_SHADOW ? "s" : "e");
+	limit_store_str(emit, ctx, quota ? "quota" : "rate");
+	limit_store_str(emit, ctx, c->limit->mode == MODE_SHADOW ? "s" : "e");
 	if (quota) {
-		limit_store_addnum(args, c->cap);
-		limit_store_addnum(args, c->window_end > 0 ? (uint64_t)c->window_end : 0);
+		limit_store_num(emit, ctx, c->cap);
+		limit_store_num(emit, ctx, c->window_end > 0 ? (uint64_t)c->window_end : 0);
 	} else {
-		limit_store_addnum(args, c->emission_us);
-		limit_store_addnum(args, c->tolerance_us);
+		limit_store_num(emit, ctx, c->emission_us);
+		limit_store_num(emit, ctx, c->tolerance_us);
 	}
-	limit_store_addnum(args, c->cost);
-	strvec_add(args, field);
+	limit_store_num(emit, ctx, c->cost);
+	limit_store_str(emit, ctx, limit_store_field(c->unit));
 }
 
-/* limit_store_marshal - KEYS and ARGV of plan; see limit_store.h */
-int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
-			struct strvec *args, const char **error_r)
+/* limit_store_check_plan - 0, or -1 when a check is malformed */
+static int limit_store_check_plan(const struct limit_plan *plan, const char **error_r)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct limit_check *c = &plan->v[i];
@@ -120,14 +146,57 @@ int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
 			return -1;
 		}
 	}
-	strvec_add(args, LIMIT_STORE_PROTO);
-	strvec_add(args, plan->charge ? "charge" : "peek");
-	limit_store_addnum(args, LIMIT_STORE_QUOTA_MARGIN_S);
-	limit_store_addnum(args, plan->charge ? plan->deadline_us : 0);
-	for (size_t i = 0; i < plan->n; i++) {
-		limit_store_keys(&plan->v[i], keys);
-		limit_store_args(&plan->v[i], limit_store_field(plan->v[i].unit), args);
-	}
+	return 0;
+}
+
+/* limit_store_emit_keys, limit_store_emit_args - every KEY, every ARGV of plan */
+static void limit_store_emit_keys(const struct limit_plan *plan, limit_store_emit *emit,
+				  void *ctx)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < plan->n; i++)
+		limit_store_keys(&plan->v[i], emit, ctx, &b);
+	buf_release(&b);
+}
+
+static void limit_store_emit_args(const struct limit_plan *plan, limit_store_emit *emit,
+				  void *ctx)
+{
+	limit_store_str(emit, ctx, LIMIT_STORE_PROTO);
+	limit_store_str(emit, ctx, plan->charge ? "charge" : "peek");
+	limit_store_num(emit, ctx, LIMIT_STORE_QUOTA_MARGIN_S);
+	limit_store_num(emit, ctx, plan->charge ? plan->deadline_us : 0);
+	for (size_t i = 0; i < plan->n; i++)
+		limit_store_args(&plan->v[i], emit, ctx);
+}
+
+/* limit_store_marshal - KEYS and ARGV of plan; see limit_store.h */
+int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
+			struct strvec *args, const char **error_r)
+{
+	if (limit_store_check_plan(plan, error_r) < 0)
+		return -1;
+	limit_store_emit_keys(plan, limit_store_emit_strvec, keys);
+	limit_store_emit_args(plan, limit_store_emit_strvec, args);
+	return 0;
+}
+
+/* limit_store_resp - the whole EVALSHA in RESP; see limit_store.h */
+int limit_store_resp(const struct limit_plan *plan, const char *sha, struct buf *out,
+		     const char **error_r)
+{
+	size_t nkeys = plan->n * LIMIT_STORE_KEYS_PER_CHECK;
+	size_t nargs = LIMIT_STORE_ARGS_HEAD + plan->n * LIMIT_STORE_ARGS_PER_CHECK;
+
+	if (limit_store_check_plan(plan, error_r) < 0)
+		return -1;
+	redis_resp_array(out, 3 + nkeys + nargs);
+	redis_resp_bulk(out, "EVALSHA", 7);
+	redis_resp_bulk(out, sha, strlen(sha));
+	limit_store_num(limit_store_emit_resp, out, nkeys);
+	limit_store_emit_keys(plan, limit_store_emit_resp, out);
+	limit_store_emit_args(plan, limit_store_emit_resp, out);
 	return 0;
 }
 

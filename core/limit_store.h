@@ -25,6 +25,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "core/buf.h"
 #include "core/limits.h"
 #include "core/strvec.h"
 
@@ -58,6 +59,15 @@ void limit_store_script_sha(char sha[LIMIT_STORE_SHA_HEX + 1]);
  */
 int limit_store_marshal(const struct limit_plan *plan, struct strvec *keys,
 			struct strvec *args, const char **error_r);
+
+/*
+ * limit_store_resp - append to out the whole "EVALSHA sha numkeys KEYS...
+ * ARGV..." of plan as a RESP command (what limit_store_marshal +
+ * limit_store_command + redisFormatCommandArgv give, without the copies);
+ * -1 as limit_store_marshal
+ */
+int limit_store_resp(const struct limit_plan *plan, const char *sha, struct buf *out,
+		     const char **error_r);
 
 /*
  * limit_store_command - "EVALSHA sha numkeys KEYS... ARGV..." into cmd; with

@@ -267,8 +267,14 @@ static void redis_resp_len(struct buf *b, char c, size_t n)
 	buf_append(b, "\r\n", 2);
 }
 
-/* redis_resp_bulk - one bulk string */
-static void redis_resp_bulk(struct buf *b, const char *s, size_t n)
+/* redis_resp_array - see redis.h */
+void redis_resp_array(struct buf *b, size_t n)
+{
+	redis_resp_len(b, '*', n);
+}
+
+/* redis_resp_bulk - see redis.h */
+void redis_resp_bulk(struct buf *b, const char *s, size_t n)
 {
 	redis_resp_len(b, '$', n);
 	buf_append(b, s, n);
@@ -292,7 +298,7 @@ long redis_format_evalsha(const struct redis_script *s, int nkeys, int argc,
 	if (nkeys < 0 || argc < 0)
 		return -1;
 	n = buf_u64_text((uint64_t)nkeys, d);
-	redis_resp_len(&b, '*', (size_t)argc + 3);
+	redis_resp_array(&b, (size_t)argc + 3);
 	redis_resp_bulk(&b, "EVALSHA", 7);
 	redis_resp_bulk(&b, s->sha1, 40);
 	redis_resp_bulk(&b, n, strlen(n));

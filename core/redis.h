@@ -119,6 +119,9 @@ void redis_settings_from_config(struct redis_settings *s, const struct rw_config
 /* redis_settings_check - 0, or -1 with *error_r naming what is wrong */
 int redis_settings_check(const struct redis_settings *s, const char **error_r);
 void redis_settings_release(struct redis_settings *s);
+/* redis_resp_array, redis_resp_bulk - a command in RESP: "*N", then N bulks */
+void redis_resp_array(struct buf *b, size_t n);
+void redis_resp_bulk(struct buf *b, const char *s, size_t n);
 /*
  * redis_settings_same - a and b reach the same Redis the same way: servers,
  * sentinels, master name, password, database and deadlines (not the pool
@@ -166,6 +169,13 @@ uint64_t redis_async_evalsha(struct redis_async *c,
 			     const struct redis_script *s, int nkeys,
 			     int argc, const char **argv, const size_t *argvlen,
 			     redis_cb *cb, void *arg);
+/*
+ * redis_async_evalsha_resp - the same for an EVALSHA of s already in RESP
+ * (built with redis_resp_array/redis_resp_bulk): cmd is taken over (freed
+ * with free) whatever happens
+ */
+uint64_t redis_async_evalsha_resp(struct redis_async *c, const struct redis_script *s,
+				  char *cmd, size_t len, redis_cb *cb, void *arg);
 /* redis_async_cancel - the callback will not run; 0, or -1 if already done */
 int redis_async_cancel(struct redis_async *c, uint64_t id);
 /* redis_async_connected - how many pool connections take commands now */

@@ -273,6 +273,24 @@ uint64_t redis_async_evalsha(struct redis_async *c,
 	return redis_client_issue(c, r, r->cmd, r->cmdlen);
 }
 
+/* redis_async_evalsha_resp - see redis.h */
+uint64_t redis_async_evalsha_resp(struct redis_async *c, const struct redis_script *s,
+				  char *cmd, size_t len, redis_cb *cb, void *arg)
+{
+	struct redis_req *r;
+
+	if (c->freeing) {
+		free(cmd);
+		return 0;
+	}
+	r = redis_req_new(c, cb, arg);
+	r->phase = REQ_EVAL;
+	r->script = s;
+	r->cmd = cmd;
+	r->cmdlen = len;
+	return redis_client_issue(c, r, r->cmd, r->cmdlen);
+}
+
 /* redis_async_cancel - forget the request; its reply will be dropped */
 int redis_async_cancel(struct redis_async *c, uint64_t id)
 {

@@ -245,25 +245,18 @@ static void limiter_on_redis(enum redis_status st, const redisReply *reply, void
 /* limiter_send - the plan as one EVALSHA; 0 when it could not be sent */
 static uint64_t limiter_send(struct lim_req *r)
 {
-	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT;
-	const char **argv;
+	struct buf cmd = BUF_INIT;
 	const char *err;
-	uint64_t id = 0;
+	size_t len;
 
-	if (limit_store_marshal(r->plan, &keys, &args, &err) < 0) {
+	if (limit_store_resp(r->plan, r->l->script.sha1, &cmd, &err) < 0) {
 		log_err("event=store_marshal_failed error=\"%s\"", err);
-	} else {
-		/* KEYS then ARGV, borrowed (limit_store_command's order) */
-		argv = rw_calloc(keys.n + args.n, sizeof(*argv));
-		memcpy(argv, keys.v, keys.n * sizeof(*argv));
-		memcpy(argv + keys.n, args.v, args.n * sizeof(*argv));
-		id = redis_async_evalsha(r->l->redis, &r->l->script, (int)keys.n,
-					 (int)(keys.n + args.n), argv, NULL, limiter_on_redis, r);
-		free(argv);
+		buf_release(&cmd);
+		return 0;
 	}
-	strvec_release(&keys);
-	strvec_release(&args);
-	return id;
+	len = cmd.len;
+	return redis_async_evalsha_resp(r->l->redis, &r->l->script, buf_detach(&cmd), len,
+					limiter_on_redis, r);
 }
 
 /* limiter_run - see limiter.h */

@@ -187,8 +187,19 @@ static enum limit_store_rc run_plan(struct fx *f, struct limit_check *v, size_t 
 	enum limit_store_rc rc;
 	redisReply *r;
 
+	struct buf resp = BUF_INIT;
+	char *formatted = NULL;
+	int len;
+
 	assert_int_equal(limit_store_marshal(&plan, &keys, &args, &err), 0);
 	limit_store_command(f->sha, &keys, &args, &all);
+	/* policyd's path builds the same bytes without the vectors */
+	assert_int_equal(limit_store_resp(&plan, f->sha, &resp, &err), 0);
+	len = redisFormatCommandArgv(&formatted, (int)all.n, (const char **)all.v, NULL);
+	assert_int_equal((size_t)len, resp.len);
+	assert_memory_equal(formatted, resp.data, resp.len);
+	redisFreeCommand(formatted);
+	buf_release(&resp);
 	r = redisCommandArgv(f->c, (int)all.n, (const char **)all.v, NULL);
 	assert_non_null(r);
 	rc = limit_store_parse(r, &plan, res, committed, &err);
