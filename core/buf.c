@@ -42,8 +42,9 @@ const char *buf_u64_text(uint64_t v, char d[BUF_U64_SIZE])
 void buf_put_u64(struct buf *b, uint64_t v)
 {
 	char d[BUF_U64_SIZE];
+	const char *s = buf_u64_text(v, d);
 
-	buf_puts(b, buf_u64_text(v, d));
+	buf_append(b, s, (size_t)(d + BUF_U64_SIZE - 1 - s));
 }
 
 /* buf_vprintf - append formatted text (one vsnprintf pass when it fits) */

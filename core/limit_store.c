@@ -191,6 +191,7 @@ int limit_store_resp(const struct limit_plan *plan, const char *sha, struct buf 
 
 	if (limit_store_check_plan(plan, error_r) < 0)
 		return -1;
+	buf_grow(out, 512 * (plan->n + 1));	/* a check takes 400 bytes or so: one allocation */
 	redis_resp_array(out, 3 + nkeys + nargs);
 	redis_resp_bulk(out, "EVALSHA", 7);
 	redis_resp_bulk(out, sha, strlen(sha));
