@@ -9,7 +9,8 @@
  * schema/limits.lua and schema/redis-keys.md.
  *
  * Use: limit_store_marshal + limit_store_command -> redisCommandArgv /
- * redisAsyncCommandArgv (argvlen NULL: no argument contains a NUL);
+ * redisAsyncCommandArgv (argvlen NULL: no argument contains a NUL), or
+ * limit_store_resp -> the same command already in RESP (policyd's path);
  * limit_store_parse on the reply. On LIMIT_STORE_NOSCRIPT the client sends
  * SCRIPT LOAD limit_store_lua (or EVAL) and retries once.
  *
