@@ -104,9 +104,8 @@ static void limit_store_str(limit_store_emit *emit, void *ctx, const char *s)
 static void limit_store_num(limit_store_emit *emit, void *ctx, uint64_t v)
 {
 	char d[BUF_U64_SIZE];
-	const char *s = buf_u64_text(v, d);
 
-	emit(ctx, s, (size_t)(d + sizeof(d) - 1 - s));
+	limit_store_str(emit, ctx, buf_u64_text(v, d));
 }
 
 /* limit_store_args - the 6 ARGV of one check */
@@ -192,10 +191,7 @@ int limit_store_resp(const struct limit_plan *plan, const char *sha, struct buf 
 	if (limit_store_check_plan(plan, error_r) < 0)
 		return -1;
 	buf_grow(out, 512 * (plan->n + 1));	/* a check takes 400 bytes or so: one allocation */
-	redis_resp_array(out, 3 + nkeys + nargs);
-	redis_resp_bulk(out, "EVALSHA", 7);
-	redis_resp_bulk(out, sha, strlen(sha));
-	limit_store_num(limit_store_emit_resp, out, nkeys);
+	redis_resp_evalsha(out, sha, nkeys, nkeys + nargs);
 	limit_store_emit_keys(plan, limit_store_emit_resp, out);
 	limit_store_emit_args(plan, limit_store_emit_resp, out);
 	return 0;

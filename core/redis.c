@@ -281,6 +281,18 @@ void redis_resp_bulk(struct buf *b, const char *s, size_t n)
 	buf_append(b, "\r\n", 2);
 }
 
+/* redis_resp_evalsha - see redis.h */
+void redis_resp_evalsha(struct buf *b, const char *sha, size_t nkeys, size_t nargs)
+{
+	char d[BUF_U64_SIZE];
+	const char *n = buf_u64_text(nkeys, d);
+
+	redis_resp_array(b, 3 + nargs);
+	redis_resp_bulk(b, "EVALSHA", 7);
+	redis_resp_bulk(b, sha, strlen(sha));
+	redis_resp_bulk(b, n, strlen(n));
+}
+
 /*
  * redis_format_evalsha - EVALSHA sha nkeys argv... as RESP, in storage
  * redisFreeCommand frees (what redisFormatCommandArgv makes, without a
@@ -291,17 +303,11 @@ long redis_format_evalsha(const struct redis_script *s, int nkeys, int argc,
 			  char **cmd_r)
 {
 	struct buf b = BUF_INIT;
-	char d[BUF_U64_SIZE];
-	const char *n;
 	size_t len;
 
 	if (nkeys < 0 || argc < 0)
 		return -1;
-	n = buf_u64_text((uint64_t)nkeys, d);
-	redis_resp_array(&b, (size_t)argc + 3);
-	redis_resp_bulk(&b, "EVALSHA", 7);
-	redis_resp_bulk(&b, s->sha1, 40);
-	redis_resp_bulk(&b, n, strlen(n));
+	redis_resp_evalsha(&b, s->sha1, (size_t)nkeys, (size_t)argc);
 	for (int i = 0; i < argc; i++)
 		redis_resp_bulk(&b, argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
 	len = b.len;

@@ -123,6 +123,11 @@ void redis_settings_release(struct redis_settings *s);
 void redis_resp_array(struct buf *b, size_t n);
 void redis_resp_bulk(struct buf *b, const char *s, size_t n);
 /*
+ * redis_resp_evalsha - the head of "EVALSHA sha nkeys" followed by nargs
+ * more bulks (the KEYS and ARGV the caller appends)
+ */
+void redis_resp_evalsha(struct buf *b, const char *sha, size_t nkeys, size_t nargs);
+/*
  * redis_settings_same - a and b reach the same Redis the same way: servers,
  * sentinels, master name, password, database and deadlines (not the pool
  * size or the backoff: a front-end that sizes a pool compares connections

@@ -258,19 +258,15 @@ uint64_t redis_async_evalsha(struct redis_async *c,
 			     int argc, const char **argv, const size_t *argvlen,
 			     redis_cb *cb, void *arg)
 {
-	struct redis_req *r;
+	char *cmd = NULL;
 	long len;
 
 	if (c->freeing)
 		return 0;
-	r = redis_req_new(c, cb, arg);
-	r->phase = REQ_EVAL;
-	r->script = s;
-	len = redis_format_evalsha(s, nkeys, argc, argv, argvlen, &r->cmd);
+	len = redis_format_evalsha(s, nkeys, argc, argv, argvlen, &cmd);
 	if (len < 0)
-		abort();	/* hiredis out of memory */
-	r->cmdlen = (size_t)len;
-	return redis_client_issue(c, r, r->cmd, r->cmdlen);
+		abort();	/* negative counts: a programming error */
+	return redis_async_evalsha_resp(c, s, cmd, (size_t)len, cb, arg);
 }
 
 /* redis_async_evalsha_resp - see redis.h */
