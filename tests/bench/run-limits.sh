@@ -126,23 +126,20 @@ fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 best=0
 printf '%-6s %12s %10s %10s %14s %10s\n' conns policyd-rps p50_us p99_us redis-bench-rps ratio
-# rotate_audit - a fresh audit file per row, as in run.sh (logrotate's way:
-# rename, SIGUSR1, count and remove the old one)
+# shellcheck source=tests/bench/rotate.sh
+. "$(dirname "$0")/rotate.sh"
+
+# new_audit - a fresh audit file for the next row (rotate.sh), its
+# predecessor's charged decisions counted
 charged=0
-rotate_audit() {
-	[ -f "$tmp/audit.jsonl" ] || return 0
-	mv "$tmp/audit.jsonl" "$tmp/audit.old"
-	kill -USR1 "$policyd_pid"
-	for _ in $(seq 50); do
-		[ -f "$tmp/audit.jsonl" ] && break
-		sleep 0.1
-	done
+new_audit() {
+	rotate_audit "$tmp/audit.jsonl" "$policyd_pid" "$tmp/audit.old" || return 0
 	charged=$((charged + $(grep -c '"charge":true' "$tmp/audit.old")))
 	rm -f "$tmp/audit.old"
 }
 
 for c in $conns; do
-	rotate_audit
+	new_audit
 	sync
 	line=$("$loadgen" -t "127.0.0.1:$pport" -c "$c" -n 1000000000 -d "$secs" -s END-OF-MESSAGE 2>&1)
 	rps=$(sed -n 's/.* rps=\([0-9]*\).*/\1/p' <<<"$line")
@@ -164,5 +161,5 @@ pipe=$(redis-benchmark -p "$rport" -c 1 -P 16 -n $((secs * 40000)) -r 100000 -q 
 echo "redis-benchmark, same script, one connection, 16 pipelined: ${pipe:-?} calls/s;" \
 	"policyd's best above: ${best:-?} decisions/s ($(/usr/bin/python3 -c \
 	"print(f'{${best:-0}/max(float(${pipe:-0}),1):.2f}')") of it)"
-rotate_audit
+new_audit
 echo "decisions charged: $charged audit records with limits"

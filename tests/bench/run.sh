@@ -69,30 +69,24 @@ stop_server() {
 	server_pid=""
 }
 
-# rotate_audit - as logrotate would: rename the audit file, SIGUSR1 (policyd
-# reopens), count and remove the old one. A row at 100k decisions/s appends
-# half a gigabyte; left in the page cache, it makes every later row of the
-# same process slower (here 125k, 109k, 99k decisions/s for three
-# back-to-back rows at 64 connections), so each row starts with a new file.
+# shellcheck source=tests/bench/rotate.sh
+. "$(dirname "$0")/rotate.sh"
+
+# new_audit - a fresh audit file for the next row (rotate.sh), its
+# predecessor's records counted
 audit_total=0
-rotate_audit() {
-	[ -f "$tmp/audit.jsonl" ] || return 0
-	mv "$tmp/audit.jsonl" "$tmp/audit.old"
-	kill -USR1 "$server_pid"
-	for _ in $(seq 50); do
-		[ -f "$tmp/audit.jsonl" ] && break
-		sleep 0.1
-	done
+new_audit() {
+	rotate_audit "$tmp/audit.jsonl" "$server_pid" "$tmp/audit.old" || return 0
 	audit_total=$((audit_total + $(wc -l <"$tmp/audit.old")))
 	rm -f "$tmp/audit.old"
 }
 
 # measure NAME PORT - one rw-loadgen run per connection count into $tmp/NAME.C;
-# each row starts with a fresh audit file (rotate_audit) and a synced file
+# each row starts with a fresh audit file (new_audit) and a synced file
 # system
 measure() {
 	for c in $conns; do
-		rotate_audit
+		new_audit
 		sync
 		"$loadgen" -t "127.0.0.1:$2" -c "$c" -n 1000000000 -d "$secs" >"$tmp/$1.$c" 2>"$tmp/$1.$c.err"
 		echo "  $1 c=$c: $(cat "$tmp/$1.$c")$(test -s "$tmp/$1.$c.err" && echo " ($(head -1 "$tmp/$1.$c.err"))")"
