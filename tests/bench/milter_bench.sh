@@ -45,6 +45,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/lib/postfix.sh
+. "$TOP/tests/lib/postfix.sh"
 RW_BUILD=${RW_BUILD:-$PWD}
 MILTER=${RW_MILTER:-$RW_BUILD/milter/relaywarden-milter}
 NULLMILTER=$RW_BUILD/tests/bench/rw-nullmilter
@@ -341,26 +343,7 @@ postfix_conf() {
 		127.0.0.1:$P_RW inet n - n - - smtpd -o smtpd_milters=$(msock rw postfix)
 		127.0.0.1:$P_PAIR inet n - n - - smtpd -o smtpd_milters=$(msock dkim postfix),$(msock dmarc postfix)
 		127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=$(msock null postfix)
-		pickup    unix  n - n 60 1 pickup
-		cleanup   unix  n - n - 0 cleanup
-		qmgr      unix  n - n 300 1 qmgr
-		tlsmgr    unix  - - n 1000? 1 tlsmgr
-		rewrite   unix  - - n - - trivial-rewrite
-		bounce    unix  - - n - 0 bounce
-		defer     unix  - - n - 0 bounce
-		trace     unix  - - n - 0 bounce
-		verify    unix  - - n - 1 verify
-		flush     unix  n - n 1000? 0 flush
-		proxymap  unix  - - n - - proxymap
-		smtp      unix  - - n - - smtp
-		relay     unix  - - n - - smtp
-		showq     unix  n - n - - showq
-		error     unix  - - n - - error
-		retry     unix  - - n - - error
-		discard   unix  - - n - - discard
-		anvil     unix  - - n - 1 anvil
-		scache    unix  - - n - 1 scache
-		postlog   unix-dgram n - n - 1 postlogd
+		$(rw_postfix_services)
 	EOF
 	postfix -c "$e" check || die "postfix check failed"
 }

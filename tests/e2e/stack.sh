@@ -44,6 +44,8 @@
 set -euo pipefail
 
 STACK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib/postfix.sh
+. "$STACK_HERE/../lib/postfix.sh"
 
 # die - print to stderr and exit 1
 die() {
@@ -287,28 +289,7 @@ stack_master_cf() {
 		  -o smtpd_sasl_auth_enable=yes
 		  -o smtpd_policy_service_policy_context=submission
 		  -o milter_macro_daemon_name=submission
-		pickup    unix  n - n 60 1 pickup
-		cleanup   unix  n - n - 0 cleanup
-		qmgr      unix  n - n 300 1 qmgr
-		tlsmgr    unix  - - n 1000? 1 tlsmgr
-		rewrite   unix  - - n - - trivial-rewrite
-		bounce    unix  - - n - 0 bounce
-		defer     unix  - - n - 0 bounce
-		trace     unix  - - n - 0 bounce
-		verify    unix  - - n - 1 verify
-		flush     unix  n - n 1000? 0 flush
-		proxymap  unix  - - n - - proxymap
-		proxywrite unix - - n - 1 proxymap
-		smtp      unix  - - n - - smtp
-		relay     unix  - - n - - smtp
-		showq     unix  n - n - - showq
-		error     unix  - - n - - error
-		retry     unix  - - n - - error
-		discard   unix  - - n - - discard
-		local     unix  - n n - - local
-		anvil     unix  - - n - 1 anvil
-		scache    unix  - - n - 1 scache
-		postlog   unix-dgram n - n - 1 postlogd
+		$(rw_postfix_services)
 		rwsink    unix  - n n - - $sink $RW_SINK/relay \${queue_id} \${recipient}
 		rwlocal   unix  - n n - - $sink $RW_SINK/local \${queue_id} \${recipient}
 	EOF
