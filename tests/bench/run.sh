@@ -6,6 +6,9 @@
 #   BENCH_SECONDS  seconds per measurement (default 5)
 #   BENCH_CONNS    connection counts (default "1 16 64")
 #   BENCH_BEV      1: also measure rw-dunnod -b (bufferevent variant)
+#   BENCH_NOFILE   1: also measure policyd with the same config minus the
+#                  audit file (records still built, written nowhere): what
+#                  appending them to the file costs
 #
 # Builds nothing: run `make bench-programs` (and build the daemon) in
 # BUILDDIR first; use a build without sanitizers for meaningful numbers.
@@ -168,6 +171,13 @@ run_server dunnod "$port" "$dunnod" -l "127.0.0.1:$port" || exit 1
 if [ "${BENCH_BEV:-0}" = 1 ]; then
 	port=$(free_port)
 	run_server dunnod-bev "$port" "$dunnod" -b -l "127.0.0.1:$port" && servers="$servers dunnod-bev"
+fi
+if [ -x "$policyd" ] && [ "${BENCH_NOFILE:-0}" = 1 ]; then
+	port=$(free_port)
+	gen_config "$port"
+	sed -i '/^\tfile = /d' "$tmp/relaywarden.conf"
+	run_server policyd-nofile "$port" "$policyd" -e -c "$tmp/relaywarden.conf" &&
+		servers="$servers policyd-nofile"
 fi
 if [ -x "$policyd" ]; then
 	port=$(free_port)
