@@ -34,6 +34,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "core/fdlimit.h"
 #include "core/log.h"
 #include "milter/callbacks.h"
 #include "milter/ops.h"
@@ -233,6 +234,8 @@ static int start(const struct options *o)
 		 cfg->log.facility, o->debug || cfg->log.debug);
 	if (cfg->audit.file == NULL && !cfg->audit.syslog)
 		log_warn("event=config note=\"no audit sink configured: decisions are not recorded\"");
+	/* one descriptor per MTA connection, as many as the MTA opens */
+	log_info("event=fd_limit open_files=%lu", fdlimit_raise());
 	if ((rc = state_start(o->config, cfg, &err)) < 0)	/* takes cfg over */
 		log_err("event=start_failed error=\"%s\"", buf_cstr(&err));
 	buf_release(&err);

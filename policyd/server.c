@@ -15,6 +15,7 @@
 
 #include <event2/listener.h>
 
+#include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "policyd/conn.h"
@@ -26,6 +27,10 @@
 #define SERVER_READ_BUFFER (64 * 1024)
 /* SPF evaluations running at once (core/spf_pool.h says why threads) */
 #define SERVER_SPF_THREADS 2
+/* descriptors kept for listeners, audit file, Redis, DNS, SPF threads, libevent */
+#define SERVER_FD_RESERVE 64
+/* accepting stops this long after accept(2) fails (EMFILE...) */
+#define SERVER_ACCEPT_BACKOFF_MS 500
 
 struct listener {
 	struct evconnlistener *evl;
@@ -48,7 +53,10 @@ struct server {
 	struct event *flush_ev;	/* runs after the I/O callbacks of a loop turn */
 	struct buf audit_batch;	/* records of this loop turn */
 	char *read_buf;
-	int paused;		/* listeners disabled at max_connections */
+	int paused;		/* at max_connections */
+	int backoff;		/* accept(2) failed: waiting for backoff_ev */
+	int listening;		/* listeners enabled: !paused && !backoff */
+	struct event *backoff_ev;
 	unsigned long session_seq;
 	time_t started;
 };
@@ -69,12 +77,69 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	conn_start(s, evconnlistener_get_base(evl), fd, host);
 }
 
-/* server_accept_error - accept(2) failed (EMFILE...): log, keep going */
+/* server_listen_update - listeners on unless at max_connections or backing off */
+static void server_listen_update(struct server *s)
+{
+	int on = !s->paused && !s->backoff;
+
+	if (on == s->listening)
+		return;
+	s->listening = on;
+	for (size_t i = 0; i < s->n_listeners; i++) {
+		if (on)
+			evconnlistener_enable(s->listeners[i].evl);
+		else
+			evconnlistener_disable(s->listeners[i].evl);
+	}
+}
+
+/*
+ * server_accept_error - accept(2) failed in a way libevent does not retry
+ * (EMFILE, ENFILE, ENOBUFS, ENOMEM): the connection stays in the listen
+ * queue and the listener would fire again at once, so stop accepting for
+ * SERVER_ACCEPT_BACKOFF_MS. One log line per pause, never a busy loop.
+ */
 static void server_accept_error(struct evconnlistener *evl, void *arg)
 {
+	static const struct timeval backoff = { 0, SERVER_ACCEPT_BACKOFF_MS * 1000 };
+	struct server *s = arg;
+	int err = errno;
+
 	(void)evl;
-	(void)arg;
-	log_warn("event=accept_failed error=\"%s\"", strerror(errno));
+	if (s->backoff)
+		return;
+	s->backoff = 1;
+	server_listen_update(s);
+	event_add(s->backoff_ev, &backoff);
+	log_warn("event=accept_failed error=\"%s\" connections=%u action=pause_accept ms=%d",
+		 strerror(err), s->conns, SERVER_ACCEPT_BACKOFF_MS);
+}
+
+/* server_backoff_end - accept again after a failed accept(2) */
+static void server_backoff_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->backoff = 0;
+	server_listen_update(s);
+}
+
+/*
+ * server_fd_limit - lift the open-files limit (core/fdlimit.h) and warn
+ * when max_connections cannot fit under it
+ */
+static void server_fd_limit(const struct rw_config *cfg)
+{
+	unsigned long lim = fdlimit_raise();
+	unsigned long want = (unsigned long)cfg->policyd.max_connections + SERVER_FD_RESERVE;
+
+	if (lim != 0 && lim < want)
+		log_warn("event=fd_limit open_files=%lu max_connections=%u note=\"connections past "
+			 "about %lu wait in the listen queue: raise the limit (LimitNOFILE) or "
+			 "lower max_connections\"", lim, cfg->policyd.max_connections,
+			 lim > SERVER_FD_RESERVE ? lim - SERVER_FD_RESERVE : 0);
 }
 
 /* server_parse_inet - "HOST:PORT" or "[V6]:PORT" into a socket address */
@@ -248,9 +313,11 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->started = time(NULL);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
-	if (s->flush_ev == NULL)
-		buf_puts(err, "policyd: cannot create the flush event");
+	s->backoff_ev = evtimer_new(base, server_backoff_end, s);
+	if (s->flush_ev == NULL || s->backoff_ev == NULL)
+		buf_puts(err, "policyd: cannot create the flush or back-off event");
 	server_timezone(cfg);
+	server_fd_limit(cfg);
 	if (err->len == 0)
 		s->limiter = limiter_new(base, cfg, err);
 	if (err->len == 0)
@@ -259,6 +326,7 @@ struct server *server_new(struct event_base *base, const char *config_path,
 		buf_puts(err, "policyd: no listen address configured");
 	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
 		server_listen_one(s, cfg->policyd.listen.v[i], err);
+	s->listening = 1;	/* evconnlistener_new enables */
 	if (err->len > 0) {
 		server_free(&s);
 		return NULL;
@@ -293,12 +361,7 @@ static void server_set_paused(struct server *s, int paused)
 	if (s->paused == paused)
 		return;
 	s->paused = paused;
-	for (size_t i = 0; i < s->n_listeners; i++) {
-		if (paused)
-			evconnlistener_disable(s->listeners[i].evl);
-		else
-			evconnlistener_enable(s->listeners[i].evl);
-	}
+	server_listen_update(s);
 	if (paused)
 		log_warn("event=max_connections connections=%u action=pause_accept", s->conns);
 	else
@@ -369,6 +432,7 @@ int server_reload(struct server *s)
 	config_unref(&s->cfg);
 	s->cfg = cfg;
 	server_timezone(cfg);
+	server_fd_limit(cfg);
 	if (limiter != NULL) {	/* the old store's requests finish on the local fallback */
 		struct limiter *old = s->limiter;
 
@@ -403,6 +467,8 @@ void server_free(struct server **sp)
 		server_flush(-1, 0, s);	/* what this turn decided is recorded and answered */
 		event_free(s->flush_ev);
 	}
+	if (s->backoff_ev != NULL)
+		event_free(s->backoff_ev);
 	conn_close_all(s);
 	spf_pool_free(&s->spf);
 	limiter_free(&s->limiter);

@@ -8,6 +8,7 @@ Waits are bounded; nothing asserts on elapsed time.
 """
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -114,7 +115,7 @@ def validate_records(records):
 class Policyd:
     """One relaywarden-policyd process with its own directory."""
 
-    def __init__(self, body, name="policyd"):
+    def __init__(self, body, name="policyd", nofile=None, **extra):
         self.dir = tempfile.mkdtemp(prefix="rw-it-")
         self.port = free_port()
         self.sock = os.path.join(self.dir, "policyd.sock")
@@ -122,13 +123,15 @@ class Policyd:
         self.audit = os.path.join(self.dir, "audit.jsonl")
         self.log = os.path.join(self.dir, "policyd.log")
         self.pidfile = os.path.join(self.dir, "policyd.pid")
-        self.write_config(body)
+        self.write_config(body, **extra)
         cmd = [POLICYD, "-e", "-d", "-c", self.conf, "-P", self.pidfile]
         if VALGRIND:
             cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
                    "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"] + cmd
         self.logfp = open(self.log, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp)
+        # nofile: (soft, hard) RLIMIT_NOFILE for the daemon, as a service manager sets it
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
+        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp, preexec_fn=limit)
         self.wait_log("event=ready")
 
     def write_config(self, body, **extra):
