@@ -4,7 +4,8 @@
 # usage: tests/bench/run.sh [BUILDDIR]      (default ./build)
 # environment:
 #   BENCH_SECONDS  seconds per measurement (default 5)
-#   BENCH_CONNS    connection counts (default "1 16 64")
+#   BENCH_CONNS    connection counts, one row each (default "1 16 64"); a
+#                  count may repeat ("64 5000 5000": is memory flat?)
 #   BENCH_BEV      1: also measure rw-dunnod -b (bufferevent variant)
 #   BENCH_NOFILE   1: also measure policyd with the same config minus the
 #                  audit file (records still built, written nowhere): what
@@ -18,6 +19,8 @@
 # each connection count and prints a table with the policyd/ceiling ratio.
 # Everything started here is stopped by PID on exit.
 set -u
+# thousands of connections need as many descriptors, here and in the servers
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 build=${1:-./build}
 secs=${BENCH_SECONDS:-5}
@@ -84,15 +87,28 @@ new_audit() {
 	rm -f "$tmp/audit.old"
 }
 
-# measure NAME PORT - one rw-loadgen run per connection count into $tmp/NAME.C;
-# each row starts with a fresh audit file (new_audit) and a synced file
-# system
+# rss_kb PID - resident memory of PID in KiB
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# measure NAME PORT - one rw-loadgen run per row (connection count) into
+# $tmp/NAME.ROW, and the server's resident memory late in the row (all
+# connections open, 4/5 of the way through) into $tmp/NAME.ROW.rss; each
+# row starts with a fresh audit file (new_audit) and a synced file system
 measure() {
+	local row=0 c sampler
+	rss_kb "$server_pid" >"$tmp/$1.idle.rss"
 	for c in $conns; do
+		row=$((row + 1))
 		new_audit
 		sync
-		"$loadgen" -t "127.0.0.1:$2" -c "$c" -n 1000000000 -d "$secs" >"$tmp/$1.$c" 2>"$tmp/$1.$c.err"
-		echo "  $1 c=$c: $(cat "$tmp/$1.$c")$(test -s "$tmp/$1.$c.err" && echo " ($(head -1 "$tmp/$1.$c.err"))")"
+		(sleep "$(awk -v s="$secs" 'BEGIN { print s * 0.8 }')" &&
+			rss_kb "$server_pid" >"$tmp/$1.$row.rss") &
+		sampler=$!
+		"$loadgen" -t "127.0.0.1:$2" -c "$c" -n 1000000000 -d "$secs" >"$tmp/$1.$row" 2>"$tmp/$1.$row.err"
+		wait "$sampler"
+		echo "  $1 c=$c: $(cat "$tmp/$1.$row") rss_kb=$(cat "$tmp/$1.$row.rss")$(test -s "$tmp/$1.$row.err" && echo " ($(head -1 "$tmp/$1.$row.err"))")"
 	done
 }
 
@@ -195,19 +211,25 @@ printf '%-6s' conns
 for s in $servers; do
 	printf ' %12s %11s' "$s-rps" "p99_us"
 done
-case " $servers " in *" policyd "*) printf ' %8s' ratio ;; esac
+case " $servers " in *" policyd "*) printf ' %8s %14s' ratio policyd-rss_kb ;; esac
 echo
+row=0
 for c in $conns; do
+	row=$((row + 1))
 	printf '%-6s' "$c"
 	for s in $servers; do
-		printf ' %12s %11s' "$(field "$tmp/$s.$c" rps)" "$(field "$tmp/$s.$c" p99_us)"
+		printf ' %12s %11s' "$(field "$tmp/$s.$row" rps)" "$(field "$tmp/$s.$row" p99_us)"
 	done
 	case " $servers " in
 	*" policyd "*)
-		printf ' %8s' "$(awk -v a="$(field "$tmp/policyd.$c" rps)" \
-			-v b="$(field "$tmp/dunnod.$c" rps)" \
-			'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+		printf ' %8s %14s' "$(awk -v a="$(field "$tmp/policyd.$row" rps)" \
+			-v b="$(field "$tmp/dunnod.$row" rps)" \
+			'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" \
+			"$(cat "$tmp/policyd.$row.rss" 2>/dev/null)"
 		;;
 	esac
 	echo
 done
+case " $servers " in
+*" policyd "*) echo "policyd resident memory before the first row: $(cat "$tmp/policyd.idle.rss") KiB" ;;
+esac
