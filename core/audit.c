@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,16 +15,37 @@
 #include "core/json.h"
 #include "core/mem.h"
 #include "core/msgcheck.h"
+#include "core/now.h"
 #include "core/spf_policy.h"
 
 #define AUDIT_SCHEMA_VERSION "1"	/* the schema's "v" */
+#define AUDIT_FAILURE_LOG_MS 1000	/* audit_failure: one line a second at most */
 
 struct audit {
 	char *path;	/* NULL: no file sink */
 	int fd;
 	int syslog;
 	int fsync;
+	int torn;	/* the file ends inside a record: the next write starts a line */
+	unsigned long lost;	/* records not written since audit_failure last said so */
+	uint64_t quiet_until;	/* now_mono_ms before which audit_failure stays quiet */
 };
+
+/* audit_ends_torn - 1 when the file at path ends without a newline */
+static int audit_ends_torn(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char last;
+	int torn;
+
+	if (fd < 0)
+		return 0;
+	torn = fstat(fd, &st) == 0 && st.st_size > 0 &&
+	       pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
+	close(fd);
+	return torn;
+}
 
 /* audit_open_file - (re)open the file sink */
 static int audit_open_file(struct audit *a, struct buf *err)
@@ -36,6 +59,7 @@ static int audit_open_file(struct audit *a, struct buf *err)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = fd;
+	a->torn = audit_ends_torn(a->path);	/* a crash or a full disk cut the last record */
 	return 0;
 }
 
@@ -346,19 +370,56 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	buf_putc(out, '}');
 }
 
-/* audit_write_all - write the whole buffer to fd */
-static int audit_write_all(int fd, const char *p, size_t n)
+/* audit_count_lines - the records (newlines) in p[0..n) */
+static unsigned long audit_count_lines(const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+	unsigned long lines = 0;
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
+	for (const char *end = p + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		lines++;
+	return lines;
+}
+
+/*
+ * audit_append - write lines[0..n) to the file, after a newline when the
+ * file ends inside a record, so a record cut short by a full disk or a
+ * size limit stays a line of its own and never swallows the next one.
+ * 0, or -1 (errno set) with the records that did not reach the file added
+ * to a->lost.
+ */
+static int audit_append(struct audit *a, const char *lines, size_t n)
+{
+	struct iovec iov[2] = { { (void *)"\n", 1 }, { (void *)lines, n } };
+	struct iovec *v = a->torn ? iov : iov + 1;
+	int cnt = a->torn ? 2 : 1;
+	size_t done = 0;	/* bytes of lines written */
+
+	while (cnt > 0) {
+		ssize_t w = writev(a->fd, v, cnt);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+
+			a->lost += audit_count_lines(lines + done, n - done);
+			errno = e;
 			return -1;
 		}
-		p += w;
-		n -= (size_t)w;
+		for (size_t left = (size_t)w; left > 0 && cnt > 0;) {
+			size_t take = left < v->iov_len ? left : v->iov_len;
+
+			if (v != iov)
+				done += take;
+			v->iov_base = (char *)v->iov_base + take;
+			v->iov_len -= take;
+			left -= take;
+			if (v->iov_len == 0) {
+				v++;
+				cnt--;
+			}
+		}
+		a->torn = done > 0 && lines[done - 1] != '\n';
 	}
 	return 0;
 }
@@ -370,7 +431,7 @@ int audit_write_lines(struct audit *a, const char *lines, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (a->fd >= 0 && (audit_write_all(a->fd, lines, len) < 0 ||
+	if (a->fd >= 0 && (audit_append(a, lines, len) < 0 ||
 			   (a->fsync && fsync(a->fd) < 0)))
 		rc = -1;
 	for (const char *p = lines, *end = lines + len; a->syslog && p < end;) {
@@ -381,6 +442,19 @@ int audit_write_lines(struct audit *a, const char *lines, size_t len)
 		p += n + 1;
 	}
 	return rc;
+}
+
+/* audit_failure - see audit.h */
+int audit_failure(struct audit *a, unsigned long *lost)
+{
+	uint64_t now = now_mono_ms();
+
+	if (now < a->quiet_until)
+		return 0;
+	a->quiet_until = now + AUDIT_FAILURE_LOG_MS;
+	*lost = a->lost;
+	a->lost = 0;
+	return 1;
 }
 
 /* audit_write - append one record to every sink */

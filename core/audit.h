@@ -9,7 +9,12 @@
  * gets each record's JSON at LOG_INFO.
  *
  * Errors: audit_open returns -1 with *err set; a failed write is reported
- * through the return value and logged by the caller, never fatal.
+ * through the return value and logged by the caller (audit_failure says
+ * when, so a full disk gives a line a second, not one per decision), never
+ * fatal. A record a full disk or a size limit cut short stays a line of
+ * its own: the next write starts with a newline (also when the file was
+ * left that way by an earlier process); a concurrent writer to the same
+ * file can still append to the cut record in between.
  * Reopen (rotation) is requested from a signal handler by setting a flag the
  * caller polls; audit_reopen does the work outside signal context.
  */
@@ -81,6 +86,13 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 int audit_write(struct audit *a, const struct buf *record);
 /* audit_write_lines - append len bytes of whole "\n"-terminated records; 0 or -1 */
 int audit_write_lines(struct audit *a, const char *lines, size_t len);
+/*
+ * audit_failure - after a write returned -1: 1 when the caller should log
+ * now (the first failure, then at most once a second), with *lost the
+ * records that have not reached the file since the last time it said 1;
+ * 0 to stay quiet. Serialise calls as the writes are serialised.
+ */
+int audit_failure(struct audit *a, unsigned long *lost);
 /* audit_reopen - reopen the file sink (after rotation); 0 or -1 */
 int audit_reopen(struct audit *a, struct buf *err);
 void audit_close(struct audit **ap);

@@ -169,14 +169,17 @@ void state_reopen_audit(void)
 /* state_audit - see state.h */
 void state_audit(struct snap *sn, const struct buf *record)
 {
-	int rc, e;
+	unsigned long lost = 0;
+	int say = 0, e = 0;
 
 	pthread_mutex_lock(&sn->audit_lock);
-	rc = audit_write(sn->audit, record);
-	e = errno;
+	if (audit_write(sn->audit, record) < 0) {
+		e = errno;
+		say = audit_failure(sn->audit, &lost);
+	}
 	pthread_mutex_unlock(&sn->audit_lock);
-	if (rc < 0)
-		log_err("event=audit_write_failed error=\"%s\"", strerror(e));
+	if (say)
+		log_err("event=audit_write_failed error=\"%s\" records_lost=%lu", strerror(e), lost);
 }
 
 /* state_stop - see state.h */

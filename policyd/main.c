@@ -151,6 +151,7 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past a file size limit the audit write fails, we go on */
 	log_open("relaywarden-policyd", 1, LOG_MAIL, o.debug);
 	if ((base = event_base_new()) == NULL) {
 		fprintf(stderr, "relaywarden-policyd: cannot create event base\n");

@@ -227,9 +227,16 @@ static void server_timezone(const struct rw_config *cfg)
 /* server_flush_audit - write the queued audit records to the current sinks */
 static void server_flush_audit(struct server *s)
 {
+	unsigned long lost;
+
 	if (s->audit_batch.len > 0 &&
-	    audit_write_lines(s->audit, s->audit_batch.data, s->audit_batch.len) < 0)
-		log_err("event=audit_write_failed error=\"%s\"", strerror(errno));
+	    audit_write_lines(s->audit, s->audit_batch.data, s->audit_batch.len) < 0) {
+		int e = errno;
+
+		if (audit_failure(s->audit, &lost))
+			log_err("event=audit_write_failed error=\"%s\" records_lost=%lu",
+				strerror(e), lost);
+	}
 	buf_truncate(&s->audit_batch, 0);
 }
 

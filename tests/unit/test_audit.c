@@ -2,12 +2,14 @@
 #include "autoconfig.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -158,6 +160,66 @@ static void test_file_sink_append_and_reopen(void **state)
 	buf_release(&r2);
 }
 
+/*
+ * A size limit (RLIMIT_FSIZE, SIGXFSZ ignored, as the daemons do) cuts a
+ * batch inside its first record: the write fails, both records count as
+ * lost, and once there is room again the next record starts on a line of
+ * its own. A file left ending mid-record is repaired the same way on open.
+ */
+static void test_cut_record_stays_its_own_line(void **state)
+{
+	char dir[] = "/tmp/rw-audit-XXXXXX";
+	struct buf path = BUF_INIT, err = BUF_INIT, r3 = BUF_INIT;
+	struct rw_config cfg = { 0 };
+	struct rlimit saved, small;
+	const char *batch = "{\"n\":1,\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"n\":2}\n";
+	struct audit *a;
+	unsigned long lost = 0;
+	char *text;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	buf_printf(&path, "%s/audit.jsonl", dir);
+	cfg.audit.file = path.data;
+	a = audit_open(&cfg, &err);
+	assert_non_null(a);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+	small = saved;
+	small.rlim_cur = 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_int_equal(audit_write_lines(a, batch, strlen(batch)), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	assert_int_equal(audit_failure(a, &lost), 1);
+	assert_int_equal(lost, 2);
+	assert_int_equal(audit_failure(a, &lost), 0);	/* quiet for a second */
+	buf_puts(&r3, "{\"n\":3}");
+	assert_int_equal(audit_write(a, &r3), 0);
+	audit_close(&a);
+	text = read_file(path.data);
+	assert_string_equal(text, "{\"n\":1,\"pa\n{\"n\":3}\n");
+	free(text);
+
+	/* a file that already ends mid-record: repaired on open */
+	assert_non_null(fp = fopen(path.data, "w"));
+	fputs("{\"n\":4}\n{\"n\":5,", fp);
+	fclose(fp);
+	a = audit_open(&cfg, &err);
+	assert_non_null(a);
+	assert_int_equal(audit_write(a, &r3), 0);
+	assert_int_equal(audit_write(a, &r3), 0);
+	audit_close(&a);
+	text = read_file(path.data);
+	assert_string_equal(text, "{\"n\":4}\n{\"n\":5,\n{\"n\":3}\n{\"n\":3}\n");
+	free(text);
+	unlink(path.data);
+	rmdir(dir);
+	buf_release(&path);
+	buf_release(&err);
+	buf_release(&r3);
+}
+
 static void test_unwritable_file_is_an_error(void **state)
 {
 	struct rw_config cfg = { 0 };
@@ -176,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_refusal_record),
 		cmocka_unit_test(test_permit_record_and_hostile_bytes),
 		cmocka_unit_test(test_file_sink_append_and_reopen),
+		cmocka_unit_test(test_cut_record_stays_its_own_line),
 		cmocka_unit_test(test_unwritable_file_is_an_error),
 	};
 
