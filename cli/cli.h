@@ -11,6 +11,9 @@
 #ifndef RW_CLI_H
 #define RW_CLI_H
 
+/* the configuration a subcommand reads when not given -c */
+#define CLI_DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
+
 /* cmd_check_config - relaywarden check-config [-q] FILE */
 int cmd_check_config(int argc, char **argv);
 /* cmd_explain - relaywarden explain ...: the decision for one transaction */
@@ -19,5 +22,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 /* cmd_quota - relaywarden quota show|set|unset|block|unblock|reset: limits in Redis */
 int cmd_quota(int argc, char **argv);
+/* cmd_audit - relaywarden audit query ...: find decisions in the audit trail */
+int cmd_audit(int argc, char **argv);
 
 #endif

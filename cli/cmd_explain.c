@@ -23,7 +23,6 @@
 #include "core/relay.h"
 #include "core/request.h"
 
-#define EXPLAIN_DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
 
 /* explain_read_request - the request text from args or stdin into req */
 static void explain_read_request(int argc, char **argv, struct buf *req)
@@ -116,7 +115,7 @@ static int explain_decide(const struct rw_config *cfg, const struct buf *req, in
 /* cmd_explain - see the file comment */
 int cmd_explain(int argc, char **argv)
 {
-	const char *path = EXPLAIN_DEFAULT_CONFIG;
+	const char *path = CLI_DEFAULT_CONFIG;
 	struct buf err = BUF_INIT, req = BUF_INIT;
 	struct rw_config *cfg;
 	int i, json = 0, rc;

@@ -23,7 +23,6 @@
 #include "cli/quota.h"
 #include "core/config.h"
 
-#define QUOTA_DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
 #define QUOTA_REASON_MAX 200
 
 #define QUOTA_USAGE \
@@ -47,7 +46,7 @@
 	"  --sender ADDRESS  --sender-domain DOMAIN  --customer ID\n" \
 	"  with another identity, --customer ID names the customer whose keys hold\n" \
 	"  it (default: the customer the config maps it to; '-' for none)\n" \
-	"  -c FILE  config (default " QUOTA_DEFAULT_CONFIG ")\n" \
+	"  -c FILE  config (default " CLI_DEFAULT_CONFIG ")\n" \
 	"  N: a number, optional K/M/G suffix; PERIOD, DURATION: [N]s|m|h|d\n" \
 	"exit: 0 done, 1 Redis unavailable or error, 2 usage or config error\n"
 
@@ -322,7 +321,7 @@ int cmd_quota(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	o.config = QUOTA_DEFAULT_CONFIG;
+	o.config = CLI_DEFAULT_CONFIG;
 	if ((rc = quota_parse(argc, argv, &o)) != 0)
 		return rc < 0 ? 0 : rc;
 	if ((cfg = config_load(o.config, &err)) == NULL) {
