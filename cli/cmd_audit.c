@@ -251,8 +251,9 @@ static long aq_scan(const struct aq_filter *f, enum aq_format fmt, const char *n
 static int aq_options(int argc, char **argv, struct aq_filter *f, enum aq_format *fmt,
 		      const char **config)
 {
-	enum { O_SINCE = 256, O_UNTIL, O_USER, O_SENDER, O_RCPT, O_CLIENT, O_VERDICT,
-	       O_RULE, O_COMPONENT, O_QUEUE_ID, O_FORMAT };
+	/* the string filters first, in the order of field[] */
+	enum { O_USER = 256, O_SENDER, O_RCPT, O_VERDICT, O_RULE, O_COMPONENT, O_QUEUE_ID,
+	       O_SINCE, O_UNTIL, O_CLIENT, O_FORMAT };
 	static const struct option opts[] = {
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "until", required_argument, NULL, O_UNTIL },
@@ -267,12 +268,18 @@ static int aq_options(int argc, char **argv, struct aq_filter *f, enum aq_format
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char **field[] = { &f->user, &f->sender, &f->recipient, &f->verdict, &f->rule,
+				 &f->component, &f->queue_id };
 	const char *err = NULL;
 	int opt;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		if (opt >= O_USER && opt <= O_QUEUE_ID) {
+			*field[opt - O_USER] = optarg;
+			continue;
+		}
 		switch (opt) {
 		case 'c':
 			*config = optarg;
@@ -281,27 +288,6 @@ static int aq_options(int argc, char **argv, struct aq_filter *f, enum aq_format
 		case O_UNTIL:
 			if (aq_time_arg(optarg, opt == O_SINCE ? f->since : f->until) < 0)
 				err = "a time is YYYY-MM-DD[THH:MM[:SS]][Z]";
-			break;
-		case O_USER:
-			f->user = optarg;
-			break;
-		case O_SENDER:
-			f->sender = optarg;
-			break;
-		case O_RCPT:
-			f->recipient = optarg;
-			break;
-		case O_VERDICT:
-			f->verdict = optarg;
-			break;
-		case O_RULE:
-			f->rule = optarg;
-			break;
-		case O_COMPONENT:
-			f->component = optarg;
-			break;
-		case O_QUEUE_ID:
-			f->queue_id = optarg;
 			break;
 		case O_CLIENT:
 			if (f->clients == NULL)
