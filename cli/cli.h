@@ -22,7 +22,10 @@ int cmd_explain(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 /* cmd_quota - relaywarden quota show|set|unset|block|unblock|reset: limits in Redis */
 int cmd_quota(int argc, char **argv);
-/* cmd_audit - relaywarden audit query ...: find decisions in the audit trail */
+/* cmd_audit - relaywarden audit query|verify ...: the audit trail */
 int cmd_audit(int argc, char **argv);
+/* audit_verify - relaywarden audit verify (cli/audit_verify.c), argv[0] "verify" */
+int audit_verify(int argc, char **argv);
+#define AUDIT_VERIFY_USAGE "usage: relaywarden audit verify [-c FILE | -k KEYFILE] [LOG ...]\n"
 
 #endif

@@ -383,15 +383,19 @@ out:
 	return rc;
 }
 
-/* cmd_audit - relaywarden audit query ... (see the file comment) */
+/* cmd_audit - relaywarden audit query|verify ... (see the file comments) */
 int cmd_audit(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
 		return audit_query(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return audit_verify(argc - 1, argv + 1);
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(AQ_USAGE, stdout);
+		fputs(AUDIT_VERIFY_USAGE, stdout);
 		return 0;
 	}
 	fputs(AQ_USAGE, stderr);
+	fputs(AUDIT_VERIFY_USAGE, stderr);
 	return 2;
 }

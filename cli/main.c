@@ -12,6 +12,8 @@
  *                                    block, unblock, reset)
  *   audit query [-c FILE] [FILTER ...] [--format table|json|csv] [LOG ...]
  *                                    find decisions in the audit trail
+ *   audit verify [-c FILE | -k KEYFILE] [LOG ...]
+ *                                    prove the chained trail whole and in order
  * Exit status: 0 success, 1 failure or refusal (see each command), 2 usage.
  */
 #include "autoconfig.h"
@@ -32,7 +34,7 @@ static const struct command commands[] = {
 	{ "explain", cmd_explain, "show the verdict, reply and rule trace for a policy request" },
 	{ "spf", cmd_spf, "evaluate SPF (RFC 7208) for an address, sender and HELO" },
 	{ "quota", cmd_quota, "show usage; set, block, reset limits and quotas in Redis" },
-	{ "audit", cmd_audit, "query the audit trail (audit query --help)" },
+	{ "audit", cmd_audit, "query or verify the audit trail (audit --help)" },
 };
 
 /* usage - list the commands on stderr; exit status 2 */

@@ -1,6 +1,7 @@
 /* audit - one JSON line per decision; see audit.h */
 #include "autoconfig.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/audit_mac.h"
 #include "core/json.h"
 #include "core/mem.h"
 #include "core/msgcheck.h"
@@ -29,7 +31,25 @@ struct audit {
 	int torn;	/* the file ends inside a record: the next write starts a line */
 	unsigned long lost;	/* records not written since audit_failure last said so */
 	uint64_t quiet_until;	/* now_mono_ms before which audit_failure stays quiet */
+	struct audit_mac *mac;	/* NULL: records are not chained */
+	char *chain_id;
+	uint64_t seq;		/* of the next record sealed */
+	char prev[AUDIT_MAC_HEX + 1];	/* MAC of the last record sealed */
 };
+
+/* audit_chain_start - a new chain: an id no other writer or start shares */
+static void audit_chain_start(struct audit *a, const struct rw_config *c)
+{
+	static unsigned long opened;	/* chains this process has started */
+	struct buf id = BUF_INIT;
+
+	buf_printf(&id, "%s:%ld.%lx.%lu", c->instance_name, (long)getpid(),
+		   (unsigned long)time(NULL), __atomic_add_fetch(&opened, 1, __ATOMIC_RELAXED));
+	a->chain_id = buf_detach(&id);
+	a->seq = 0;
+	memset(a->prev, '0', AUDIT_MAC_HEX);
+	a->prev[AUDIT_MAC_HEX] = '\0';
+}
 
 /* audit_ends_torn - 1 when the file at path ends without a newline */
 static int audit_ends_torn(const char *path)
@@ -71,6 +91,13 @@ struct audit *audit_open(const struct rw_config *c, struct buf *err)
 	a->fd = -1;
 	a->syslog = c->audit.syslog;
 	a->fsync = c->audit.fsync;
+	if (c->audit.hmac_key_file != NULL) {
+		if ((a->mac = audit_mac_load(c->audit.hmac_key_file, err)) == NULL) {
+			audit_close(&a);
+			return NULL;
+		}
+		audit_chain_start(a, c);
+	}
 	if (c->audit.file != NULL) {
 		a->path = rw_strdup(c->audit.file);
 		if (audit_open_file(a, err) < 0) {
@@ -96,6 +123,8 @@ void audit_close(struct audit **ap)
 		return;
 	if (a->fd >= 0)
 		close(a->fd);
+	audit_mac_free(&a->mac);
+	free(a->chain_id);
 	free(a->path);
 	free(a);
 	*ap = NULL;
@@ -457,6 +486,30 @@ int audit_failure(struct audit *a, unsigned long *lost)
 	return 1;
 }
 
+/* audit_seal - see audit.h */
+void audit_seal(struct audit *a, struct buf *b, size_t start)
+{
+	char mac[AUDIT_MAC_HEX + 1];
+
+	if (a->mac == NULL)
+		return;
+	assert(b->len > start && b->data[start] == '{' && b->data[b->len - 1] == '}');
+	buf_truncate(b, b->len - 1);
+	buf_puts(b, ",\"chain\":{\"id\":");
+	json_str(b, a->chain_id);
+	buf_puts(b, ",\"seq\":");
+	buf_put_u64(b, a->seq);
+	buf_puts(b, ",\"prev\":\"");
+	buf_puts(b, a->prev);
+	buf_puts(b, "\"}");
+	audit_mac_hex(a->mac, b->data + start, b->len - start, mac);
+	buf_puts(b, ",\"mac\":\"");
+	buf_puts(b, mac);
+	buf_puts(b, "\"}");
+	memcpy(a->prev, mac, sizeof(mac));
+	a->seq++;
+}
+
 /* audit_write - append one record to every sink */
 int audit_write(struct audit *a, const struct buf *record)
 {
@@ -464,6 +517,7 @@ int audit_write(struct audit *a, const struct buf *record)
 	int rc;
 
 	buf_append(&line, record->data, record->len);
+	audit_seal(a, &line, 0);
 	buf_putc(&line, '\n');
 	rc = audit_write_lines(a, line.data, line.len);
 	buf_release(&line);

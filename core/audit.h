@@ -87,6 +87,17 @@ int audit_write(struct audit *a, const struct buf *record);
 /* audit_write_lines - append len bytes of whole "\n"-terminated records; 0 or -1 */
 int audit_write_lines(struct audit *a, const char *lines, size_t len);
 /*
+ * audit_seal - with an hmac_key_file, chain the record b[start..] (one JSON
+ * object, no newline) into this writer's chain: it gets
+ *   ,"chain":{"id":ID,"seq":N,"prev":HEX},"mac":HEX}
+ * in place of its closing brace, where mac is HMAC-SHA256 of the line up
+ * to ',"mac":"' and prev the mac of the chain's record N-1 (64 zeros for
+ * N = 0). A chain is one audit_open: every start and reload begins one.
+ * Seal in the order the records reach the file (audit_write does, under
+ * the caller's lock). Without a key: nothing.
+ */
+void audit_seal(struct audit *a, struct buf *b, size_t start);
+/*
  * audit_failure - after a write returned -1: 1 when the caller should log
  * now (the first failure, then at most once a second), with *lost the
  * records that have not reached the file since the last time it said 1;

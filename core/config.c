@@ -119,6 +119,7 @@ static cfg_opt_t config_audit_opts[] = {
 	O_STR("file", "", config_v_file),
 	O_BOOL("syslog", cfg_true),
 	O_BOOL("fsync", cfg_false),
+	O_STR("hmac_key_file", "", config_v_file),
 	CFG_END()
 };
 
@@ -561,5 +562,6 @@ void config_unref(struct rw_config **cp)
 		explicit_bzero(c->redis.password, strlen(c->redis.password));
 	free(c->redis.password);
 	free(c->audit.file);
+	free(c->audit.hmac_key_file);
 	free(c);
 }

@@ -103,6 +103,7 @@ struct rw_config {
 		char *file;		/* NULL: no file sink */
 		int syslog;
 		int fsync;		/* fsync after each record */
+		char *hmac_key_file;	/* NULL: records are not chained (core/audit_mac.h) */
 	} audit;
 
 	/*

@@ -192,12 +192,12 @@ int config_v_domain(cfg_t *cfg, cfg_opt_t *opt)
 	return r < 0 ? config_opt_fail(cfg, opt, "bad domain '%s': %s", s, e) : 0;
 }
 
-/* config_v_file - a usable file name ("" only for audit.file: no file) */
+/* config_v_file - a usable file name ("" only for audit.file and hmac_key_file: none) */
 int config_v_file(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *s = config_str(cfg, opt);
 
-	if (*s == '\0' && strcmp(opt->name, "file") != 0)
+	if (*s == '\0' && strcmp(opt->name, "file") != 0 && strcmp(opt->name, "hmac_key_file") != 0)
 		return config_opt_fail(cfg, opt, "empty file name");
 	if (strlen(s) >= PATH_MAX)
 		return config_opt_fail(cfg, opt, "file name too long");

@@ -422,6 +422,8 @@ static void compile_logs(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	c->audit.file = file != NULL && *file != '\0' ? config_resolve(x, file) : NULL;
 	c->audit.syslog = cfg_getbool(audit, "syslog");
 	c->audit.fsync = cfg_getbool(audit, "fsync");
+	file = cfg_getstr(audit, "hmac_key_file");
+	c->audit.hmac_key_file = file != NULL && *file != '\0' ? config_resolve(x, file) : NULL;
 	c->log.target = strcmp(cfg_getstr(log, "target"), "stderr") == 0 ? LOG_TO_STDERR
 									  : LOG_TO_SYSLOG;
 	c->log.facility = config_facility_value(cfg_getstr(log, "facility"));

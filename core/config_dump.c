@@ -174,9 +174,11 @@ static void dump_daemon(struct buf *out, const struct rw_config *c)
 	config_spf_dump(c, out);
 	buf_puts(out, "audit {\n\tfile = ");
 	dump_quote(out, c->audit.file != NULL ? c->audit.file : "");
-	buf_printf(out, "%s\n\tsyslog = %s\n\tfsync = %s\n}\n",
+	buf_printf(out, "%s\n\tsyslog = %s\n\tfsync = %s\n\thmac_key_file = ",
 		   c->audit.file != NULL ? "" : "  # no file sink",
 		   c->audit.syslog ? "true" : "false", c->audit.fsync ? "true" : "false");
+	dump_quote(out, c->audit.hmac_key_file != NULL ? c->audit.hmac_key_file : "");
+	buf_puts(out, c->audit.hmac_key_file != NULL ? "\n}\n" : "  # records not chained\n}\n");
 	buf_printf(out, "log {\n\ttarget = %s\n\tfacility = %s\n\tdebug = %s\n}\n",
 		   c->log.target == LOG_TO_STDERR ? "stderr" : "syslog",
 		   config_facility_name(c->log.facility), c->log.debug ? "true" : "false");

@@ -52,6 +52,7 @@ struct server {
 	struct conn *flush_head;	/* conns with replies to write, see conn.c */
 	struct event *flush_ev;	/* runs after the I/O callbacks of a loop turn */
 	struct buf audit_batch;	/* records of this loop turn */
+	size_t audit_record_start;	/* where the record being built begins */
 	char *read_buf;
 	int paused;		/* at max_connections */
 	int backoff;		/* accept(2) failed: waiting for backoff_ev */
@@ -261,11 +262,13 @@ void server_schedule_flush(struct server *s)
 
 struct buf *server_audit_batch(struct server *s)
 {
+	s->audit_record_start = s->audit_batch.len;
 	return &s->audit_batch;
 }
 
 void server_audit_commit(struct server *s)
 {
+	audit_seal(s->audit, &s->audit_batch, s->audit_record_start);
 	buf_putc(&s->audit_batch, '\n');
 	server_schedule_flush(s);
 }

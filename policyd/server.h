@@ -46,7 +46,8 @@ void server_schedule_flush(struct server *s);
 /*
  * server_audit_batch, server_audit_commit - build one audit record at the
  * end of the batch the next flush writes (audit_record appends to it), then
- * commit it: the newline goes on and the flush is scheduled.
+ * commit it: sealed into the audit chain (audit_seal), the newline goes on
+ * and the flush is scheduled. One record at a time.
  */
 struct buf *server_audit_batch(struct server *s);
 void server_audit_commit(struct server *s);

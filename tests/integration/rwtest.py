@@ -141,9 +141,12 @@ policyd {
     socket_mode = "0660"
     %s
 }
-audit { file = "%s" }
+audit {
+    file = "%s"
+    %s
+}
 log { target = stderr }
-""" % (self.port, self.sock, extra.get("policyd_extra", ""), self.audit)
+""" % (self.port, self.sock, extra.get("policyd_extra", ""), self.audit, extra.get("audit_extra", ""))
         with open(self.conf, "w") as fp:
             fp.write(text)
 

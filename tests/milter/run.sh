@@ -32,6 +32,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# the audit chain's key (relative to the config: audit { hmac_key_file })
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/audit.key"
+chmod 600 "$work/audit.key"
 
 # free_port - an unused loopback TCP port
 free_port() {
@@ -108,6 +111,7 @@ milter {
 audit {
 	file = "audit.jsonl"
 	syslog = false
+	hmac_key_file = "audit.key"
 }
 log {
 	target = stderr
@@ -217,6 +221,12 @@ else
 	[ "$rc" = 0 ] || fail "milter exit status $rc after SIGTERM"
 	grep -q 'event=stopped' "$work/milter.log" || fail "no event=stopped"
 fi
+
+# the milter's threads sealed every record into its chains, in file order
+"$builddir/cli/relaywarden" audit verify -k "$work/audit.key" "$work/audit.jsonl" >"$work/verify.out" 2>&1 ||
+	fail "audit verify: $(cat "$work/verify.out")"
+grep -q ' 0 problems: verified' "$work/verify.out" && grep -q '^chain .*seq 0 to' "$work/verify.out" ||
+	fail "audit verify output: $(cat "$work/verify.out")"
 
 . "$srcdir/tests/milter/checks.sh"
 

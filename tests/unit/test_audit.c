@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "core/audit.h"
 
@@ -220,6 +223,114 @@ static void test_cut_record_stays_its_own_line(void **state)
 	buf_release(&r3);
 }
 
+/* write_key - a key file of mode mode under dir; its path in out */
+static void write_key(const char *dir, const char *name, const char *key, mode_t mode,
+		      struct buf *out)
+{
+	FILE *fp;
+
+	buf_truncate(out, 0);
+	buf_printf(out, "%s/%s", dir, name);
+	assert_non_null(fp = fopen(out->data, "w"));
+	fputs(key, fp);
+	fclose(fp);
+	assert_int_equal(chmod(out->data, mode), 0);
+}
+
+/* mac_of - HMAC-SHA256 hex of line[0..n) under key, computed here by OpenSSL's one-shot */
+static void mac_of(const char *key, const char *line, size_t n, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	assert_non_null(HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)line, n,
+			     md, &len));
+	assert_int_equal(len, 32);
+	for (unsigned i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/*
+ * With hmac_key_file every record ends with its chain place and a mac:
+ * HMAC-SHA256 of the line up to ',"mac":"', prev the mac before (zeros
+ * first); a new audit_open starts a new chain. Bad key files are refused.
+ */
+static void test_records_are_chained(void **state)
+{
+	static const char key[] = "0123456789abcdef0123456789abcdef-key";
+	char dir[] = "/tmp/rw-audit-XXXXXX";
+	struct buf path = BUF_INIT, kpath = BUF_INIT, err = BUF_INIT, r = BUF_INIT;
+	struct rw_config cfg = { 0 };
+	char *text, *line, *save = NULL, prev[65], mac[65], id0[128] = "";
+	struct audit *a;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	buf_printf(&path, "%s/audit.jsonl", dir);
+	write_key(dir, "key", key, 0600, &kpath);
+	cfg.audit.file = path.data;
+	cfg.audit.hmac_key_file = kpath.data;
+	cfg.instance_name = "mx1";
+	buf_puts(&r, "{\"n\":1}");
+	for (int opens = 0; opens < 2; opens++) {
+		assert_non_null(a = audit_open(&cfg, &err));
+		assert_int_equal(audit_write(a, &r), 0);
+		assert_int_equal(audit_write(a, &r), 0);
+		audit_close(&a);
+	}
+	text = read_file(path.data);
+	memset(prev, '0', 64);
+	prev[64] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		json_t *j = json_loads(line, 0, NULL);
+		json_t *chain = json_object_get(j, "chain");
+		const char *tag = strstr(line, ",\"mac\":\"");
+
+		assert_non_null(j);
+		assert_int_equal(json_integer_value(json_object_get(j, "n")), 1);
+		assert_int_equal(json_integer_value(json_object_get(chain, "seq")), n % 2);
+		if (n % 2 == 0)
+			memset(prev, '0', 64);	/* each open: a new chain from zeros */
+		assert_string_equal(json_string_value(json_object_get(chain, "prev")), prev);
+		assert_non_null(strstr(json_string_value(json_object_get(chain, "id")), "mx1:"));
+		if (n == 0)
+			snprintf(id0, sizeof(id0), "%s", json_string_value(json_object_get(chain, "id")));
+		if (n == 2)	/* the second open's chain has another id */
+			assert_string_not_equal(json_string_value(json_object_get(chain, "id")), id0);
+		assert_non_null(tag);
+		mac_of(key, line, (size_t)(tag - line), mac);
+		assert_string_equal(json_string_value(json_object_get(j, "mac")), mac);
+		assert_string_equal(tag + strlen(",\"mac\":\"") + 64, "\"}");	/* mac is last */
+		memcpy(prev, mac, sizeof(prev));
+		json_decref(j);
+	}
+	assert_int_equal(n, 4);
+	free(text);
+
+	write_key(dir, "open-key", key, 0644, &kpath);
+	buf_truncate(&err, 0);
+	assert_null(audit_open(&cfg, &err));
+	assert_non_null(strstr(buf_cstr(&err), "readable by others"));
+	write_key(dir, "short-key", "too short\n", 0600, &kpath);
+	buf_truncate(&err, 0);
+	assert_null(audit_open(&cfg, &err));
+	assert_non_null(strstr(buf_cstr(&err), "short-key"));
+	unlink(kpath.data);
+	unlink(path.data);
+	buf_truncate(&kpath, 0);
+	buf_printf(&kpath, "%s/open-key", dir);
+	unlink(kpath.data);
+	buf_truncate(&kpath, 0);
+	buf_printf(&kpath, "%s/key", dir);
+	unlink(kpath.data);
+	rmdir(dir);
+	buf_release(&path);
+	buf_release(&kpath);
+	buf_release(&err);
+	buf_release(&r);
+}
+
 static void test_unwritable_file_is_an_error(void **state)
 {
 	struct rw_config cfg = { 0 };
@@ -239,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_permit_record_and_hostile_bytes),
 		cmocka_unit_test(test_file_sink_append_and_reopen),
 		cmocka_unit_test(test_cut_record_stays_its_own_line),
+		cmocka_unit_test(test_records_are_chained),
 		cmocka_unit_test(test_unwritable_file_is_an_error),
 	};
 

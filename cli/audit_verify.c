@@ -1,0 +1,293 @@
+/*
+ * relaywarden audit verify - prove the audit trail whole and in order.
+ *
+ * usage: relaywarden audit verify [-c FILE | -k KEYFILE] [LOG ...]
+ *
+ * Reads every record of each LOG in turn (oldest first; "-": standard
+ * input; none: the configuration's audit file) and checks each against the
+ * chain audit_seal (core/audit.h) wrote: the record's mac under the key
+ * (-k, or the configuration's hmac_key_file), and per chain that seq goes
+ * up by one and prev is the mac of the record before. Prints one line per
+ * problem (FILE:LINE: what), then one line per chain and a summary.
+ * What it cannot see: records cut off the end of the last log (compare the
+ * chains' last times with when the writers stopped), and chains whose
+ * first records are in logs not given (reported as "starts at seq N").
+ * Exit status: 0 every record verified, 1 a problem, 2 usage or key error.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/audit_mac.h"
+#include "core/config.h"
+
+#define AV_USAGE AUDIT_VERIFY_USAGE \
+	"  the key: -k, or the hmac_key_file of the configuration (-c, default\n" \
+	"  " CLI_DEFAULT_CONFIG "); LOG: oldest first, - for stdin; none: the\n" \
+	"  configuration's audit file\n"
+
+struct av_chain {
+	char *id;
+	unsigned long long first, last;	/* seq */
+	unsigned long count;
+	char mac[AUDIT_MAC_HEX + 1];	/* of the record with seq last */
+	char *first_time, *last_time;
+};
+
+struct av_state {
+	struct audit_mac *key;
+	struct av_chain *chains;
+	size_t n_chains;
+	unsigned long records, problems;
+};
+
+/* av_problem - one FILE:LINE: line */
+static void av_problem(struct av_state *st, const char *name, long lineno, const char *what,
+		       const char *detail)
+{
+	printf("%s:%ld: %s%s%s\n", name, lineno, what, detail ? ": " : "", detail ? detail : "");
+	st->problems++;
+}
+
+/* av_chain_get - the chain with id, added when new (*fresh set) */
+static struct av_chain *av_chain_get(struct av_state *st, const char *id, int *fresh)
+{
+	struct av_chain *c;
+
+	*fresh = 0;
+	for (size_t i = st->n_chains; i-- > 0;)	/* the latest chains are the likeliest */
+		if (strcmp(st->chains[i].id, id) == 0)
+			return &st->chains[i];
+	st->chains = realloc(st->chains, (st->n_chains + 1) * sizeof(*st->chains));
+	if (st->chains == NULL) {
+		fputs("relaywarden: out of memory\n", stderr);
+		exit(2);
+	}
+	c = &st->chains[st->n_chains++];
+	memset(c, 0, sizeof(*c));
+	c->id = strdup(id);
+	*fresh = 1;
+	return c;
+}
+
+/* av_sealed_part - length of the line before ',"mac":"' when it ends with a
+ * well-formed mac (copied to mac), else 0 */
+static size_t av_sealed_part(const char *line, size_t n, char mac[AUDIT_MAC_HEX + 1])
+{
+	static const char tag[] = ",\"mac\":\"";
+	size_t tail = sizeof(tag) - 1 + AUDIT_MAC_HEX + 2;	/* tag, hex, "} */
+
+	if (n <= tail || memcmp(line + n - tail, tag, sizeof(tag) - 1) != 0 ||
+	    memcmp(line + n - 2, "\"}", 2) != 0)
+		return 0;
+	memcpy(mac, line + n - tail + sizeof(tag) - 1, AUDIT_MAC_HEX);
+	mac[AUDIT_MAC_HEX] = '\0';
+	return strspn(mac, "0123456789abcdef") == AUDIT_MAC_HEX ? n - tail : 0;
+}
+
+/* av_mac_ok - the mac of line[0..sealed) under the key is mac */
+static int av_mac_ok(struct av_state *st, const char *line, size_t sealed, const char *mac)
+{
+	char want[AUDIT_MAC_HEX + 1];
+
+	audit_mac_hex(st->key, line, sealed, want);
+	return CRYPTO_memcmp(want, mac, AUDIT_MAC_HEX) == 0;
+}
+
+/* av_record - check one line */
+static void av_record(struct av_state *st, const char *name, long lineno, const char *line,
+		      size_t n)
+{
+	char mac[AUDIT_MAC_HEX + 1];
+	size_t sealed = av_sealed_part(line, n, mac);
+	json_t *rec = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL), *chain;
+	const char *id, *prev, *time;
+	json_int_t seq;
+	struct av_chain *c;
+	int fresh;
+
+	st->records++;
+	chain = json_object_get(rec, "chain");
+	id = json_string_value(json_object_get(chain, "id"));
+	prev = json_string_value(json_object_get(chain, "prev"));
+	seq = json_integer_value(json_object_get(chain, "seq"));
+	time = json_string_value(json_object_get(rec, "time"));
+	if (rec == NULL || !json_is_object(rec)) {
+		av_problem(st, name, lineno, "not a JSON record", NULL);
+	} else if (sealed == 0 || id == NULL || prev == NULL || time == NULL || seq < 0 ||
+		   !json_is_integer(json_object_get(chain, "seq"))) {
+		av_problem(st, name, lineno, "not sealed (no chain or mac)", NULL);
+	} else {
+		/* a changed record is one problem: its chain fields still place it */
+		if (!av_mac_ok(st, line, sealed, mac))
+			av_problem(st, name, lineno, "mac does not match: the record was changed, "
+				   "or sealed under another key", NULL);
+		c = av_chain_get(st, id, &fresh);
+		if (fresh) {
+			c->first = (unsigned long long)seq;
+			if (seq == 0 && strspn(prev, "0") != AUDIT_MAC_HEX)
+				av_problem(st, name, lineno, "seq 0 with a prev that is not zeros", id);
+		} else if ((unsigned long long)seq != c->last + 1) {
+			char what[160];
+
+			if ((unsigned long long)seq > c->last + 1)
+				snprintf(what, sizeof(what), "records missing: seq %llu to %llu",
+					 c->last + 1, (unsigned long long)seq - 1);
+			else
+				snprintf(what, sizeof(what), "seq %llu after %llu: repeated or out of order",
+					 (unsigned long long)seq, c->last);
+			av_problem(st, name, lineno, what, id);
+		} else if (strcmp(prev, c->mac) != 0) {
+			av_problem(st, name, lineno, "prev is not the mac of the record before", id);
+		}
+		if (fresh || (unsigned long long)seq > c->last) {	/* never back: one problem a swap */
+			c->last = (unsigned long long)seq;
+			memcpy(c->mac, mac, sizeof(mac));
+		}
+		c->count++;
+		if (c->first_time == NULL)
+			c->first_time = strdup(time);
+		free(c->last_time);
+		c->last_time = strdup(time);
+	}
+	json_decref(rec);
+}
+
+/* av_scan - every line of one log; -1 when it cannot be read */
+static int av_scan(struct av_state *st, const char *name, FILE *in)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n == 0 && feof(in))
+			break;
+		if (n == 0)
+			av_problem(st, name, lineno, "empty line", NULL);
+		else
+			av_record(st, name, lineno, line, (size_t)n);
+	}
+	free(line);
+	if (ferror(in)) {
+		fprintf(stderr, "relaywarden: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* av_report - one line per chain, then the summary; frees the chains */
+static void av_report(struct av_state *st)
+{
+	for (size_t i = 0; i < st->n_chains; i++) {
+		struct av_chain *c = &st->chains[i];
+
+		printf("chain %s: seq %llu to %llu, %lu records, %s to %s%s\n", c->id, c->first,
+		       c->last, c->count, c->first_time, c->last_time,
+		       c->first > 0 ? " (starts after seq 0: earlier records in older logs?)" : "");
+		free(c->id);
+		free(c->first_time);
+		free(c->last_time);
+	}
+	free(st->chains);
+	printf("%lu records, %zu chains, %lu problems: %s\n", st->records, st->n_chains,
+	       st->problems, st->problems == 0 ? "verified" : "NOT verified");
+}
+
+/* av_config - the key file and default log from the configuration */
+static int av_config(const char *path, char **keyfile, char **log)
+{
+	struct buf err = BUF_INIT;
+	struct rw_config *cfg = config_load(path, &err);
+
+	if (cfg == NULL) {
+		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
+		buf_release(&err);
+		return -1;
+	}
+	if (*keyfile == NULL && cfg->audit.hmac_key_file != NULL)
+		*keyfile = strdup(cfg->audit.hmac_key_file);
+	if (cfg->audit.file != NULL)
+		*log = strdup(cfg->audit.file);
+	config_unref(&cfg);
+	return 0;
+}
+
+/* audit_verify - see the file comment */
+int audit_verify(int argc, char **argv)
+{
+	const char *config = CLI_DEFAULT_CONFIG;
+	char *keyfile = NULL, *deflog = NULL, **logs;
+	struct av_state st = { 0 };
+	struct buf err = BUF_INIT;
+	int opt, nlogs, rc = 0, cflag = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt(argc, argv, "c:k:")) != -1) {
+		if (opt == 'c') {
+			config = optarg;
+			cflag = 1;
+		} else if (opt == 'k') {
+			free(keyfile);
+			keyfile = strdup(optarg);
+		} else {
+			fputs(AV_USAGE, stderr);
+			free(keyfile);
+			return 2;
+		}
+	}
+	logs = argv + optind;
+	nlogs = argc - optind;
+	if ((keyfile == NULL || nlogs == 0 || cflag) && av_config(config, &keyfile, &deflog) < 0) {
+		rc = 2;
+	} else if (keyfile == NULL) {
+		fprintf(stderr, "relaywarden: no key: give -k KEYFILE or set audit { hmac_key_file } "
+				"in %s\n", config);
+		rc = 2;
+	} else if (nlogs == 0 && deflog == NULL) {
+		fprintf(stderr, "relaywarden: %s names no audit file: give the logs to read\n", config);
+		rc = 2;
+	} else if ((st.key = audit_mac_load(keyfile, &err)) == NULL) {
+		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
+		rc = 2;
+	}
+	if (rc == 0 && nlogs == 0) {
+		logs = &deflog;
+		nlogs = 1;
+	}
+	for (int i = 0; rc == 0 && i < nlogs; i++) {
+		FILE *in = strcmp(logs[i], "-") == 0 ? stdin : fopen(logs[i], "r");
+
+		if (in == NULL) {
+			fprintf(stderr, "relaywarden: %s: %s\n", logs[i], strerror(errno));
+			st.problems++;
+			continue;
+		}
+		if (av_scan(&st, logs[i], in) < 0)
+			st.problems++;
+		if (in != stdin)
+			fclose(in);
+	}
+	if (rc == 0) {
+		av_report(&st);
+		rc = st.problems > 0 ? 1 : 0;
+	}
+	audit_mac_free(&st.key);
+	buf_release(&err);
+	free(keyfile);
+	free(deflog);
+	return rc;
+}
