@@ -78,6 +78,7 @@ static cfg_opt_t config_policyd_opts[] = {
 	O_INT("max_line_length", 4096),
 	O_INT("max_attributes", 100),
 	O_INT("max_request_size", 65536),
+	O_STR("metrics", "", config_v_metrics),
 	CFG_END()
 };
 
@@ -563,5 +564,6 @@ void config_unref(struct rw_config **cp)
 	free(c->redis.password);
 	free(c->audit.file);
 	free(c->audit.hmac_key_file);
+	free(c->policyd.metrics);
 	free(c);
 }

@@ -65,6 +65,7 @@ struct rw_config {
 		size_t max_line_length;
 		size_t max_attributes;
 		size_t max_request_size;
+		char *metrics;		/* "inet:HOST:PORT" of /metrics and /health; NULL: off */
 	} policyd;
 
 	struct {			/* relaywarden-milter (core/config_milter.c) */

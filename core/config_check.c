@@ -306,6 +306,16 @@ int config_v_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return r < 0 ? config_opt_fail(cfg, opt, "bad listen address '%s': %s", s, e) : 0;
 }
 
+/* config_v_metrics - "" (off) or inet:HOST:PORT */
+int config_v_metrics(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt), *e = "expected inet:HOST:PORT or \"\"";
+
+	if (*s == '\0' || (strncmp(s, "inet:", 5) == 0 && config_check_inet(s + 5, &e) == 0))
+		return 0;
+	return config_opt_fail(cfg, opt, "bad metrics address '%s': %s", s, e);
+}
+
 /* config_v_mode - an octal file mode no wider than 0777 */
 int config_v_mode(cfg_t *cfg, cfg_opt_t *opt)
 {

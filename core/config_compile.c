@@ -406,6 +406,8 @@ static int compile_policyd(struct config_ctx *x, cfg_t *cfg, struct rw_config *c
 	c->policyd.max_line_length = (size_t)cfg_getint(sec, "max_line_length");
 	c->policyd.max_attributes = (size_t)cfg_getint(sec, "max_attributes");
 	c->policyd.max_request_size = (size_t)cfg_getint(sec, "max_request_size");
+	if (*cfg_getstr(sec, "metrics") != '\0')
+		c->policyd.metrics = rw_strdup(cfg_getstr(sec, "metrics"));
 	if (c->policyd.max_line_length > c->policyd.max_request_size)
 		return COMPILE_FAIL(x, sec, "max_line_length", 0,
 				    "%zu is larger than max_request_size (%zu)",

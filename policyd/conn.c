@@ -14,6 +14,8 @@
 #include "core/proto.h"
 #include "policyd/conn.h"
 #include "policyd/decision.h"
+#include "policyd/metrics.h"
+#include "policyd/server.h"
 
 /* Stop reading while this much reply data waits for a slow client. */
 #define CONN_OUTPUT_HIGH (256 * 1024)
@@ -180,6 +182,7 @@ static void conn_answer(struct conn *c)
 		buf_printf(&c->out, "action=PREPEND %s\n\n", buf_cstr(&d->prepend));
 	else
 		conn_action(&d->t, &reply, d->v.action, &c->out);
+	server_counters(c->server)->decisions[d->t.stage][d->v.action]++;
 	if (decision_audited(d))
 		conn_audit(c, d, &reply);
 	if (log_enabled(LOG_L_DEBUG))
@@ -223,6 +226,7 @@ static int conn_feed(struct conn *c, const char *data, size_t len)
 		}
 		st = proto_feed(c->parser, data, len, &used, &err);
 		if (st == PROTO_ERROR) {
+			server_counters(c->server)->bad_requests++;
 			log_warn("session=%s event=bad_request peer=%s error=\"%s\" "
 				 "action=close_without_reply", buf_cstr(&c->session), c->peer, err);
 			return -1;

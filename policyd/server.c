@@ -21,6 +21,7 @@
 #include "policyd/conn.h"
 #include "core/spf_pool.h"
 #include "policyd/limiter.h"
+#include "policyd/metrics.h"
 #include "policyd/server.h"
 
 #define SERVER_BACKLOG 1024
@@ -58,6 +59,8 @@ struct server {
 	int backoff;		/* accept(2) failed: waiting for backoff_ev */
 	int listening;		/* listeners enabled: !paused && !backoff */
 	struct event *backoff_ev;
+	struct metrics_counters counters;	/* for the process: reloads keep them */
+	struct metrics_http *metrics;	/* NULL: no metrics endpoint */
 	unsigned long session_seq;
 	time_t started;
 };
@@ -75,7 +78,25 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		/* a reply is one write that the client waits for: never hold it back */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
+	s->counters.connections++;
 	conn_start(s, evconnlistener_get_base(evl), fd, host);
+}
+
+/* server_gauges - what /metrics and /health read at each scrape */
+static void server_gauges(void *arg, struct metrics_gauges *g)
+{
+	struct server *s = arg;
+	const char *store = limiter_store_state(s->limiter);
+
+	g->connections = s->conns;
+	g->store = store;
+	g->config_digest = s->cfg->digest;
+	g->degraded = strcmp(store, "redis") != 0 && strcmp(store, "local") != 0;
+}
+
+struct metrics_counters *server_counters(struct server *s)
+{
+	return &s->counters;
 }
 
 /* server_listen_update - listeners on unless at max_connections or backing off */
@@ -107,6 +128,7 @@ static void server_accept_error(struct evconnlistener *evl, void *arg)
 	int err = errno;
 
 	(void)evl;
+	s->counters.accept_failures++;
 	if (s->backoff)
 		return;
 	s->backoff = 1;
@@ -234,6 +256,7 @@ static void server_flush_audit(struct server *s)
 	    audit_write_lines(s->audit, s->audit_batch.data, s->audit_batch.len) < 0) {
 		int e = errno;
 
+		s->counters.audit_write_failures++;
 		if (audit_failure(s->audit, &lost))
 			log_err("event=audit_write_failed error=\"%s\" records_lost=%lu",
 				strerror(e), lost);
@@ -337,6 +360,9 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
 		server_listen_one(s, cfg->policyd.listen.v[i], err);
 	s->listening = 1;	/* evconnlistener_new enables */
+	if (err->len == 0 && cfg->policyd.metrics != NULL)
+		s->metrics = metrics_http_start(base, cfg->policyd.metrics, &s->counters,
+						server_gauges, s, err);
 	if (err->len > 0) {
 		server_free(&s);
 		return NULL;
@@ -429,6 +455,7 @@ int server_reload(struct server *s)
 		config_unref(&cfg);
 	}
 	if (cfg == NULL) {
+		s->counters.reloads_refused++;
 		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
 			s->cfg->digest);
 		buf_release(&err);
@@ -436,6 +463,10 @@ int server_reload(struct server *s)
 	}
 	if (!server_same_listen(s->cfg, cfg))
 		log_warn("event=reload note=\"listen addresses change only at restart\"");
+	if ((s->cfg->policyd.metrics == NULL) != (cfg->policyd.metrics == NULL) ||
+	    (cfg->policyd.metrics != NULL && strcmp(s->cfg->policyd.metrics, cfg->policyd.metrics) != 0))
+		log_warn("event=reload note=\"the metrics address changes only at restart\"");
+	s->counters.reloads++;
 	server_flush_audit(s);	/* records decided under the old config go to its sinks */
 	audit_close(&s->audit);
 	s->audit = audit;
@@ -480,6 +511,7 @@ void server_free(struct server **sp)
 	if (s->backoff_ev != NULL)
 		event_free(s->backoff_ev);
 	conn_close_all(s);
+	metrics_http_free(&s->metrics);
 	spf_pool_free(&s->spf);
 	limiter_free(&s->limiter);
 	for (size_t i = 0; i < s->n_listeners; i++) {
