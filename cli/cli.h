@@ -26,6 +26,8 @@ int cmd_quota(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 /* audit_verify - relaywarden audit verify (cli/audit_verify.c), argv[0] "verify" */
 int audit_verify(int argc, char **argv);
+/* cmd_replay - relaywarden replay -c CANDIDATE LOG ...: recorded RCPTs decided again */
+int cmd_replay(int argc, char **argv);
 #define AUDIT_VERIFY_USAGE "usage: relaywarden audit verify [-c FILE | -k KEYFILE] [LOG ...]\n"
 
 #endif

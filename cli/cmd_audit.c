@@ -35,9 +35,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "cli/cli.h"
+#include "cli/records.h"
 #include "core/cidr.h"
 #include "core/config.h"
 
@@ -77,16 +76,6 @@ static const struct aq_column {
 	"           [--queue-id ID] [--format table|json|csv] [LOG ...]\n" \
 	"  TIME: YYYY-MM-DD[THH:MM[:SS]][Z], UTC; LOG: a file, - for stdin; none: the\n" \
 	"  configuration's audit file (-c, default " CLI_DEFAULT_CONFIG ")\n"
-
-/* aq_str - record[key] or record[key][sub] as a string; NULL when null or absent */
-static const char *aq_str(json_t *rec, const char *key, const char *sub)
-{
-	json_t *v = json_object_get(rec, key);
-
-	if (sub != NULL)
-		v = json_object_get(v, sub);
-	return json_string_value(v);
-}
 
 /* aq_time_arg - validate a TIME argument into out (no zone letter); 0 or -1 */
 static int aq_time_arg(const char *in, char out[AQ_TIME_MAX + 1])
@@ -131,24 +120,24 @@ static int aq_eq(const char *field, const char *want, int nocase)
 /* aq_match - every filter accepts rec */
 static int aq_match(const struct aq_filter *f, json_t *rec)
 {
-	const char *time = aq_str(rec, "time", NULL);
+	const char *time = records_str(rec, "time", NULL);
 	struct rw_ip ip;
 
 	if (f->since[0] && (time == NULL || strcmp(time, f->since) < 0))
 		return 0;
 	if (f->until[0] && (time == NULL || strcmp(time, f->until) >= 0))
 		return 0;
-	if ((f->user && !aq_eq(aq_str(rec, "sasl", "username"), f->user, 0)) ||
-	    (f->verdict && !aq_eq(aq_str(rec, "verdict", NULL), f->verdict, 1)) ||
-	    (f->rule && !aq_eq(aq_str(rec, "rule", NULL), f->rule, 0)) ||
-	    (f->component && !aq_eq(aq_str(rec, "component", NULL), f->component, 1)) ||
-	    (f->queue_id && !aq_eq(aq_str(rec, "queue_id", NULL), f->queue_id, 0)))
+	if ((f->user && !aq_eq(records_str(rec, "sasl", "username"), f->user, 0)) ||
+	    (f->verdict && !aq_eq(records_str(rec, "verdict", NULL), f->verdict, 1)) ||
+	    (f->rule && !aq_eq(records_str(rec, "rule", NULL), f->rule, 0)) ||
+	    (f->component && !aq_eq(records_str(rec, "component", NULL), f->component, 1)) ||
+	    (f->queue_id && !aq_eq(records_str(rec, "queue_id", NULL), f->queue_id, 0)))
 		return 0;
-	if ((f->sender && !aq_addr_match(aq_str(rec, "sender", NULL), f->sender)) ||
-	    (f->recipient && !aq_addr_match(aq_str(rec, "recipient", NULL), f->recipient)))
+	if ((f->sender && !aq_addr_match(records_str(rec, "sender", NULL), f->sender)) ||
+	    (f->recipient && !aq_addr_match(records_str(rec, "recipient", NULL), f->recipient)))
 		return 0;
 	if (f->clients != NULL) {
-		const char *addr = aq_str(rec, "client", "address");
+		const char *addr = records_str(rec, "client", "address");
 
 		if (addr == NULL || cidr_parse_ip(addr, &ip) < 0 ||
 		    !cidr_table_match(f->clients, &ip, NULL))
@@ -187,7 +176,7 @@ static void aq_print(enum aq_format fmt, json_t *rec, const char *line, FILE *ou
 		return;
 	}
 	for (size_t i = 0; i < AQ_NCOLUMNS; i++) {
-		const char *v = aq_str(rec, aq_columns[i].key, aq_columns[i].sub);
+		const char *v = records_str(rec, aq_columns[i].key, aq_columns[i].sub);
 
 		if (i > 0)
 			putc(fmt == AQ_CSV ? ',' : ' ', out);
@@ -209,42 +198,20 @@ static void aq_header(enum aq_format fmt, FILE *out)
 	putc('\n', out);
 }
 
-/* aq_scan - filter one log; the lines that were not records (-1: unreadable) */
-static long aq_scan(const struct aq_filter *f, enum aq_format fmt, const char *name, FILE *in)
+struct aq_run {
+	const struct aq_filter *f;
+	enum aq_format fmt;
+};
+
+/* aq_record - print rec when every filter accepts it (records_fn) */
+static void aq_record(void *arg, json_t *rec, const char *line, const char *name, long lineno)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long lineno = 0, bad = 0;
+	struct aq_run *run = arg;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		json_error_t jerr;
-		json_t *rec;
-
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n == 0)
-			continue;
-		rec = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
-		if (rec == NULL || !json_is_object(rec) ||
-		    json_integer_value(json_object_get(rec, "v")) != 1 ||
-		    aq_str(rec, "time", NULL) == NULL) {
-			fprintf(stderr, "relaywarden: %s:%ld: not an audit record%s%s\n", name, lineno,
-				rec == NULL ? ": " : " (no \"v\":1 or no time)",
-				rec == NULL ? jerr.text : "");
-			bad++;
-		} else if (aq_match(f, rec)) {
-			aq_print(fmt, rec, line, stdout);
-		}
-		json_decref(rec);
-	}
-	free(line);
-	if (ferror(in)) {
-		fprintf(stderr, "relaywarden: %s: %s\n", name, strerror(errno));
-		return -1;
-	}
-	return bad;
+	(void)name;
+	(void)lineno;
+	if (aq_match(run->f, rec))
+		aq_print(run->fmt, rec, line, stdout);
 }
 
 /* aq_options - getopt_long over argv into f, *fmt, *config; 0 or a usage error */
@@ -359,20 +326,7 @@ static int audit_query(int argc, char **argv)
 		nlogs = 1;
 	}
 	aq_header(fmt, stdout);
-	for (int i = 0; i < nlogs; i++) {
-		const char *name = logs[i];
-		FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-
-		if (in == NULL) {
-			fprintf(stderr, "relaywarden: %s: %s\n", name, strerror(errno));
-			rc = 1;
-		} else {
-			if (aq_scan(&f, fmt, name, in) != 0)
-				rc = 1;
-			if (in != stdin)
-				fclose(in);
-		}
-	}
+	rc = records_each_log(logs, nlogs, aq_record, &(struct aq_run){ &f, fmt });
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "relaywarden: standard output: %s\n", strerror(errno));
 		rc = 1;

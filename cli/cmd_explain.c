@@ -17,11 +17,9 @@
 #include <sys/time.h>
 
 #include "cli/cli.h"
+#include "cli/decide.h"
 #include "core/audit.h"
 #include "core/config.h"
-#include "core/proto.h"
-#include "core/relay.h"
-#include "core/request.h"
 
 
 /* explain_read_request - the request text from args or stdin into req */
@@ -81,34 +79,21 @@ static void explain_json(const struct rw_config *cfg, const struct rw_txn *t,
 /* explain_decide - parse req, decide, print; exit status */
 static int explain_decide(const struct rw_config *cfg, const struct buf *req, int json)
 {
-	struct proto_parser *p = proto_new(&(struct proto_limits){ 0 });
-	struct rw_verdict v = VERDICT_INIT;
-	struct strvec store = STRVEC_INIT;
-	struct rw_txn t;
-	size_t used;
-	const char *err;
-	enum proto_status st;
+	struct cli_decision d;
+	const char *err = NULL;
 	int rc;
 
-	st = proto_feed(p, req->data, req->len, &used, &err);
-	if (st != PROTO_REQUEST) {
-		fprintf(stderr, "relaywarden: explain: bad policy request: %s\n",
-			st == PROTO_ERROR ? err : "incomplete request");
-		proto_free(&p);
+	if (cli_decide(cfg, req, &d, &err) < 0) {
+		fprintf(stderr, "relaywarden: explain: bad policy request: %s\n", err);
+		cli_decision_release(&d);
 		return 2;
 	}
-	request_to_txn(p, &t, &store);
-	if (proto_get(p, "protocol_state") == NULL)
-		t.stage = STAGE_RCPT;
-	relay_decide(cfg->policy, &t, &v);
 	if (json)
-		explain_json(cfg, &t, &v);
+		explain_json(cfg, &d.t, &d.v);
 	else
-		explain_print(cfg, &t, &v);
-	rc = v.action == ACT_REJECT || v.action == ACT_DEFER ? 1 : 0;
-	verdict_release(&v);
-	strvec_release(&store);
-	proto_free(&p);
+		explain_print(cfg, &d.t, &d.v);
+	rc = d.v.action == ACT_REJECT || d.v.action == ACT_DEFER ? 1 : 0;
+	cli_decision_release(&d);
 	return rc;
 }
 

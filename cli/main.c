@@ -14,6 +14,8 @@
  *                                    find decisions in the audit trail
  *   audit verify [-c FILE | -k KEYFILE] [LOG ...]
  *                                    prove the chained trail whole and in order
+ *   replay -c CANDIDATE [--format text|json] LOG ...
+ *                                    recorded RCPT decisions under a candidate config
  * Exit status: 0 success, 1 failure or refusal (see each command), 2 usage.
  */
 #include "autoconfig.h"
@@ -35,6 +37,7 @@ static const struct command commands[] = {
 	{ "spf", cmd_spf, "evaluate SPF (RFC 7208) for an address, sender and HELO" },
 	{ "quota", cmd_quota, "show usage; set, block, reset limits and quotas in Redis" },
 	{ "audit", cmd_audit, "query or verify the audit trail (audit --help)" },
+	{ "replay", cmd_replay, "what a candidate config would decide for recorded RCPTs" },
 };
 
 /* usage - list the commands on stderr; exit status 2 */

@@ -1,0 +1,27 @@
+/*
+ * records - read audit records (schema/audit-record.schema.json) from logs
+ * for the commands that look back at them (audit query, replay).
+ *
+ * A record is a line holding a JSON object with "v": 1 and a "time"; any
+ * other non-empty line is reported on stderr as "relaywarden: FILE:LINE:
+ * not an audit record ..." and skipped, never fatal.
+ */
+#ifndef RW_CLI_RECORDS_H
+#define RW_CLI_RECORDS_H
+
+#include <jansson.h>
+
+/* records_fn - one record; line is its text, borrowed for the call */
+typedef void records_fn(void *arg, json_t *rec, const char *line, const char *name, long lineno);
+
+/*
+ * records_each_log - every record of each log in turn ("-": standard
+ * input) to fn; 0, or 1 when a log could not be read or held a line that
+ * is not a record (after reading everything else)
+ */
+int records_each_log(char *const *logs, int n, records_fn *fn, void *arg);
+
+/* records_str - rec[key] or rec[key][sub] as a string; NULL when null or absent */
+const char *records_str(json_t *rec, const char *key, const char *sub);
+
+#endif
