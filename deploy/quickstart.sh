@@ -38,4 +38,6 @@ for r in [r for r in recs if r["stage"] == "RCPT" and r["component"] == "policyd
             "trace", "limits")
     print(json.dumps({k: r[k] for k in keep if k in r}, indent=1))
 PY
+say "the trail as an operator searches it: relaywarden audit query (relays to remote.test, newest last)"
+build/cli/relaywarden audit query --component policyd --recipient @remote.test "$RW_AUDIT" | tail -n 3 || true
 say "stack running under $dir; stop it with: tests/e2e/stack.sh down $dir"

@@ -68,7 +68,8 @@ def last_record(d):
 def peek_charges_nothing(d, r):
     """alice: RCPT peeks leave Redis untouched; one EOM charges 1 / 2 / 1234."""
     for rc in ("bob@remote.test", "carol@remote.test", "dan@remote.test"):
-        check(d.ask(rcpt(recipient=rc, **user("alice"))) == "OK", "alice RCPT %s peeked: OK" % rc)
+        got = d.ask(rcpt(recipient=rc, **user("alice")))
+        check(got == "OK", "alice RCPT %s peeked: OK (%r)" % (rc, got))
     check(redis_keys(r.port) == {}, "RCPT peeks wrote nothing to Redis")
     doc = quota_show(d.conf, "--user", "alice")
     check(doc is not None and [used(doc, n) for n in ("user-msgs", "user-rcpts", "user-bytes")]

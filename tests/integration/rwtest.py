@@ -383,7 +383,11 @@ class RedisServer:
 
 def redis_conf(servers=(), sentinels=(), master_name=None, timeout_ms=None,
                connect_timeout_ms=None, connections=None):
-    """A redis { } section."""
+    """A redis { } section. Under valgrind a daemon's first connect can wait
+    behind other tests for far longer than the 200 ms default: unless the
+    test sets it, connect_timeout_ms is then 5000."""
+    if VALGRIND and connect_timeout_ms is None:
+        connect_timeout_ms = 5000
     lines = []
     if servers:
         lines.append("servers = { %s }" % ", ".join('"%s"' % s for s in servers))
