@@ -6,6 +6,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "core/mem.h"
 #include "policyd/metrics.h"
@@ -133,31 +134,18 @@ static void metrics_request(struct evhttp_request *req, void *arg)
 	buf_release(&body);
 }
 
-struct metrics_http *metrics_http_start(struct event_base *base, const char *spec,
+struct metrics_http *metrics_http_start(struct event_base *base, struct evconnlistener *lev,
 					const struct metrics_counters *c, metrics_gauges_fn *fn,
 					void *arg, struct buf *err)
 {
 	struct metrics_http *m = rw_calloc(1, sizeof(*m));
-	const char *hp = spec + strlen("inet:");
-	const char *colon = strrchr(hp, ':');
-	char host[256];
 
 	m->c = c;
 	m->fn = fn;
 	m->arg = arg;
-	if (strncmp(spec, "inet:", 5) != 0 || colon == NULL || (size_t)(colon - hp) >= sizeof(host)) {
-		buf_printf(err, "metrics %s: not inet:HOST:PORT", spec);
-		free(m);
-		return NULL;
-	}
-	/* "[v6]" -> "v6" for evhttp */
-	if (hp[0] == '[' && colon > hp + 1 && colon[-1] == ']')
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - hp - 2), hp + 1);
-	else
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - hp), hp);
-	if ((m->http = evhttp_new(base)) == NULL ||
-	    evhttp_bind_socket(m->http, host, (ev_uint16_t)atoi(colon + 1)) != 0) {
-		buf_printf(err, "metrics %s: cannot listen there", spec);
+	if ((m->http = evhttp_new(base)) == NULL || evhttp_bind_listener(m->http, lev) == NULL) {
+		buf_puts(err, "metrics: cannot start the HTTP server");
+		evconnlistener_free(lev);	/* not bound: still ours */
 		metrics_http_free(&m);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 #define RW_METRICS_H
 
 #include <event2/event.h>
+#include <event2/listener.h>
 
 #include "core/buf.h"
 #include "core/txn.h"
@@ -47,11 +48,11 @@ typedef void metrics_gauges_fn(void *arg, struct metrics_gauges *g);
 struct metrics_http;
 
 /*
- * metrics_http_start - bind spec ("inet:HOST:PORT") on base and serve c
- * (borrowed: it must outlive the server) with gauges from fn(arg); NULL
- * with *err when the address cannot be bound
+ * metrics_http_start - serve c (borrowed: it must outlive the server) with
+ * gauges from fn(arg) on the bound listener lev (taken over, freed with
+ * the server, also on failure); NULL with *err
  */
-struct metrics_http *metrics_http_start(struct event_base *base, const char *spec,
+struct metrics_http *metrics_http_start(struct event_base *base, struct evconnlistener *lev,
 					const struct metrics_counters *c, metrics_gauges_fn *fn,
 					void *arg, struct buf *err);
 void metrics_http_free(struct metrics_http **mp);

@@ -200,34 +200,46 @@ static evutil_socket_t server_bind_unix(const char *path, unsigned mode, struct 
 	return fd;
 }
 
-/* server_listen_one - open one configured listener */
-static int server_listen_one(struct server *s, const char *spec, struct buf *err)
+/*
+ * server_bind - a listener on spec ("inet:HOST:PORT", "inet:[V6]:PORT" or
+ * "unix:PATH") calling cb(arg) for each connection; NULL with *err
+ */
+static struct evconnlistener *server_bind(struct server *s, const char *spec,
+					  evconnlistener_cb cb, void *arg, struct buf *err)
 {
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
-	struct listener *l;
 	struct evconnlistener *evl;
 
 	if (strncmp(spec, "unix:", 5) == 0) {
 		evutil_socket_t fd = server_bind_unix(spec + 5, s->cfg->policyd.socket_mode, err);
 
 		if (fd < 0)
-			return -1;
-		evl = evconnlistener_new(s->base, server_accept, s, flags, -1, fd);
+			return NULL;
+		evl = evconnlistener_new(s->base, cb, arg, flags, -1, fd);
 	} else {
 		struct sockaddr_storage ss;
 		int len;
 
 		if (strncmp(spec, "inet:", 5) != 0 || server_parse_inet(spec + 5, &ss, &len) < 0) {
 			buf_printf(err, "%s: not inet:HOST:PORT or unix:PATH", spec);
-			return -1;
+			return NULL;
 		}
-		evl = evconnlistener_new_bind(s->base, server_accept, s, flags, SERVER_BACKLOG,
+		evl = evconnlistener_new_bind(s->base, cb, arg, flags, SERVER_BACKLOG,
 					      (struct sockaddr *)&ss, len);
 	}
-	if (evl == NULL) {
+	if (evl == NULL)
 		buf_printf(err, "%s: %s", spec, strerror(errno));
+	return evl;
+}
+
+/* server_listen_one - open one configured listener */
+static int server_listen_one(struct server *s, const char *spec, struct buf *err)
+{
+	struct evconnlistener *evl = server_bind(s, spec, server_accept, s, err);
+	struct listener *l;
+
+	if (evl == NULL)
 		return -1;
-	}
 	evconnlistener_set_error_cb(evl, server_accept_error);
 	s->listeners = rw_realloc(s->listeners, (s->n_listeners + 1) * sizeof(*s->listeners));
 	l = &s->listeners[s->n_listeners++];
@@ -235,6 +247,15 @@ static int server_listen_one(struct server *s, const char *spec, struct buf *err
 	l->spec = rw_strdup(spec);
 	l->unix_path = strncmp(spec, "unix:", 5) == 0 ? rw_strdup(spec + 5) : NULL;
 	return 0;
+}
+
+/* server_metrics_start - the /metrics endpoint on cfg's address */
+static void server_metrics_start(struct server *s, const char *spec, struct buf *err)
+{
+	struct evconnlistener *evl = server_bind(s, spec, NULL, NULL, err);
+
+	if (evl != NULL)
+		s->metrics = metrics_http_start(s->base, evl, &s->counters, server_gauges, s, err);
 }
 
 /*
@@ -361,8 +382,7 @@ struct server *server_new(struct event_base *base, const char *config_path,
 		server_listen_one(s, cfg->policyd.listen.v[i], err);
 	s->listening = 1;	/* evconnlistener_new enables */
 	if (err->len == 0 && cfg->policyd.metrics != NULL)
-		s->metrics = metrics_http_start(base, cfg->policyd.metrics, &s->counters,
-						server_gauges, s, err);
+		server_metrics_start(s, cfg->policyd.metrics, err);
 	if (err->len > 0) {
 		server_free(&s);
 		return NULL;
