@@ -36,6 +36,7 @@
 
 #include "core/fdlimit.h"
 #include "core/log.h"
+#include "core/notify.h"
 #include "milter/callbacks.h"
 #include "milter/ops.h"
 #include "milter/state.h"
@@ -186,12 +187,19 @@ static void control_loop(void)
 		if (n <= 0 || b == 0)
 			return;		/* smfi_main returned */
 		if (b == SIGHUP) {
+			struct snap *sn;
+
 			log_info("event=signal signal=HUP action=reload");
+			notify_reloading();
 			state_reload();
+			sn = state_get();	/* the old snapshot stays on refusal */
+			notify_ready(sn->cfg->digest);
+			state_put(&sn);
 		} else if (b == SIGUSR1) {
 			state_reopen_audit();
 		} else {
 			log_info("event=signal signal=%d action=stop", (int)b);
+			notify_stopping();
 			smfi_stop();
 			return;
 		}
@@ -267,6 +275,7 @@ int main(int argc, char **argv)
 			 "store=%s", sn->cfg->milter.listen, o.config, sn->cfg->digest,
 			 sn->cfg->policy->n_rules, sn->cfg->policy->n_limits,
 			 store_state(sn->store));
+		notify_ready(sn->cfg->digest);
 	}
 	state_put(&sn);
 	if (started) {

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "core/notify.h"
 #include "policyd/server.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
@@ -89,14 +90,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		log_info("event=signal signal=HUP action=reload");
+		notify_reloading();
 		if (server_reload(sc->server) == 0)
 			open_log(sc->opts, server_config(sc->server));
+		notify_ready(server_config(sc->server)->digest);	/* the old config stays on refusal */
 		break;
 	case SIGUSR1:
 		server_reopen_audit(sc->server);
 		break;
 	default:
 		log_info("event=signal signal=%d action=stop", (int)sig);
+		notify_stopping();
 		event_base_loopexit(sc->base, NULL);
 	}
 }
@@ -168,6 +172,7 @@ int main(int argc, char **argv)
 	}
 	log_info("event=ready config=%s config_digest=%s rules=%zu", o.config,
 		 server_config(s)->digest, server_config(s)->policy->n_rules);
+	notify_ready(server_config(s)->digest);
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(sigev[i]);

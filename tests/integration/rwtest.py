@@ -116,6 +116,7 @@ class Policyd:
     """One relaywarden-policyd process with its own directory."""
 
     def __init__(self, body, name="policyd", nofile=None, **extra):
+        """extra: policyd_extra, audit_extra (config text), env (added to the environment)"""
         self.dir = tempfile.mkdtemp(prefix="rw-it-")
         self.port = free_port()
         self.sock = os.path.join(self.dir, "policyd.sock")
@@ -131,7 +132,9 @@ class Policyd:
         self.logfp = open(self.log, "ab")
         # nofile: (soft, hard) RLIMIT_NOFILE for the daemon, as a service manager sets it
         limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
-        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp, preexec_fn=limit)
+        env = dict(os.environ, **extra["env"]) if "env" in extra else None
+        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp, preexec_fn=limit,
+                                     env=env)
         self.wait_log("event=ready")
 
     def write_config(self, body, **extra):

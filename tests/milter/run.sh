@@ -21,12 +21,13 @@ command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed";
 [ -x "$milter" ] || { echo "FAIL: $milter not built"; exit 1; }
 
 work=$(mktemp -d /tmp/rw-milter-test.XXXXXX)
-milter_pid= redis_pid= monitor_pid= unbound_pid= failed=0
+milter_pid= redis_pid= monitor_pid= unbound_pid= notify_pid= failed=0
 
 # cleanup - stop what we started, by PID
 cleanup() {
 	[ -n "$unbound_pid" ] && kill "$unbound_pid" 2>/dev/null && wait "$unbound_pid" 2>/dev/null
 	[ -n "$monitor_pid" ] && kill "$monitor_pid" 2>/dev/null
+	[ -n "$notify_pid" ] && kill "$notify_pid" 2>/dev/null && wait "$notify_pid" 2>/dev/null
 	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
 	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
 	rm -rf "$work"
@@ -134,7 +135,24 @@ redis_pid=$!
 wait_port "$redis_port" || { echo "FAIL: redis-server did not start"; exit 1; }
 
 config '"192.0.2.0/24"'
-"$milter" -c "$work/relaywarden.conf" -e >"$work/milter.log" 2>&1 &
+# the service manager's end of sd_notify: one line per datagram
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(300)
+with open(sys.argv[2], "a") as f:
+    while True:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            break
+        f.write(d.decode().replace("\n", " ") + "\n")
+        f.flush()
+' "$work/notify.sock" "$work/notify.log" &
+notify_pid=$!
+for _ in $(seq 1 100); do [ -S "$work/notify.sock" ] && break; sleep 0.05; done
+NOTIFY_SOCKET="$work/notify.sock" "$milter" -c "$work/relaywarden.conf" -e >"$work/milter.log" 2>&1 &
 milter_pid=$!
 wait_port "$milter_port" || { cat "$work/milter.log"; echo "FAIL: milter did not start"; exit 1; }
 
@@ -198,6 +216,8 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 grep -q 'event=reloaded' "$work/milter.log" || fail "no reload logged"
+grep -q '^READY=1 STATUS=serving' "$work/notify.log" || fail "no READY=1 to the service manager"
+grep -q '^RELOADING=1' "$work/notify.log" || fail "no RELOADING=1 on SIGHUP"
 cat >"$work/reload.lua" <<'EOF'
 local t = dofile(os.getenv("RW_LUA_DIR") .. "/common.lua")
 t.relay_case({ name = "after reload: new office network", ip = "203.0.113.9",
@@ -220,6 +240,7 @@ else
 	milter_pid=
 	[ "$rc" = 0 ] || fail "milter exit status $rc after SIGTERM"
 	grep -q 'event=stopped' "$work/milter.log" || fail "no event=stopped"
+	grep -q '^STOPPING=1' "$work/notify.log" || fail "no STOPPING=1 on SIGTERM"
 fi
 
 # the milter's threads sealed every record into its chains, in file order
