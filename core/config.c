@@ -180,6 +180,7 @@ static cfg_opt_t config_redis_opts[] = {
 
 static cfg_opt_t config_opts[] = {
 	O_STR("instance", NULL, config_v_word),
+	O_STR("user", "", config_v_user),
 	O_LIST("local_domains", NULL, config_v_domain),
 	O_LIST("relay_domains", NULL, config_v_domain),
 	O_LIST("sender_login_files", NULL, config_v_file),
@@ -564,6 +565,7 @@ void config_unref(struct rw_config **cp)
 	free(c->redis.password);
 	free(c->audit.file);
 	free(c->audit.hmac_key_file);
+	free(c->user);
 	free(c->policyd.metrics);
 	free(c);
 }

@@ -54,6 +54,7 @@ struct rw_config {
 	char *path;
 	char digest[65];		/* hex SHA-256 */
 	char *instance_name;		/* "instance" option: this host's name in audit */
+	char *user;			/* the daemons run as this user after binding; NULL: as started */
 	struct rw_policy *policy;
 	struct config_src *src;		/* private to core/config*.c (config_dump) */
 

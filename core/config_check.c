@@ -7,6 +7,7 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -304,6 +305,16 @@ int config_v_listen(cfg_t *cfg, cfg_opt_t *opt)
 		r = -1;
 	}
 	return r < 0 ? config_opt_fail(cfg, opt, "bad listen address '%s': %s", s, e) : 0;
+}
+
+/* config_v_user - "" (stay as started) or a user name that exists */
+int config_v_user(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = config_str(cfg, opt);
+
+	if (*s == '\0' || getpwnam(s) != NULL)
+		return 0;
+	return config_opt_fail(cfg, opt, "no such user '%s'", s);
 }
 
 /* config_v_metrics - "" (off) or inet:HOST:PORT */

@@ -218,6 +218,8 @@ static int compile_top(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	if (inst == NULL && (gethostname(host, sizeof(host) - 1) < 0 || host[0] == '\0'))
 		strcpy(host, "localhost");
 	c->instance_name = rw_strdup(inst != NULL ? inst : host);
+	if (*cfg_getstr(cfg, "user") != '\0')
+		c->user = rw_strdup(cfg_getstr(cfg, "user"));
 	if (compile_domains(x, cfg, "local_domains", c->policy->local_domains,
 			    &c->src->local_domains) < 0)
 		return -1;

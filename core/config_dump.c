@@ -138,7 +138,9 @@ static void dump_top(struct buf *out, const struct rw_config *c)
 
 	buf_puts(out, "instance = ");
 	dump_quote(out, c->instance_name != NULL ? c->instance_name : "");
-	buf_putc(out, '\n');
+	buf_puts(out, "\nuser = ");
+	dump_quote(out, c->user != NULL ? c->user : "");
+	buf_puts(out, c->user != NULL ? "\n" : "  # the daemons keep the user they were started as\n");
 	if (s == NULL) {
 		buf_printf(out, "# %zu local_domains, %zu relay_domains, %zu sender logins"
 			   " (source not kept)\n", domainset_size(c->policy->local_domains),

@@ -129,6 +129,7 @@ int config_v_cidr(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_fprint(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_listen(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_metrics(cfg_t *cfg, cfg_opt_t *opt);
+int config_v_user(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_mode(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_size(cfg_t *cfg, cfg_opt_t *opt);
 int config_v_rate(cfg_t *cfg, cfg_opt_t *opt);

@@ -37,6 +37,7 @@
 #include "core/fdlimit.h"
 #include "core/log.h"
 #include "core/notify.h"
+#include "core/privdrop.h"
 #include "milter/callbacks.h"
 #include "milter/ops.h"
 #include "milter/state.h"
@@ -148,6 +149,8 @@ static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
 {
 	struct smfiDesc desc = callbacks_desc();
 	const char *listen = cfg->milter.listen;
+	const char *own[] = { cfg->audit.file, NULL };	/* reopened on every reload */
+	struct buf perr = BUF_INIT;
 	sigset_t set, old;
 	int err;
 
@@ -163,6 +166,14 @@ static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
 	    chmod(strchr(listen, ':') + 1, cfg->milter.socket_mode) < 0)
 		log_warn("event=chmod_failed path=%s error=\"%s\"", strchr(listen, ':') + 1,
 			 strerror(errno));
+	if (cfg->user != NULL && privdrop(cfg->user, own, &perr) < 0) {	/* bound: give up root */
+		log_err("event=start_failed error=\"%s\"", buf_cstr(&perr));
+		buf_release(&perr);
+		return -1;
+	}
+	if (cfg->user != NULL)
+		log_info("event=privileges user=%s uid=%ld gid=%ld", cfg->user, (long)getuid(),
+			 (long)getgid());
 	signal_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, &old);	/* inherited by every libmilter thread */
 	err = pthread_create(tid, NULL, milter_thread, rc);

@@ -22,6 +22,7 @@
 
 #include "core/log.h"
 #include "core/notify.h"
+#include "core/privdrop.h"
 #include "policyd/server.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
@@ -116,6 +117,22 @@ static int write_pidfile(const char *path)
 	return fclose(fp);
 }
 
+/* drop_privileges - become the configured user now that everything is bound; 0 or -1 (logged) */
+static int drop_privileges(const struct rw_config *cfg)
+{
+	const char *own[] = { cfg->audit.file, NULL };	/* reopened on every reload */
+	struct buf err = BUF_INIT;
+	int rc = 0;
+
+	if (cfg->user != NULL && (rc = privdrop(cfg->user, own, &err)) < 0)
+		log_err("event=start_failed error=\"%s\"", buf_cstr(&err));
+	else if (cfg->user != NULL)
+		log_info("event=privileges user=%s uid=%ld gid=%ld", cfg->user, (long)getuid(),
+			 (long)getgid());
+	buf_release(&err);
+	return rc;
+}
+
 /* start - load config, open sinks, bind; NULL after logging why */
 static struct server *start(struct event_base *base, const struct options *o)
 {
@@ -163,6 +180,10 @@ int main(int argc, char **argv)
 	}
 	if ((s = start(base, &o)) == NULL)
 		goto out;
+	if (drop_privileges(server_config(s)) < 0) {
+		server_free(&s);
+		goto out;
+	}
 	if (o.pidfile && write_pidfile(o.pidfile) < 0)
 		log_warn("event=pidfile_failed path=%s error=%m", o.pidfile);
 	sc = (struct signal_ctx){ s, base, &o };

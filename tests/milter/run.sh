@@ -249,6 +249,39 @@ fi
 grep -q ' 0 problems: verified' "$work/verify.out" && grep -q '^chain .*seq 0 to' "$work/verify.out" ||
 	fail "audit verify output: $(cat "$work/verify.out")"
 
+# privilege drop (root only): bound and opened as root, then running as nobody
+if [ "$(id -u)" = 0 ]; then
+	pd="$work/privdrop"
+	mkdir -p "$pd"
+	chmod 755 "$work" "$pd"
+	cat >"$pd/relaywarden.conf" <<EOF
+user = "nobody"
+local_domains = { "example.test" }
+milter {
+	listen = "unix:$pd/milter.sock"
+}
+audit {
+	file = "$pd/audit.jsonl"
+	syslog = false
+}
+log {
+	target = stderr
+}
+EOF
+	"$milter" -c "$pd/relaywarden.conf" -e >"$pd/milter.log" 2>&1 &
+	pd_pid=$!
+	for _ in $(seq 1 150); do grep -q 'event=ready' "$pd/milter.log" && break; sleep 0.1; done
+	nobody=$(id -u nobody)
+	[ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$pd_pid/status")" = "$nobody $nobody $nobody $nobody" ] ||
+		fail "privilege drop: milter not running as nobody: $(grep -E '^(Uid|Gid)' "/proc/$pd_pid/status")"
+	[ "$(stat -c %u "$pd/audit.jsonl")" = "$nobody" ] || fail "privilege drop: audit file not handed to nobody"
+	kill -HUP "$pd_pid"
+	for _ in $(seq 1 100); do grep -q 'event=reload' "$pd/milter.log" && break; sleep 0.1; done
+	grep -q 'event=reloaded' "$pd/milter.log" || fail "privilege drop: reload as nobody: $(tail -2 "$pd/milter.log")"
+	kill -TERM "$pd_pid"
+	wait "$pd_pid" || fail "privilege drop: milter exit status $?"
+fi
+
 . "$srcdir/tests/milter/checks.sh"
 
 if [ "$failed" != 0 ]; then
