@@ -196,7 +196,9 @@ int main(int argc, char **argv)
 	notify_ready(server_config(s)->digest);
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		event_free(sigev[i]);
+		event_free(sigev[i]);	/* restores the default actions: */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_IGN);	/* a second TERM must not cut the last flush short */
 	server_free(&s);
 	if (o.pidfile)
 		unlink(o.pidfile);
