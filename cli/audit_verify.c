@@ -16,7 +16,6 @@
  */
 #include "autoconfig.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +25,8 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "cli/records.h"
 #include "core/audit_mac.h"
-#include "core/config.h"
 
 #define AV_USAGE AUDIT_VERIFY_USAGE \
 	"  the key: -k, or the hmac_key_file of the configuration (-c, default\n" \
@@ -161,31 +160,15 @@ static void av_record(struct av_state *st, const char *name, long lineno, const 
 	json_decref(rec);
 }
 
-/* av_scan - every line of one log; -1 when it cannot be read */
-static int av_scan(struct av_state *st, const char *name, FILE *in)
+/* av_line - one line of a log (records_line_fn): a record, or an empty line */
+static void av_line(void *arg, const char *line, size_t n, const char *name, long lineno)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long lineno = 0;
+	struct av_state *st = arg;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n == 0 && feof(in))
-			break;
-		if (n == 0)
-			av_problem(st, name, lineno, "empty line", NULL);
-		else
-			av_record(st, name, lineno, line, (size_t)n);
-	}
-	free(line);
-	if (ferror(in)) {
-		fprintf(stderr, "relaywarden: %s: %s\n", name, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (n == 0)
+		av_problem(st, name, lineno, "empty line", NULL);
+	else
+		av_record(st, name, lineno, line, n);
 }
 
 /* av_report - one line per chain, then the summary; frees the chains */
@@ -204,25 +187,6 @@ static void av_report(struct av_state *st)
 	free(st->chains);
 	printf("%lu records, %zu chains, %lu problems: %s\n", st->records, st->n_chains,
 	       st->problems, st->problems == 0 ? "verified" : "NOT verified");
-}
-
-/* av_config - the key file and default log from the configuration */
-static int av_config(const char *path, char **keyfile, char **log)
-{
-	struct buf err = BUF_INIT;
-	struct rw_config *cfg = config_load(path, &err);
-
-	if (cfg == NULL) {
-		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
-		buf_release(&err);
-		return -1;
-	}
-	if (*keyfile == NULL && cfg->audit.hmac_key_file != NULL)
-		*keyfile = strdup(cfg->audit.hmac_key_file);
-	if (cfg->audit.file != NULL)
-		*log = strdup(cfg->audit.file);
-	config_unref(&cfg);
-	return 0;
 }
 
 /* audit_verify - see the file comment */
@@ -251,7 +215,7 @@ int audit_verify(int argc, char **argv)
 	}
 	logs = argv + optind;
 	nlogs = argc - optind;
-	if ((keyfile == NULL || nlogs == 0 || cflag) && av_config(config, &keyfile, &deflog) < 0) {
+	if ((keyfile == NULL || nlogs == 0 || cflag) && records_config(config, &deflog, &keyfile) < 0) {
 		rc = 2;
 	} else if (keyfile == NULL) {
 		fprintf(stderr, "relaywarden: no key: give -k KEYFILE or set audit { hmac_key_file } "
@@ -268,19 +232,8 @@ int audit_verify(int argc, char **argv)
 		logs = &deflog;
 		nlogs = 1;
 	}
-	for (int i = 0; rc == 0 && i < nlogs; i++) {
-		FILE *in = strcmp(logs[i], "-") == 0 ? stdin : fopen(logs[i], "r");
-
-		if (in == NULL) {
-			fprintf(stderr, "relaywarden: %s: %s\n", logs[i], strerror(errno));
-			st.problems++;
-			continue;
-		}
-		if (av_scan(&st, logs[i], in) < 0)
-			st.problems++;
-		if (in != stdin)
-			fclose(in);
-	}
+	if (rc == 0)
+		st.problems += (unsigned long)records_each_line(logs, nlogs, av_line, &st);
 	if (rc == 0) {
 		av_report(&st);
 		rc = st.problems > 0 ? 1 : 0;

@@ -288,18 +288,10 @@ static int aq_options(int argc, char **argv, struct aq_filter *f, enum aq_format
 /* aq_default_log - the audit file of the configuration at path, or NULL */
 static char *aq_default_log(const char *path)
 {
-	struct buf err = BUF_INIT;
-	struct rw_config *cfg = config_load(path, &err);
 	char *file = NULL;
 
-	if (cfg == NULL)
-		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
-	else if (cfg->audit.file == NULL)
+	if (records_config(path, &file, NULL) == 0 && file == NULL)
 		fprintf(stderr, "relaywarden: %s names no audit file: give the logs to read\n", path);
-	else
-		file = strdup(cfg->audit.file);
-	config_unref(&cfg);
-	buf_release(&err);
 	return file;
 }
 
