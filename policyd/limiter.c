@@ -318,6 +318,12 @@ const char *limiter_store_state(const struct limiter *l)
 	return l->state;
 }
 
+/* limiter_degraded - see limiter.h */
+int limiter_degraded(const struct limiter *l)
+{
+	return strcmp(l->state, "redis") != 0 && strcmp(l->state, "local") != 0;
+}
+
 /* limiter_free - finish what is pending on the local store, then free */
 void limiter_free(struct limiter **lp)
 {

@@ -53,6 +53,8 @@ uint64_t limiter_charge_deadline(const struct limiter *l);
 void limiter_cancel(struct limiter *l, uint64_t id);
 /* limiter_store_state - "redis", "degraded (breaker open)", "local" for logs */
 const char *limiter_store_state(const struct limiter *l);
+/* limiter_degraded - 1 while Redis is configured and failing (limits apply their fail mode) */
+int limiter_degraded(const struct limiter *l);
 void limiter_free(struct limiter **lp);
 
 #endif

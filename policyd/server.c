@@ -86,12 +86,10 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 static void server_gauges(void *arg, struct metrics_gauges *g)
 {
 	struct server *s = arg;
-	const char *store = limiter_store_state(s->limiter);
-
 	g->connections = s->conns;
-	g->store = store;
+	g->store = limiter_store_state(s->limiter);
 	g->config_digest = s->cfg->digest;
-	g->degraded = strcmp(store, "redis") != 0 && strcmp(store, "local") != 0;
+	g->degraded = limiter_degraded(s->limiter);
 }
 
 struct metrics_counters *server_counters(struct server *s)
