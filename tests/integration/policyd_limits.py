@@ -11,7 +11,9 @@ from rwtest import (Policyd, RedisServer, rcpt, eom, check, finish, have_redis, 
                     redis_conf, redis_keys, quota_show, validate_records)
 
 FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
-# Every user is charged by the sasl_user limits; only bob's customer has a
+# GCRA usage drains continuously: 1000000/1d gives back a byte every 86 ms,
+# so exact byte counts read later in the run need the slowest rate there is
+# (a byte every 31.6 s). Every user is charged by the sasl_user limits; only bob's customer has a
 # quota; only the certificate client is charged by the shadow limit.
 CONF = """
 local_domains = { "example.test" }
@@ -31,7 +33,7 @@ limit "user-rcpts" {
 limit "user-bytes" {
     charge = sasl_user
     unit = bytes
-    rate = "1000000/1d"
+    rate = "1000000/366d"
 }
 limit "partner-msgs" {
     charge = cert
@@ -113,7 +115,8 @@ def m_messages_then_450(d):
           rec["limits"][0]["retry_after_ms"] > 0, "refused EOM audited: DEFER, user-msgs, retry-after")
     doc = quota_show(d.conf, "--user", "alice")
     check([used(doc, n) for n in ("user-msgs", "user-rcpts", "user-bytes")] == [3, 4, 3234],
-          "the refused message cost nothing (3 messages, 4 recipients, 3234 bytes)")
+          "the refused message cost nothing (3 messages, 4 recipients, 3234 bytes): %s"
+          % [used(doc, n) for n in ("user-msgs", "user-rcpts", "user-bytes")])
     got = d.ask(rcpt(**user("alice")))
     check(got is not None and got.startswith("450 4.7.1 ") and '"user-msgs"' in got,
           "RCPT peek refuses the exhausted identity early: %r" % got)
