@@ -98,17 +98,17 @@ def main():
             d.close()
         r.close()
     total = CONNS * PER_CONN
-    recs = [x for d in daemons for x in d.records()]
-    per = [sum(1 for x in d.records() if x["verdict"] == "DUNNO") for d in daemons]
+    each = [d.records() for d in daemons]
+    recs = [x for r in each for x in r]
+    per = [sum(1 for x in r if x["verdict"] == "DUNNO") for r in each]
     check(len(recs) == total, "every decision audited once (%d)" % len(recs))
-    degraded = [sum(1 for x in d.records() if x["limits"][0]["degraded"] is not False)
-                for d in daemons]
+    degraded = [sum(1 for x in r if x["limits"][0]["degraded"] is not False) for r in each]
     check(sum(per) == M and degraded == [0, 0],
           "audit: %d accepted (%s per daemon), none degraded (%s)" % (sum(per), per, degraded))
     if degraded != [0, 0]:
         for d in daemons:
             print("\n".join(x for x in d.log_text().splitlines() if "store" in x or "breaker" in x))
-    both = [len(d.records()) for d in daemons]
+    both = [len(r) for r in each]
     check(both == [total // 2] * 2, "each daemon decided half of them (%s)" % both)
     finish()
 

@@ -13,8 +13,8 @@ from rwtest import (Policyd, RedisServer, rcpt, eom, check, finish, have_redis, 
 FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
 # GCRA usage drains continuously: 1000000/1d gives back a byte every 86 ms,
 # so exact byte counts read later in the run need the slowest rate there is
-# (a byte every 31.6 s). Every user is charged by the sasl_user limits; only bob's customer has a
-# quota; only the certificate client is charged by the shadow limit.
+# (a byte every 31.6 s). Every user is charged by the sasl_user limits; only
+# bob's customer has a quota; only the certificate client is charged by the shadow limit.
 CONF = """
 local_domains = { "example.test" }
 relay "submission" { type = sasl sender_login = any }
@@ -114,9 +114,9 @@ def m_messages_then_450(d):
           rec.get("charge") is True and not rec["limits"][0]["ok"] and
           rec["limits"][0]["retry_after_ms"] > 0, "refused EOM audited: DEFER, user-msgs, retry-after")
     doc = quota_show(d.conf, "--user", "alice")
-    check([used(doc, n) for n in ("user-msgs", "user-rcpts", "user-bytes")] == [3, 4, 3234],
-          "the refused message cost nothing (3 messages, 4 recipients, 3234 bytes): %s"
-          % [used(doc, n) for n in ("user-msgs", "user-rcpts", "user-bytes")])
+    usage = [used(doc, n) for n in ("user-msgs", "user-rcpts", "user-bytes")]
+    check(usage == [3, 4, 3234],
+          "the refused message cost nothing (3 messages, 4 recipients, 3234 bytes): %s" % usage)
     got = d.ask(rcpt(**user("alice")))
     check(got is not None and got.startswith("450 4.7.1 ") and '"user-msgs"' in got,
           "RCPT peek refuses the exhausted identity early: %r" % got)
