@@ -224,7 +224,7 @@ int audit_verify(int argc, char **argv)
 	} else if (nlogs == 0 && deflog == NULL) {
 		fprintf(stderr, "relaywarden: %s names no audit file: give the logs to read\n", config);
 		rc = 2;
-	} else if ((st.key = audit_mac_load(keyfile, &err)) == NULL) {
+	} else if ((st.key = audit_mac_load(keyfile, NULL, &err)) == NULL) {
 		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
 		rc = 2;
 	}

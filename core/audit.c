@@ -18,6 +18,7 @@
 #include "core/mem.h"
 #include "core/msgcheck.h"
 #include "core/now.h"
+#include "core/safefile.h"
 #include "core/spf_policy.h"
 
 #define AUDIT_SCHEMA_VERSION "1"	/* the schema's "v" */
@@ -25,6 +26,7 @@
 
 struct audit {
 	char *path;	/* NULL: no file sink */
+	char *user;	/* the service user the file is handed to; NULL: none */
 	int fd;
 	int syslog;
 	int fsync;
@@ -51,35 +53,35 @@ static void audit_chain_start(struct audit *a, const struct rw_config *c)
 	a->prev[AUDIT_MAC_HEX] = '\0';
 }
 
-/* audit_ends_torn - 1 when the file at path ends without a newline */
-static int audit_ends_torn(const char *path)
+/* audit_ends_torn - 1 when the open file fd ends without a newline */
+static int audit_ends_torn(int fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	char last;
-	int torn;
 
-	if (fd < 0)
-		return 0;
-	torn = fstat(fd, &st) == 0 && st.st_size > 0 &&
-	       pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
-	close(fd);
-	return torn;
+	return fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+	       last != '\n';
 }
 
-/* audit_open_file - (re)open the file sink */
+/*
+ * audit_open_file - (re)open the file sink: the service user owns the
+ * audit directory, so never through a link or as another kind of file
+ * (safefile.h); read as well as append, to see whether the file ends torn
+ */
 static int audit_open_file(struct audit *a, struct buf *err)
 {
-	int fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	struct buf why = BUF_INIT;
+	int fd = safefile_open(a->path, O_RDWR | O_APPEND | O_CREAT, 0640, a->user, &why);
 
 	if (fd < 0) {
-		buf_printf(err, "audit file %s: %s", a->path, strerror(errno));
+		buf_printf(err, "audit file %s", buf_cstr(&why));
+		buf_release(&why);
 		return -1;
 	}
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = fd;
-	a->torn = audit_ends_torn(a->path);	/* a crash or a full disk cut the last record */
+	a->torn = audit_ends_torn(fd);	/* a crash or a full disk cut the last record */
 	return 0;
 }
 
@@ -92,7 +94,7 @@ struct audit *audit_open(const struct rw_config *c, struct buf *err)
 	a->syslog = c->audit.syslog;
 	a->fsync = c->audit.fsync;
 	if (c->audit.hmac_key_file != NULL) {
-		if ((a->mac = audit_mac_load(c->audit.hmac_key_file, err)) == NULL) {
+		if ((a->mac = audit_mac_load(c->audit.hmac_key_file, c->user, err)) == NULL) {
 			audit_close(&a);
 			return NULL;
 		}
@@ -100,6 +102,7 @@ struct audit *audit_open(const struct rw_config *c, struct buf *err)
 	}
 	if (c->audit.file != NULL) {
 		a->path = rw_strdup(c->audit.file);
+		a->user = c->user != NULL && *c->user != '\0' ? rw_strdup(c->user) : NULL;
 		if (audit_open_file(a, err) < 0) {
 			audit_close(&a);
 			return NULL;
@@ -126,6 +129,7 @@ void audit_close(struct audit **ap)
 	audit_mac_free(&a->mac);
 	free(a->chain_id);
 	free(a->path);
+	free(a->user);
 	free(a);
 	*ap = NULL;
 }

@@ -14,6 +14,7 @@
 
 #include "core/audit_mac.h"
 #include "core/mem.h"
+#include "core/safefile.h"
 
 #define AUDIT_MAC_MAX_KEY 4096	/* bytes read from the key file at most */
 
@@ -22,18 +23,21 @@ struct audit_mac {
 };
 
 /* audit_mac_read_key - the key file's bytes into key; its length or -1 with *err */
-static ssize_t audit_mac_read_key(const char *path, unsigned char *key, struct buf *err)
+static ssize_t audit_mac_read_key(const char *path, const char *user, unsigned char *key,
+				  struct buf *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct buf why = BUF_INIT;
+	int fd = safefile_open(path, O_RDONLY, 0, user, &why);
 	struct stat st;
 	ssize_t n = -1;
 
 	if (fd < 0) {
-		buf_printf(err, "audit hmac_key_file %s: %s", path, strerror(errno));
+		buf_printf(err, "audit hmac_key_file %s", buf_cstr(&why));
+		buf_release(&why);
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		buf_printf(err, "audit hmac_key_file %s: not a regular file", path);
+	if (fstat(fd, &st) < 0)
+		buf_printf(err, "audit hmac_key_file %s: %s", path, strerror(errno));
 	else if (st.st_mode & S_IROTH)
 		buf_printf(err, "audit hmac_key_file %s: readable by others (mode %04o): "
 			   "chmod o-r", path, (unsigned)(st.st_mode & 07777));
@@ -52,10 +56,10 @@ static ssize_t audit_mac_read_key(const char *path, unsigned char *key, struct b
 	return n;
 }
 
-struct audit_mac *audit_mac_load(const char *path, struct buf *err)
+struct audit_mac *audit_mac_load(const char *path, const char *user, struct buf *err)
 {
 	unsigned char key[AUDIT_MAC_MAX_KEY + 1];
-	ssize_t n = audit_mac_read_key(path, key, err);
+	ssize_t n = audit_mac_read_key(path, user, key, err);
 	EVP_MAC *mac;
 	struct audit_mac *m;
 	OSSL_PARAM params[] = {

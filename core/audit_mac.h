@@ -21,9 +21,11 @@ struct audit_mac;
 /*
  * audit_mac_load - the key from path: the file's bytes without a final
  * newline, at least AUDIT_MAC_MIN_KEY of them, in a regular file no one
- * but its owner and group may read. NULL with *err naming the file.
+ * but its owner and group may read, opened as safefile.h says (user: the
+ * service user, who may own it; NULL for none). NULL with *err naming the
+ * file.
  */
-struct audit_mac *audit_mac_load(const char *path, struct buf *err);
+struct audit_mac *audit_mac_load(const char *path, const char *user, struct buf *err);
 /* audit_mac_hex - the MAC of data[0..n) as lowercase hex + NUL */
 void audit_mac_hex(struct audit_mac *m, const char *data, size_t n, char out[AUDIT_MAC_HEX + 1]);
 void audit_mac_free(struct audit_mac **mp);

@@ -9,7 +9,7 @@
 
 #include "core/privdrop.h"
 
-int privdrop(const char *user, const char *const *own, struct buf *err)
+int privdrop(const char *user, struct buf *err)
 {
 	struct passwd pw, *pwp = NULL;
 	char scratch[4096];
@@ -25,11 +25,6 @@ int privdrop(const char *user, const char *const *own, struct buf *err)
 		buf_printf(err, "user %s: cannot become it: not started as root", user);
 		return -1;
 	}
-	for (; own != NULL && *own != NULL; own++)
-		if (lchown(*own, pw.pw_uid, pw.pw_gid) < 0 && errno != ENOENT) {
-			buf_printf(err, "user %s: cannot give it %s: %s", user, *own, strerror(errno));
-			return -1;
-		}
 	if (initgroups(pw.pw_name, pw.pw_gid) < 0 || setgid(pw.pw_gid) < 0 ||
 	    setuid(pw.pw_uid) < 0) {
 		buf_printf(err, "user %s: %s", user, strerror(errno));

@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "core/notify.h"
 #include "core/privdrop.h"
+#include "core/safefile.h"
 #include "milter/callbacks.h"
 #include "milter/ops.h"
 #include "milter/state.h"
@@ -149,24 +150,30 @@ static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
 {
 	struct smfiDesc desc = callbacks_desc();
 	const char *listen = cfg->milter.listen;
-	const char *own[] = { cfg->audit.file, NULL };	/* reopened on every reload */
 	struct buf perr = BUF_INIT;
 	sigset_t set, old;
-	int err;
+	mode_t mask;
+	int err, opened;
 
 	callbacks_init(&ops_smfi);
 	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn((char *)listen) != MI_SUCCESS ||
-	    smfi_settimeout((int)cfg->milter.mta_timeout) != MI_SUCCESS ||
-	    smfi_opensocket(1) != MI_SUCCESS) {
+	    smfi_settimeout((int)cfg->milter.mta_timeout) != MI_SUCCESS) {
+		log_err("event=start_failed listen=%s error=\"cannot register the milter\"", listen);
+		return -1;
+	}
+	/*
+	 * A unix socket gets its mode as bind(2) creates it: a chmod by path
+	 * afterwards would follow whatever the path names by then.
+	 */
+	mask = umask(~(mode_t)cfg->milter.socket_mode & 0777);
+	opened = smfi_opensocket(1) == MI_SUCCESS;
+	umask(mask);
+	if (!opened) {
 		log_err("event=start_failed listen=%s error=\"cannot open the milter socket\"",
 			listen);
 		return -1;
 	}
-	if ((strncmp(listen, "unix:", 5) == 0 || strncmp(listen, "local:", 6) == 0) &&
-	    chmod(strchr(listen, ':') + 1, cfg->milter.socket_mode) < 0)
-		log_warn("event=chmod_failed path=%s error=\"%s\"", strchr(listen, ':') + 1,
-			 strerror(errno));
-	if (cfg->user != NULL && privdrop(cfg->user, own, &perr) < 0) {	/* bound: give up root */
+	if (cfg->user != NULL && privdrop(cfg->user, &perr) < 0) {	/* bound: give up root */
 		log_err("event=start_failed error=\"%s\"", buf_cstr(&perr));
 		buf_release(&perr);
 		return -1;
@@ -227,17 +234,6 @@ static int drain(void)
 	return callbacks_active() == 0;
 }
 
-/* write_pidfile - pid into path; 0 or -1 */
-static int write_pidfile(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		return -1;
-	fprintf(fp, "%ld\n", (long)getpid());
-	return fclose(fp);
-}
-
 /* start - load the configuration and make it current; -1 after saying why */
 static int start(const struct options *o)
 {
@@ -264,6 +260,7 @@ static int start(const struct options *o)
 
 int main(int argc, char **argv)
 {
+	struct buf perr = BUF_INIT;
 	struct options o = { 0 };
 	struct snap *sn;
 	pthread_t tid;
@@ -280,8 +277,8 @@ int main(int argc, char **argv)
 	sn = state_get();
 	started = start_milter(sn->cfg, &tid, &mrc) == 0;
 	if (started) {
-		if (o.pidfile && write_pidfile(o.pidfile) < 0)
-			log_warn("event=pidfile_failed path=%s error=%m", o.pidfile);
+		if (o.pidfile && safefile_pidfile(o.pidfile, &perr) < 0)
+			log_warn("event=pidfile_failed error=\"%s\"", buf_cstr(&perr));
 		log_info("event=ready listen=%s config=%s config_digest=%s rules=%zu limits=%zu "
 			 "store=%s", sn->cfg->milter.listen, o.config, sn->cfg->digest,
 			 sn->cfg->policy->n_rules, sn->cfg->policy->n_limits,
@@ -301,5 +298,6 @@ int main(int argc, char **argv)
 	else
 		log_warn("event=stop note=\"sessions still open after %d s\"", DRAIN_SECONDS);
 	log_info("event=stopped");
+	buf_release(&perr);
 	return rc;
 }

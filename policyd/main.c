@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/notify.h"
 #include "core/privdrop.h"
+#include "core/safefile.h"
 #include "policyd/server.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
@@ -106,25 +107,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* write_pidfile - pid into path; 0 or -1 */
-static int write_pidfile(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		return -1;
-	fprintf(fp, "%ld\n", (long)getpid());
-	return fclose(fp);
-}
-
 /* drop_privileges - become the configured user now that everything is bound; 0 or -1 (logged) */
 static int drop_privileges(const struct rw_config *cfg)
 {
-	const char *own[] = { cfg->audit.file, NULL };	/* reopened on every reload */
 	struct buf err = BUF_INIT;
 	int rc = 0;
 
-	if (cfg->user != NULL && (rc = privdrop(cfg->user, own, &err)) < 0)
+	if (cfg->user != NULL && (rc = privdrop(cfg->user, &err)) < 0)
 		log_err("event=start_failed error=\"%s\"", buf_cstr(&err));
 	else if (cfg->user != NULL)
 		log_info("event=privileges user=%s uid=%ld gid=%ld", cfg->user, (long)getuid(),
@@ -162,6 +151,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	struct buf perr = BUF_INIT;
 	static const int sigs[] = { SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 	struct event *sigev[sizeof(sigs) / sizeof(sigs[0])];
 	struct options o = { 0 };
@@ -184,8 +174,8 @@ int main(int argc, char **argv)
 		server_free(&s);
 		goto out;
 	}
-	if (o.pidfile && write_pidfile(o.pidfile) < 0)
-		log_warn("event=pidfile_failed path=%s error=%m", o.pidfile);
+	if (o.pidfile && safefile_pidfile(o.pidfile, &perr) < 0)
+		log_warn("event=pidfile_failed error=\"%s\"", buf_cstr(&perr));
 	sc = (struct signal_ctx){ s, base, &o };
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		sigev[i] = evsignal_new(base, sigs[i], on_signal, &sc);
@@ -205,5 +195,6 @@ int main(int argc, char **argv)
 	log_info("event=stopped");
 out:
 	event_base_free(base);
+	buf_release(&perr);
 	return rc;
 }

@@ -172,12 +172,18 @@ static int server_parse_inet(const char *hp, struct sockaddr_storage *ss, int *l
 		(*len = slen, 0) : -1;
 }
 
-/* server_bind_unix - a unix-domain listening socket at path with mode */
+/*
+ * server_bind_unix - a unix-domain listening socket at path with mode: the
+ * mode is set as bind(2) creates the socket (umask), because a chmod by
+ * path afterwards would follow whatever the path names by then
+ */
 static evutil_socket_t server_bind_unix(const char *path, unsigned mode, struct buf *err)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat st;
 	evutil_socket_t fd;
+	mode_t mask;
+	int bound;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		buf_printf(err, "unix:%s: path too long", path);
@@ -186,12 +192,16 @@ static evutil_socket_t server_bind_unix(const char *path, unsigned mode, struct 
 	strcpy(sun.sun_path, path);
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);	/* a stale socket of an earlier run */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, mode) < 0 || listen(fd, SERVER_BACKLOG) < 0) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		buf_printf(err, "unix:%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		return -1;
+	}
+	mask = umask(~(mode_t)mode & 0777);
+	bound = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	umask(mask);
+	if (!bound || listen(fd, SERVER_BACKLOG) < 0) {
+		buf_printf(err, "unix:%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	evutil_make_socket_nonblocking(fd);

@@ -1,5 +1,6 @@
-"""policyd_audit_fail - the audit file cannot be written (a full disk,
-here /dev/full behind the file's name after a rotation): decisions go on,
+"""policyd_audit_fail - the audit file cannot be written (a full disk:
+here, after a rotation, a file already at the daemon's file size limit,
+RLIMIT_FSIZE, so every write fails with EFBIG): decisions go on,
 the failure is logged once a second with the records lost, not once per
 decision, and after the next rotation records are written again."""
 import os
@@ -14,14 +15,16 @@ local_domains = { "example.test" }
 relay "office" { type = network networks = { "127.0.0.0/30" } }
 """
 N = 400 if VALGRIND else 2000   # enough to log hundreds of lines when not throttled
+FSIZE = 8 << 20                  # the daemon's log (stderr, a file too) stays far below it
 
 
 def main():
-    d = Policyd(CONF)
+    d = Policyd(CONF, fsize=FSIZE)
     try:
         check(d.ask(rcpt(client_address="127.0.0.2", queue_id="A0")) == "OK", "first decision")
         os.rename(d.audit, d.audit + ".1")
-        os.symlink("/dev/full", d.audit)           # every write: ENOSPC
+        with open(d.audit, "wb") as fp:            # every write: EFBIG
+            fp.truncate(FSIZE)
         d.signal(signal.SIGUSR1)
         d.wait_log("event=audit_reopened")
         s = d.connect()
@@ -36,7 +39,7 @@ def main():
         lines = [ln for ln in d.log_text().splitlines() if "event=audit_write_failed" in ln]
         check(1 <= len(lines) <= elapsed + 2,
               "audit failure logged at most once a second: %d lines in %.1f s" % (len(lines), elapsed))
-        check(len(lines) > 0 and "No space left on device" in lines[0] and "records_lost=" in lines[0],
+        check(len(lines) > 0 and "File too large" in lines[0] and "records_lost=" in lines[0],
               "the line names the error and counts the records lost")
         os.unlink(d.audit)
         d.signal(signal.SIGUSR1)

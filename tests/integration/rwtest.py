@@ -115,7 +115,7 @@ def validate_records(records):
 class Policyd:
     """One relaywarden-policyd process with its own directory."""
 
-    def __init__(self, body, name="policyd", nofile=None, **extra):
+    def __init__(self, body, name="policyd", nofile=None, fsize=None, **extra):
         """extra: policyd_extra, audit_extra (config text), env (added to the environment)"""
         self.dir = tempfile.mkdtemp(prefix="rw-it-")
         self.port = free_port()
@@ -130,10 +130,15 @@ class Policyd:
             cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
                    "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"] + cmd
         self.logfp = open(self.log, "ab")
-        # nofile: (soft, hard) RLIMIT_NOFILE for the daemon, as a service manager sets it
-        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
+        # nofile: (soft, hard) RLIMIT_NOFILE for the daemon, as a service manager sets it;
+        # fsize: RLIMIT_FSIZE in bytes (a write past it fails: a full disk, for one file)
+        def limit():
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+            if fsize:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         env = dict(os.environ, **extra["env"]) if "env" in extra else None
-        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp, preexec_fn=limit,
+        self.proc = subprocess.Popen(cmd, stdout=self.logfp, stderr=self.logfp, preexec_fn=limit if nofile or fsize else None,
                                      env=env)
         self.wait_log("event=ready")
 

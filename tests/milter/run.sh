@@ -280,6 +280,23 @@ EOF
 	grep -q 'event=reloaded' "$pd/milter.log" || fail "privilege drop: reload as nobody: $(tail -2 "$pd/milter.log")"
 	kill -TERM "$pd_pid"
 	wait "$pd_pid" || fail "privilege drop: milter exit status $?"
+
+	# nobody owns the audit directory: a symlink it put at the audit path
+	# must make the root start fail, the root-only target untouched
+	mkdir -p "$pd/audit"
+	chown nobody "$pd/audit"
+	printf "root's own\n" >"$pd/root-only"
+	chmod 600 "$pd/root-only"
+	ln -s "$pd/root-only" "$pd/audit/audit.jsonl"
+	sed "s|file = \"$pd/audit.jsonl\"|file = \"$pd/audit/audit.jsonl\"|" "$pd/relaywarden.conf" >"$pd/link.conf"
+	grep -q "$pd/audit/audit.jsonl" "$pd/link.conf" || fail "privilege drop: link.conf not made"
+	if timeout 60 "$milter" -c "$pd/link.conf" -e >"$pd/link.log" 2>&1; then
+		fail "privilege drop: started through a symlinked audit file"
+	fi
+	grep -q "audit.jsonl: refused: a symbolic link" "$pd/link.log" ||
+		fail "privilege drop: symlinked audit file not named: $(tail -2 "$pd/link.log")"
+	[ "$(cat "$pd/root-only")" = "root's own" ] && [ "$(stat -c %u:%a "$pd/root-only")" = "0:600" ] ||
+		fail "privilege drop: the symlink's root-only target was changed"
 fi
 
 . "$srcdir/tests/milter/checks.sh"
