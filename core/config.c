@@ -334,8 +334,8 @@ config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	buf_release(&m);
 }
 
-/* config_read_file - whole file into out, fed to the digest; -1 with errno */
-int config_read_file(struct config_ctx *x, const char *path, struct buf *out)
+/* config_slurp - whole file into out; -1 with errno */
+static int config_slurp(const char *path, struct buf *out)
 {
 	char chunk[8192];
 	ssize_t n;
@@ -355,9 +355,24 @@ int config_read_file(struct config_ctx *x, const char *path, struct buf *out)
 		buf_append(out, chunk, (size_t)n);
 	}
 	close(fd);
-	EVP_DigestUpdate(x->md, out->len > 0 ? out->data : "", out->len);
 	return 0;
 }
+
+/* config_read_file - a whole included file into out, fed to the digest; -1 with errno */
+int config_read_file(struct config_ctx *x, const char *path, struct buf *out)
+{
+	if (config_slurp(path, out) < 0)
+		return -1;
+	config_digest_file(x, out);
+	return 0;
+}
+
+/* config_opt_secret - option o of sec holds a secret: never in the digest, logs or dump */
+int config_opt_secret(const cfg_t *sec, const cfg_opt_t *o)
+{
+	return strcmp(sec->name, "redis") == 0 && strcmp(o->name, "password") == 0;
+}
+
 
 /* config_resolve - absolute names as they are, others below the config's directory */
 char *config_resolve(const struct config_ctx *x, const char *name)
@@ -480,17 +495,6 @@ static char *config_dirname(const char *path)
 	return rw_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-/* config_digest - finish the SHA-256 into c->digest */
-static void config_digest(struct config_ctx *x, struct rw_config *c)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-
-	EVP_DigestFinal_ex(x->md, md, &n);
-	for (unsigned i = 0; i < n && i < 32; i++)
-		snprintf(c->digest + 2 * i, 3, "%02x", md[i]);
-}
-
 /* config_load - parse, check, compile; NULL with the first error in *err */
 struct rw_config *config_load(const char *path, struct buf *err)
 {
@@ -504,7 +508,7 @@ struct rw_config *config_load(const char *path, struct buf *err)
 	x.md = EVP_MD_CTX_new();
 	if (x.md == NULL || EVP_DigestInit_ex(x.md, EVP_sha256(), NULL) != 1)
 		config_fail(&x, path, 0, NULL, NULL, "SHA-256 is not available");
-	else if (config_read_file(&x, path, &text) < 0)
+	else if (config_slurp(path, &text) < 0)
 		config_fail(&x, path, 0, NULL, NULL, "cannot read: %s", strerror(errno));
 	else if (config_unclosed(&text, path))
 		config_fail(&x, path, config_last_line(&text), NULL, NULL,
@@ -517,13 +521,15 @@ struct rw_config *config_load(const char *path, struct buf *err)
 			abort();
 		}
 		cfg_set_error_function(cfg, config_errfunc);
-		if (config_parse(&x, cfg, path, &text) == 0)
+		if (config_parse(&x, cfg, path, &text) == 0) {
+			config_digest_start(&x, cfg);
 			c = config_compile(&x, cfg, path);
+		}
 		cfg_free(cfg);
 		config_cur = NULL;
 	}
 	if (c != NULL)
-		config_digest(&x, c);
+		config_digest_finish(&x, c);
 	EVP_MD_CTX_free(x.md);
 	buf_release(&text);
 	free(x.dir);

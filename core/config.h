@@ -3,8 +3,10 @@
  *
  * config_load parses the file, loads the files it names (CIDR tables,
  * fingerprint lists, sender-login maps, customer maps), checks cross-field
- * rules, compiles the relay policy (with its limits, quotas and customers) and computes the config digest (SHA-256 of the main
- * file's bytes followed by each included file's bytes, hex). Unknown
+ * rules, compiles the relay policy (with its limits, quotas and
+ * customers) and computes the config digest (hex SHA-256 of the effective
+ * settings and the included files' bytes, secrets left out: it is
+ * published, see core/config_digest.c). Unknown
  * options are errors. Every error names file, line and option:
  *   "relaywarden.conf:12: option 'networks' in relay 'office': bad CIDR
  *    '10.0.0.1/33': ..."
@@ -52,7 +54,7 @@ enum rw_spf_mode {
 struct rw_config {
 	unsigned refs;
 	char *path;
-	char digest[65];		/* hex SHA-256 */
+	char digest[65];		/* hex; no function of a secret (config_digest.c) */
 	char *instance_name;		/* "instance" option: this host's name in audit */
 	char *user;			/* the daemons run as this user after binding; NULL: as started */
 	struct rw_policy *policy;

@@ -38,7 +38,7 @@ struct config_ctx {
 	struct buf *err;
 	int failed;		/* an error has been recorded */
 	char *dir;		/* the main file's directory */
-	EVP_MD_CTX *md;		/* main file, then included files in load order */
+	EVP_MD_CTX *md;		/* the digest: settings, then included files (config_digest.c) */
 	struct config_line *lines;
 	size_t n_lines;
 	size_t cap_lines;
@@ -110,6 +110,15 @@ const char *config_facility_name(int facility);
 int config_facility_value(const char *name);
 /* config_option_names - every option as "NAME" or "SECTION.NAME", table order */
 void config_option_names(struct strvec *out);
+
+/* config_opt_secret - option o of sec holds a secret: never in the digest, logs or dump */
+int config_opt_secret(const cfg_t *sec, const cfg_opt_t *o);
+/* config_digest_start - the digest's tag and the effective settings, secrets left out */
+void config_digest_start(struct config_ctx *x, cfg_t *cfg);
+/* config_digest_file - one included file's bytes into the digest */
+void config_digest_file(struct config_ctx *x, const struct buf *text);
+/* config_digest_finish - the hex digest into c->digest */
+void config_digest_finish(struct config_ctx *x, struct rw_config *c);
 
 /* config_current - the load in progress (validators have no user pointer) */
 struct config_ctx *config_current(void);

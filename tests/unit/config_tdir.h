@@ -1,13 +1,10 @@
 /*
  * config_tdir - helpers of the config tests (test_config, test_config_limits):
- * configs written into fresh directories under /tmp, and the digest a
- * config must have. Static: each test includes it once, after <cmocka.h>
+ * configs written into fresh directories under /tmp. Static: each test includes it once, after <cmocka.h>
  * (the helpers assert) and <stdio.h>, <stdlib.h>, <string.h>, <unistd.h>.
  */
 #ifndef RW_TEST_CONFIG_TDIR_H
 #define RW_TEST_CONFIG_TDIR_H
-
-#include <openssl/evp.h>
 
 #include "core/buf.h"
 #include "core/config.h"
@@ -77,29 +74,6 @@ static struct rw_config *load_text(const char *main_text, const struct tfile *ex
 	buf_release(&path);
 	tdir_remove(&d);
 	return c;
-}
-
-/* sha256_files - the expected digest: the files' bytes in order */
-static void sha256_files(const char *const *paths, size_t n, char out[65])
-{
-	unsigned char md[32], chunk[4096];
-	unsigned len = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-	assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
-	for (size_t i = 0; i < n; i++) {
-		FILE *f = fopen(paths[i], "r");
-		size_t got;
-
-		assert_non_null(f);
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			EVP_DigestUpdate(ctx, chunk, got);
-		fclose(f);
-	}
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
 }
 
 /* A config that must not load, and the error it must give. */

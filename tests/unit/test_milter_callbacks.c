@@ -389,7 +389,6 @@ int main(void)
 		cmocka_unit_test(test_reply_text),
 	};
 
-	(void)sha256_files;	/* a config_tdir.h helper these tests do not need */
 	(void)load_text;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,7 +334,6 @@ int main(void)
 
 	snprintf(vdir, sizeof(vdir), "%s/conformance/dkim",
 		 shared != NULL ? shared : TEST_SRCDIR "/../../shared");
-	(void)sha256_files;
 	(void)load_text;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
