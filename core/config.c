@@ -1,8 +1,9 @@
 /*
- * config - relaywarden.conf: the option table, parse-time value checks and
- * config_load; see config.h. Cross-field checks and policy compilation are
- * in config_compile.c, value checks in config_check.c, the dump in
- * config_dump.c.
+ * config - relaywarden.conf: config_load and the parser's context; see
+ * config.h. The options are in config_table.c, their value checks in
+ * config_check.c; cross-field checks and policy compilation are in
+ * config_compile.c, the dump in config_dump.c, the digest in
+ * config_digest.c.
  *
  * Every value check runs as a libconfuse validate callback while the parser
  * stands on the value, so errors carry the offending line; the callback
@@ -25,6 +26,7 @@
 
 #include "core/config.h"
 #include "core/config_int.h"
+#include "core/config_table.h"
 #include "core/mem.h"
 
 #define CONFIG_MAX_FILE (64u << 20)	/* bytes in one config or included file */
@@ -36,172 +38,6 @@ struct config_ctx *config_current(void)
 {
 	return config_cur;
 }
-
-/* The option table. Keep schema/config-reference.md in agreement (test_config checks). */
-#define O_STR(n, d, v)	{ .name = n, .type = CFGT_STR, .def.string = d, .validcb = v }
-#define O_REQ(n, v)	{ .name = n, .type = CFGT_STR, .flags = CFGF_NODEFAULT, .validcb = v }
-#define O_LIST(n, d, v)	{ .name = n, .type = CFGT_STR, .flags = CFGF_LIST, .def.parsed = d, .validcb = v }
-#define O_INT(n, d)	{ .name = n, .type = CFGT_INT, .def.number = d, .validcb = config_v_int }
-#define O_INTS(n)	{ .name = n, .type = CFGT_INT, .flags = CFGF_LIST, .validcb = config_v_int }
-#define O_BOOL(n, d)	{ .name = n, .type = CFGT_BOOL, .def.boolean = d, .validcb = config_v_note }
-#define O_SEC(n, s, f)	{ .name = n, .type = CFGT_SEC, .flags = f, .subopts = s }
-#define O_OPT(n, v)	O_REQ(n, v)	/* no default: unset is told apart from any value */
-#define O_TITLED	(CFGF_TITLE | CFGF_MULTI | CFGF_NO_TITLE_DUPES)
-
-static cfg_opt_t config_login_opts[] = {
-	O_LIST("senders", NULL, config_v_sender),
-	CFG_END()
-};
-
-static cfg_opt_t config_relay_opts[] = {
-	O_REQ("type", config_v_enum),
-	O_LIST("listeners", NULL, config_v_word),
-	O_INTS("ports"),
-	O_BOOL("require_tls", cfg_false),
-	O_STR("sender_login", "enforce", config_v_enum),
-	O_LIST("networks", NULL, config_v_cidr),
-	O_LIST("networks_files", NULL, config_v_file),
-	O_LIST("fingerprints", NULL, config_v_fprint),
-	O_LIST("pubkey_fingerprints", NULL, config_v_fprint),
-	O_LIST("fingerprints_files", NULL, config_v_file),
-	O_LIST("pubkey_fingerprints_files", NULL, config_v_file),
-	O_STR("subject", NULL, config_v_text),
-	O_STR("issuer", NULL, config_v_text),
-	CFG_END()
-};
-
-static cfg_opt_t config_policyd_opts[] = {
-	O_LIST("listen", "{\"inet:127.0.0.1:10040\"}", config_v_listen),
-	O_STR("socket_mode", "0660", config_v_mode),
-	O_INT("max_connections", 10000),
-	O_INT("idle_timeout", 330),
-	O_INT("max_line_length", 4096),
-	O_INT("max_attributes", 100),
-	O_INT("max_request_size", 65536),
-	O_STR("metrics", "", config_v_metrics),
-	CFG_END()
-};
-
-static cfg_opt_t config_milter_opts[] = {
-	O_STR("listen", "inet:10041@127.0.0.1", config_v_milter_listen),
-	O_STR("socket_mode", "0660", config_v_mode),
-	O_INT("mta_timeout", 300),
-	CFG_END()
-};
-
-static cfg_opt_t config_checks_opts[] = {
-	O_STR("dkim", "off", config_v_enum),
-	O_STR("spf", "off", config_v_enum),
-	O_STR("alignment", "off", config_v_enum),
-	O_STR("authserv_id", NULL, config_v_word),
-	O_STR("alignment_default", "relaxed", config_v_enum),
-	O_LIST("signed_domains", NULL, config_v_domain),
-	O_INT("dkim_min_rsa_bits", 1024),
-	O_STR("dkim_key_file", NULL, config_v_file),
-	CFG_END()
-};
-
-static cfg_opt_t config_dns_opts[] = {
-	O_LIST("upstreams", NULL, config_v_upstream),
-	O_INT("timeout_ms", 2000),
-	CFG_END()
-};
-
-static cfg_opt_t config_spf_opts[] = {
-	O_STR("inbound", "off", config_v_enum),
-	O_STR("egress", "off", config_v_enum),
-	O_LIST("egress_addresses", NULL, config_v_ip),
-	O_INT("budget_ms", 3000),
-	O_STR("receiver", NULL, config_v_word),
-	CFG_END()
-};
-
-static cfg_opt_t config_audit_opts[] = {
-	O_STR("file", "", config_v_file),
-	O_BOOL("syslog", cfg_true),
-	O_BOOL("fsync", cfg_false),
-	O_STR("hmac_key_file", "", config_v_file),
-	CFG_END()
-};
-
-static cfg_opt_t config_log_opts[] = {
-	O_STR("target", "syslog", config_v_enum),
-	O_STR("facility", "mail", config_v_enum),
-	O_BOOL("debug", cfg_false),
-	CFG_END()
-};
-
-static cfg_opt_t config_customer_opts[] = {
-	O_LIST("users", NULL, config_v_text),
-	O_LIST("sender_domains", NULL, config_v_domain),
-	O_LIST("networks", NULL, config_v_cidr),
-	O_LIST("fingerprints", NULL, config_v_fprint),
-	CFG_END()
-};
-
-/* options a limit and a quota share */
-#define O_LIMIT_COMMON								\
-	O_REQ("charge", config_v_enum),						\
-	O_INT("prefix4", 24),							\
-	O_INT("prefix6", 64),							\
-	O_STR("mode", "enforce", config_v_enum),				\
-	O_STR("reply", "temporary", config_v_enum),				\
-	O_STR("on_store_failure", "tempfail", config_v_enum),			\
-	O_INT("local_share", 100)
-
-static cfg_opt_t config_limit_opts[] = {
-	O_LIMIT_COMMON,
-	O_REQ("unit", config_v_enum),
-	O_REQ("rate", config_v_rate),
-	O_OPT("burst", config_v_size),
-	CFG_END()
-};
-
-static cfg_opt_t config_quota_opts[] = {
-	O_LIMIT_COMMON,
-	O_REQ("window", config_v_enum),
-	O_INT("messages", 0),
-	O_INT("recipients", 0),
-	O_STR("bytes", "0", config_v_size),
-	CFG_END()
-};
-
-static cfg_opt_t config_redis_opts[] = {
-	O_LIST("servers", NULL, config_v_redis),
-	O_LIST("sentinels", NULL, config_v_redis),
-	O_STR("master_name", NULL, config_v_word),
-	O_STR("password", NULL, config_v_text),
-	O_INT("database", 0),
-	O_INT("timeout_ms", 50),
-	O_INT("connect_timeout_ms", 200),
-	O_INT("connections", 2),
-	CFG_END()
-};
-
-static cfg_opt_t config_opts[] = {
-	O_STR("instance", NULL, config_v_word),
-	O_STR("user", "", config_v_user),
-	O_LIST("local_domains", NULL, config_v_domain),
-	O_LIST("relay_domains", NULL, config_v_domain),
-	O_LIST("sender_login_files", NULL, config_v_file),
-	O_SEC("sender_login", config_login_opts, O_TITLED),
-	O_SEC("relay", config_relay_opts, O_TITLED),
-	O_SEC("policyd", config_policyd_opts, CFGF_NONE),
-	O_SEC("milter", config_milter_opts, CFGF_NONE),
-	O_SEC("checks", config_checks_opts, CFGF_NONE),
-	O_SEC("dns", config_dns_opts, CFGF_NONE),
-	O_SEC("spf", config_spf_opts, CFGF_NONE),
-	O_SEC("audit", config_audit_opts, CFGF_NONE),
-	O_SEC("log", config_log_opts, CFGF_NONE),
-	O_STR("timezone", "UTC", config_v_tz),
-	O_STR("charge_at", "policyd", config_v_enum),
-	O_LIST("customer_files", NULL, config_v_file),
-	O_SEC("customer", config_customer_opts, O_TITLED),
-	O_SEC("limit", config_limit_opts, O_TITLED),
-	O_SEC("quota", config_quota_opts, O_TITLED),
-	O_SEC("redis", config_redis_opts, CFGF_NONE),
-	CFG_END()
-};
 
 /* config_fail - record the first error as FILE:LINE: option 'OPT'[ in SEC]: msg */
 void config_fail(struct config_ctx *x, const char *file, int line, const cfg_t *sec,
@@ -370,7 +206,9 @@ int config_read_file(struct config_ctx *x, const char *path, struct buf *out)
 /* config_opt_secret - option o of sec holds a secret: never in the digest, logs or dump */
 int config_opt_secret(const cfg_t *sec, const cfg_opt_t *o)
 {
-	return strcmp(sec->name, "redis") == 0 && strcmp(o->name, "password") == 0;
+	const struct config_option *t = config_table_find(sec->name, o->name);
+
+	return t != NULL && (t->flags & CONFIG_SECRET) != 0;
 }
 
 
@@ -385,20 +223,36 @@ char *config_resolve(const struct config_ctx *x, const char *name)
 	return buf_detach(&b);
 }
 
-/* config_names_walk - append the names of opts, prefixed */
-static void config_names_walk(const cfg_opt_t *opts, const char *prefix, struct strvec *out)
+/* config_names_walk - append the names of t, prefixed */
+static void config_names_walk(const struct config_option *t, const char *prefix,
+			      struct strvec *out)
 {
-	for (const cfg_opt_t *o = opts; o->name != NULL; o++) {
-		strvec_addf(out, "%s%s%s", prefix, *prefix ? "." : "", o->name);
-		if (o->type == CFGT_SEC)
-			config_names_walk(o->subopts, o->name, out);
+	for (; t->name != NULL; t++) {
+		strvec_addf(out, "%s%s%s", prefix, *prefix ? "." : "", t->name);
+		if (t->sub != NULL)
+			config_names_walk(t->sub, t->name, out);
 	}
 }
 
 /* config_option_names - every option, "NAME" or "SECTION.NAME" */
 void config_option_names(struct strvec *out)
 {
-	config_names_walk(config_opts, "", out);
+	config_names_walk(config_table, "", out);
+}
+
+/* config_new_cfg - a libconfuse context over the option table, our error function */
+static cfg_t *config_new_cfg(void)
+{
+	cfg_opt_t *opts = config_table_build(config_table);
+	cfg_t *cfg = cfg_init(opts, CFGF_NONE);	/* copies the options */
+
+	config_table_free(&opts);
+	if (cfg == NULL) {	/* libconfuse failed to allocate */
+		fputs("relaywarden: fatal: out of memory\n", stderr);
+		abort();
+	}
+	cfg_set_error_function(cfg, config_errfunc);
+	return cfg;
 }
 
 /* config_set_filename - name the file in the root and its pre-made sections */
@@ -443,10 +297,7 @@ static int config_unclosed(const struct buf *text, const char *path)
 	int rc;
 
 	config_cur = &scratch;
-	cfg = cfg_init(config_opts, CFGF_NONE);
-	if (cfg == NULL)
-		abort();	/* out of memory */
-	cfg_set_error_function(cfg, config_errfunc);
+	cfg = config_new_cfg();
 	config_set_filename(cfg, path);
 	buf_append(&again, text->data, text->len);
 	buf_puts(&again, "\n}\n");
@@ -515,12 +366,7 @@ struct rw_config *config_load(const char *path, struct buf *err)
 			    "syntax error: premature end of file: a '{' or '/*' is not closed");
 	if (!x.failed) {
 		config_cur = &x;
-		cfg = cfg_init(config_opts, CFGF_NONE);
-		if (cfg == NULL) {	/* libconfuse failed to allocate */
-			fputs("relaywarden: fatal: out of memory\n", stderr);
-			abort();
-		}
-		cfg_set_error_function(cfg, config_errfunc);
+		cfg = config_new_cfg();
 		if (config_parse(&x, cfg, path, &text) == 0) {
 			config_digest_start(&x, cfg);
 			c = config_compile(&x, cfg, path);

@@ -1,12 +1,15 @@
 /*
  * config_check - parse-time value checks for relaywarden.conf (libconfuse
- * validate callbacks named in config.c's option table); see config_int.h.
+ * validate callbacks named in the option table, config_table.c); ranges
+ * and keywords come from the option's entry in its section; see
+ * config_int.h.
  * Each runs while the parser stands on the value, so its error names the
  * value's line; each records that line through config_note.
  */
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <pwd.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -21,59 +24,11 @@
 
 #include "core/cidr.h"
 #include "core/config_int.h"
+#include "core/config_table.h"
 #include "core/domainset.h"
 #include "core/fprint.h"
 #include "core/mem.h"
 #include "core/sender_login.h"
-
-static const struct config_range {
-	const char *opt;
-	long min, max;
-} config_ranges[] = {
-	{ "ports", 1, 65535 },
-	{ "max_connections", 1, 1000000 },
-	{ "idle_timeout", 1, 86400 },
-	{ "max_line_length", 256, 1048576 },
-	{ "max_attributes", 8, 10000 },
-	{ "max_request_size", 1024, 16777216 },
-	{ "prefix4", 0, 32 },
-	{ "prefix6", 0, 128 },
-	{ "local_share", 1, 100 },
-	{ "messages", 0, 9007199254740992L },
-	{ "recipients", 0, 9007199254740992L },
-	{ "database", 0, 1023 },
-	{ "timeout_ms", 1, 5000 },
-	{ "connect_timeout_ms", 1, 60000 },
-	{ "connections", 1, 64 },
-	{ "budget_ms", 100, 30000 },
-	{ "mta_timeout", 1, 86400 },
-	{ "dkim_min_rsa_bits", 1024, 4096 },
-};
-
-static const struct config_enum {
-	const char *opt;
-	const char *values[12];
-} config_enums[] = {
-	{ "type", { "sasl", "network", "certificate" } },
-	{ "sender_login", { "enforce", "any" } },
-	{ "target", { "syslog", "stderr" } },
-	{ "charge", { "sasl_user", "cert", "client_address", "client_prefix", "network",
-		      "customer", "sender", "sender_domain" } },
-	{ "unit", { "messages", "recipients", "bytes" } },
-	{ "mode", { "enforce", "shadow", "off" } },
-	{ "reply", { "temporary", "permanent" } },
-	{ "on_store_failure", { "tempfail", "accept", "local" } },
-	{ "window", { "hour", "day", "month" } },
-	{ "charge_at", { "policyd", "milter" } },
-	{ "inbound", { "off", "shadow", "tag", "defer", "reject" } },
-	{ "egress", { "off", "shadow", "tag", "defer", "reject" } },
-	{ "dkim", { "off", "shadow", "enforce" } },
-	{ "spf", { "off", "shadow", "enforce" } },
-	{ "alignment", { "off", "shadow", "enforce" } },
-	{ "alignment_default", { "relaxed", "strict" } },
-	{ "facility", { "mail", "daemon", "user", "local0", "local1", "local2", "local3",
-			"local4", "local5", "local6", "local7" } },
-};
 
 static const struct config_facility {
 	const char *name;
@@ -146,39 +101,41 @@ int config_v_note(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* config_v_enum - one of the option's keywords */
+/* config_entry - the table entry of the option being validated (it has one) */
+static const struct config_option *config_entry(const cfg_t *cfg, const cfg_opt_t *opt)
+{
+	const struct config_option *t = config_table_find(cfg->name, opt->name);
+
+	assert(t != NULL);
+	return t;
+}
+
+/* config_v_enum - one of the option's keywords (in its section) */
 int config_v_enum(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *s = config_str(cfg, opt);
-	const struct config_enum *e = NULL;
+	const struct config_option *t = config_entry(cfg, opt);
 	struct buf list = BUF_INIT;
 	int r;
 
-	for (size_t i = 0; i < CONFIG_NELEM(config_enums); i++)
-		if (strcmp(config_enums[i].opt, opt->name) == 0)
-			e = &config_enums[i];
-	for (size_t j = 0; e != NULL && e->values[j] != NULL; j++)
-		if (strcmp(s, e->values[j]) == 0)
+	for (size_t j = 0; t->values[j] != NULL; j++)
+		if (strcmp(s, t->values[j]) == 0)
 			return 0;
-	for (size_t j = 0; e != NULL && e->values[j] != NULL; j++)
-		buf_printf(&list, "%s%s", j > 0 ? ", " : "", e->values[j]);
+	for (size_t j = 0; t->values[j] != NULL; j++)
+		buf_printf(&list, "%s%s", j > 0 ? ", " : "", t->values[j]);
 	r = config_opt_fail(cfg, opt, "'%s' is not one of: %s", s, buf_cstr(&list));
 	buf_release(&list);
 	return r;
 }
 
-/* config_v_int - within the option's range */
+/* config_v_int - within the option's range (in its section) */
 int config_v_int(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, config_note(cfg, opt));
+	const struct config_option *t = config_entry(cfg, opt);
 
-	for (size_t i = 0; i < CONFIG_NELEM(config_ranges); i++) {
-		const struct config_range *r = &config_ranges[i];
-
-		if (strcmp(r->opt, opt->name) == 0 && (v < r->min || v > r->max))
-			return config_opt_fail(cfg, opt, "%ld is out of range %ld-%ld",
-					       v, r->min, r->max);
-	}
+	if (v < t->min || v > t->max)
+		return config_opt_fail(cfg, opt, "%ld is out of range %lld-%lld", v, t->min, t->max);
 	return 0;
 }
 
@@ -193,12 +150,12 @@ int config_v_domain(cfg_t *cfg, cfg_opt_t *opt)
 	return r < 0 ? config_opt_fail(cfg, opt, "bad domain '%s': %s", s, e) : 0;
 }
 
-/* config_v_file - a usable file name ("" only for audit.file and hmac_key_file: none) */
+/* config_v_file - a usable file name ("" only where the table says it means none) */
 int config_v_file(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *s = config_str(cfg, opt);
 
-	if (*s == '\0' && strcmp(opt->name, "file") != 0 && strcmp(opt->name, "hmac_key_file") != 0)
+	if (*s == '\0' && !(config_entry(cfg, opt)->flags & CONFIG_EMPTY_OK))
 		return config_opt_fail(cfg, opt, "empty file name");
 	if (strlen(s) >= PATH_MAX)
 		return config_opt_fail(cfg, opt, "file name too long");

@@ -28,6 +28,7 @@
 #include "core/cidr.h"
 #include "core/config.h"
 #include "core/config_int.h"
+#include "core/config_table.h"
 #include "core/domainset.h"
 #include "core/fprint.h"
 #include "core/mem.h"
@@ -253,18 +254,11 @@ static int compile_logins(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 			     c->policy->sender_login, &src->login_files);
 }
 
-/* options that belong to one rule type only */
-static const char *const compile_kind_opts[][7] = {
-	[RULE_SASL] = { "listeners", "ports", "require_tls", "sender_login" },
-	[RULE_NETWORK] = { "networks", "networks_files" },
-	[RULE_CERT] = { "fingerprints", "pubkey_fingerprints", "fingerprints_files",
-			"pubkey_fingerprints_files", "subject", "issuer" },
-};
 static const char *const compile_kind_names[] = {
 	[RULE_SASL] = "sasl", [RULE_NETWORK] = "network", [RULE_CERT] = "certificate",
 };
 
-/* compile_kind - the rule type, and no option of another type */
+/* compile_kind - the rule type, and no option of another type (the table's `only`) */
 static int compile_kind(struct config_ctx *x, cfg_t *sec, enum rule_kind *kind)
 {
 	const char *type = cfg_getstr(sec, "type");
@@ -275,16 +269,12 @@ static int compile_kind(struct config_ctx *x, cfg_t *sec, enum rule_kind *kind)
 	for (int k = RULE_SASL; k <= RULE_CERT; k++)
 		if (strcmp(type, compile_kind_names[k]) == 0)
 			*kind = (enum rule_kind)k;
-	for (int k = RULE_SASL; k <= RULE_CERT; k++) {
-		for (size_t i = 0; k != (int)*kind && compile_kind_opts[k][i] != NULL; i++) {
-			const char *o = compile_kind_opts[k][i];
-
-			if (compile_set(x, sec, o))
-				return COMPILE_FAIL(x, sec, o, 0,
-						    "not allowed with type = %s (only with type = %s)",
-						    type, compile_kind_names[k]);
-		}
-	}
+	for (const struct config_option *o = config_table_find(NULL, "relay")->sub;
+	     o->name != NULL; o++)
+		if (o->only != NULL && strcmp(o->only, type) != 0 && compile_set(x, sec, o->name))
+			return COMPILE_FAIL(x, sec, o->name, 0,
+					    "not allowed with type = %s (only with type = %s)",
+					    type, o->only);
 	return 0;
 }
 
@@ -344,10 +334,11 @@ static int compile_cert(struct config_ctx *x, cfg_t *sec, struct rw_rule *r,
 	struct compile_fps whole = { &r->fingerprints, &r->n_fingerprints };
 	struct compile_fps spki = { &r->pubkey_fingerprints, &r->n_pubkey_fingerprints };
 	const char *subject = cfg_getstr(sec, "subject"), *issuer = cfg_getstr(sec, "issuer");
-	int any_fp = 0;
+	int any_fp = compile_set(x, sec, "fingerprints") ||
+		     compile_set(x, sec, "pubkey_fingerprints") ||
+		     compile_set(x, sec, "fingerprints_files") ||
+		     compile_set(x, sec, "pubkey_fingerprints_files");
 
-	for (size_t i = 0; i < 4; i++)
-		any_fp |= compile_set(x, sec, compile_kind_opts[RULE_CERT][i]);
 	if ((subject == NULL) != (issuer == NULL))
 		return COMPILE_FAIL(x, sec, subject ? "subject" : "issuer", 0,
 				    "needs %s too: a certificate rule matches a subject only "

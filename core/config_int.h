@@ -1,8 +1,9 @@
 /*
  * config_int - private to core/config.c, config_compile.c, config_dump.c.
  *
- * config.c owns the libconfuse option table, the parse-time validators and
- * the load context; config_compile.c turns a parsed cfg_t into a snapshot
+ * config.c owns the load context; config_table.c the option table the
+ * libconfuse options are built from; config_check.c the parse-time
+ * validators; config_compile.c turns a parsed cfg_t into a snapshot
  * (policy, included files, cross-field checks); config_dump.c prints one.
  *
  * The load context records, for every value a validator saw, the line it
