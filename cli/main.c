@@ -3,6 +3,7 @@
  *
  * Usage: relaywarden COMMAND [ARGS]
  *   check-config [-q] FILE           validate, print the effective settings
+ *   check-config --options           every option: type, default, values
  *   explain [-c FILE] [--json] [NAME=VALUE ...]
  *                                    decide a policy request without side effects
  *   spf --ip IP --mail-from ADDR --helo NAME [--dns HOST@PORT]

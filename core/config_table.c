@@ -72,7 +72,7 @@ static const struct config_option opts_relay[] = {
 };
 
 static const struct config_option opts_policyd[] = {
-	{ "listen", CONFIG_LIST, .def = "{\"inet:127.0.0.1:10040\"}", .check = config_v_listen,
+	{ "listen", CONFIG_LIST, .def = "{ \"inet:127.0.0.1:10040\" }", .check = config_v_listen,
 	  .allowed = "`inet:HOST:PORT`, `inet:[IPV6]:PORT`, `unix:/ABSOLUTE/PATH`; port "
 		     "1-65535; at least one",
 	  .desc = "where the policy server accepts Postfix connections" },
