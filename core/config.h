@@ -27,29 +27,14 @@
 
 #include "core/buf.h"
 #include "core/cidr.h"
+#include "core/mode.h"
 #include "core/policy.h"
 #include "core/strvec.h"
 
 struct config_src;
 struct domainset;
 
-/* what a message check at end of message does (milter/eom.c) */
-enum rw_check_mode {
-	CHECK_OFF = 0,		/* not checked */
-	CHECK_SHADOW,		/* checked, recorded, accepted */
-	CHECK_ENFORCE,		/* refused before relay */
-};
-
 enum log_target { LOG_TO_SYSLOG = 0, LOG_TO_STDERR };
-
-/* what an SPF check does with a failing result (core/spf_policy.h) */
-enum rw_spf_mode {
-	SPF_MODE_OFF = 0,	/* no check */
-	SPF_MODE_SHADOW,	/* check, record, accept */
-	SPF_MODE_TAG,		/* check, prepend Received-SPF, accept */
-	SPF_MODE_DEFER,		/* refuse temporarily (451 4.7.24) */
-	SPF_MODE_REJECT,	/* refuse (550 5.7.23) */
-};
 
 struct rw_config {
 	unsigned refs;
@@ -78,9 +63,9 @@ struct rw_config {
 	} milter;
 
 	struct {			/* EOM message checks of the milter (core/config_milter.c) */
-		enum rw_check_mode dkim;	/* DKIM verification (core/dkimv.h) */
-		enum rw_check_mode spf;		/* SPF for the message (core/spf_policy.h) */
-		enum rw_check_mode alignment;	/* RFC 7489 3.1 (core/align.h) */
+		enum rw_mode dkim;		/* off, shadow, enforce: DKIM (core/dkimv.h) */
+		enum rw_mode spf;		/* ... SPF for the message (core/spf_policy.h) */
+		enum rw_mode alignment;		/* ... RFC 7489 3.1 (core/align.h) */
 		char *authserv_id;		/* Authentication-Results id; NULL: instance */
 		int alignment_strict;		/* default mode without a DMARC record */
 		struct domainset *signed_domains; /* signed downstream (planned DKIM) */
@@ -95,8 +80,8 @@ struct rw_config {
 	} dns;
 
 	struct {			/* SPF in policyd (core/config_spf.c, core/spf_policy.h) */
-		enum rw_spf_mode inbound;	/* mail to our domains, from the client */
-		enum rw_spf_mode egress;	/* relayed mail, from each egress address */
+		enum rw_mode inbound;		/* mail to our domains, from the client */
+		enum rw_mode egress;		/* relayed mail, from each egress address */
 		struct rw_ip *egress_addresses;
 		size_t n_egress;
 		unsigned budget_ms;		/* per transaction, all look-ups */

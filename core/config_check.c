@@ -128,6 +128,17 @@ int config_v_enum(cfg_t *cfg, cfg_opt_t *opt)
 	return r;
 }
 
+/* config_mode - the mode keyword of option opt of sec, which config_v_enum accepted */
+enum rw_mode config_mode(cfg_t *sec, const char *opt)
+{
+	enum rw_mode m = MODE_OFF;
+	int r = mode_parse(cfg_getstr(sec, opt), &m);
+
+	assert(r == 0);	/* every keyword of a mode option is a mode */
+	(void)r;
+	return m;
+}
+
 /* config_v_int - within the option's range (in its section) */
 int config_v_int(cfg_t *cfg, cfg_opt_t *opt)
 {

@@ -207,7 +207,6 @@ static void dump_period(struct buf *out, uint64_t s)
 /* dump_limit - one limit or quota section */
 static void dump_limit(struct buf *out, const struct rw_limit *l)
 {
-	static const char *const modes[] = { "", "enforce", "shadow", "off" };
 	static const char *const fails[] = { "", "tempfail", "accept", "local" };
 
 	buf_puts(out, l->kind == LIMIT_QUOTA ? "quota " : "limit ");
@@ -227,7 +226,7 @@ static void dump_limit(struct buf *out, const struct rw_limit *l)
 			   (unsigned long long)l->max_recipients, (unsigned long long)l->max_bytes);
 	}
 	buf_printf(out, "\tmode = %s\n\treply = %s\n\ton_store_failure = %s\n",
-		   modes[l->mode], l->permanent ? "permanent" : "temporary",
+		   mode_name(l->mode), l->permanent ? "permanent" : "temporary",
 		   fails[l->on_failure]);
 	if (l->on_failure == FAIL_LOCAL)
 		buf_printf(out, "\tlocal_share = %u\n", l->local_share);

@@ -121,6 +121,9 @@ void config_digest_file(struct config_ctx *x, const struct buf *text);
 /* config_digest_finish - the hex digest into c->digest */
 void config_digest_finish(struct config_ctx *x, struct rw_config *c);
 
+/* config_mode - the mode keyword of option opt of sec (validated) */
+enum rw_mode config_mode(cfg_t *sec, const char *opt);
+
 /* config_current - the load in progress (validators have no user pointer) */
 struct config_ctx *config_current(void);
 /* config_note - record the line of the value just set; returns its index */

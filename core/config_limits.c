@@ -43,8 +43,6 @@
 	(config_fail((x), (sec)->filename, config_line_of((x), (sec), (name), (idx)),	\
 		     (sec), (name), __VA_ARGS__), -1)
 
-static const char *const lc_modes[] = { [MODE_ENFORCE] = "enforce", [MODE_SHADOW] = "shadow",
-					[MODE_OFF] = "off" };
 static const char *const lc_fails[] = { [FAIL_TEMPFAIL] = "tempfail", [FAIL_ACCEPT] = "accept",
 					[FAIL_LOCAL] = "local" };
 static const char *const lc_units[] = { [UNIT_MESSAGES] = "messages",
@@ -108,7 +106,7 @@ static int lc_common(struct config_ctx *x, cfg_t *sec, struct rw_limit *l)
 	for (const char *const *o = (const char *const[]){ "prefix4", "prefix6", NULL }; *o; o++)
 		if (l->charge != CHARGE_CLIENT_PREFIX && config_is_set(x, sec, *o))
 			return LC_FAIL(x, sec, *o, 0, "only with charge = client_prefix");
-	l->mode = (enum limit_mode)LC_INDEX(lc_modes, cfg_getstr(sec, "mode"));
+	l->mode = config_mode(sec, "mode");
 	l->permanent = strcmp(cfg_getstr(sec, "reply"), "permanent") == 0;
 	l->on_failure = (enum limit_failmode)LC_INDEX(lc_fails,
 						      cfg_getstr(sec, "on_store_failure"));

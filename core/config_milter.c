@@ -126,20 +126,6 @@ int config_v_milter_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return -1;
 }
 
-/* config_checks_mode - "off", "shadow", "enforce" as a mode (validated) */
-static enum rw_check_mode config_checks_mode(const char *s)
-{
-	if (strcmp(s, "enforce") == 0)
-		return CHECK_ENFORCE;
-	return strcmp(s, "shadow") == 0 ? CHECK_SHADOW : CHECK_OFF;
-}
-
-/* config_checks_name - the keyword of a mode */
-static const char *config_checks_name(enum rw_check_mode m)
-{
-	return m == CHECK_ENFORCE ? "enforce" : m == CHECK_SHADOW ? "shadow" : "off";
-}
-
 /* config_checks_compile - the checks section into c->checks */
 static void config_checks_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 {
@@ -147,9 +133,9 @@ static void config_checks_compile(struct config_ctx *x, cfg_t *cfg, struct rw_co
 	const char *id = cfg_getstr(sec, "authserv_id"), *kf = cfg_getstr(sec, "dkim_key_file");
 	const char *e = NULL;
 
-	c->checks.dkim = config_checks_mode(cfg_getstr(sec, "dkim"));
-	c->checks.spf = config_checks_mode(cfg_getstr(sec, "spf"));
-	c->checks.alignment = config_checks_mode(cfg_getstr(sec, "alignment"));
+	c->checks.dkim = config_mode(sec, "dkim");
+	c->checks.spf = config_mode(sec, "spf");
+	c->checks.alignment = config_mode(sec, "alignment");
 	c->checks.authserv_id = id != NULL ? rw_strdup(id) : NULL;
 	c->checks.alignment_strict = strcmp(cfg_getstr(sec, "alignment_default"), "strict") == 0;
 	c->checks.dkim_min_rsa_bits = (unsigned)cfg_getint(sec, "dkim_min_rsa_bits");
@@ -195,8 +181,8 @@ void config_milter_dump(const struct rw_config *c, struct buf *out)
 		   "\tmta_timeout = %u\n}\n", c->milter.listen ? c->milter.listen : "",
 		   c->milter.socket_mode, c->milter.mta_timeout);
 	buf_printf(out, "checks {\n\tdkim = %s\n\tspf = %s\n\talignment = %s\n",
-		   config_checks_name(c->checks.dkim), config_checks_name(c->checks.spf),
-		   config_checks_name(c->checks.alignment));
+		   mode_name(c->checks.dkim), mode_name(c->checks.spf),
+		   mode_name(c->checks.alignment));
 	if (c->checks.authserv_id != NULL)
 		buf_printf(out, "\tauthserv_id = \"%s\"\n", c->checks.authserv_id);
 	else

@@ -26,14 +26,10 @@
 #include "core/config.h"
 #include "core/config_int.h"
 #include "core/mem.h"
+#include "core/spf_policy.h"
 
 #define CONFIG_SPF_HOSTCHARS \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
-
-static const char *const config_spf_modes[] = {
-	[SPF_MODE_OFF] = "off", [SPF_MODE_SHADOW] = "shadow", [SPF_MODE_TAG] = "tag",
-	[SPF_MODE_DEFER] = "defer", [SPF_MODE_REJECT] = "reject",
-};
 
 /* config_spf_fail - an error at the parser's position; returns -1 */
 static int config_spf_fail(cfg_t *cfg, cfg_opt_t *opt, const char *s, const char *why)
@@ -96,15 +92,6 @@ int config_v_ip(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* config_spf_mode - the keyword's mode (validated) */
-static enum rw_spf_mode config_spf_mode(const char *s)
-{
-	for (size_t i = 0; i < CONFIG_NELEM(config_spf_modes); i++)
-		if (strcmp(config_spf_modes[i], s) == 0)
-			return (enum rw_spf_mode)i;
-	return SPF_MODE_OFF;
-}
-
 /* config_spf_egress - egress_addresses, no duplicates; 0 or -1 */
 static int config_spf_egress(struct config_ctx *x, cfg_t *sec, struct rw_config *c)
 {
@@ -138,8 +125,8 @@ int config_spf_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	for (unsigned i = 0; i < cfg_size(dns, "upstreams"); i++)
 		strvec_add(&c->dns.upstreams, cfg_getnstr(dns, "upstreams", i));
 	c->dns.timeout_ms = (unsigned)cfg_getint(dns, "timeout_ms");
-	c->spf.inbound = config_spf_mode(cfg_getstr(sec, "inbound"));
-	c->spf.egress = config_spf_mode(cfg_getstr(sec, "egress"));
+	c->spf.inbound = config_mode(sec, "inbound");
+	c->spf.egress = config_mode(sec, "egress");
 	c->spf.budget_ms = (unsigned)cfg_getint(sec, "budget_ms");
 	c->spf.receiver = receiver != NULL ? rw_strdup(receiver) : NULL;
 	if (receiver != NULL && strspn(receiver, CONFIG_SPF_HOSTCHARS) != strlen(receiver)) {
@@ -150,19 +137,13 @@ int config_spf_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	}
 	if (config_spf_egress(x, sec, c) < 0)
 		return -1;
-	if (c->spf.egress != SPF_MODE_OFF && c->spf.n_egress == 0) {
+	if (c->spf.egress != MODE_OFF && c->spf.n_egress == 0) {
 		config_fail(x, sec->filename, config_line_of(x, sec, "egress", 0), sec, "egress",
 			    "'%s' needs egress_addresses (the addresses receivers see "
-			    "our relayed mail come from)", config_spf_modes[c->spf.egress]);
+			    "our relayed mail come from)", spf_policy_mode_name(c->spf.egress));
 		return -1;
 	}
 	return 0;
-}
-
-/* config_spf_mode_name - "off", "shadow", "tag", "defer", "reject" */
-static const char *config_spf_mode_name(enum rw_spf_mode m)
-{
-	return (size_t)m < CONFIG_NELEM(config_spf_modes) ? config_spf_modes[m] : "off";
 }
 
 /* config_spf_dump - the dns and spf sections in relaywarden.conf syntax */
@@ -176,7 +157,7 @@ void config_spf_dump(const struct rw_config *c, struct buf *out)
 	buf_printf(out, " }%s\n\ttimeout_ms = %u\n}\n",
 		   c->dns.upstreams.n ? "" : "  # none: /etc/resolv.conf", c->dns.timeout_ms);
 	buf_printf(out, "spf {\n\tinbound = %s\n\tegress = %s\n\tegress_addresses = {",
-		   config_spf_mode_name(c->spf.inbound), config_spf_mode_name(c->spf.egress));
+		   spf_policy_mode_name(c->spf.inbound), spf_policy_mode_name(c->spf.egress));
 	for (size_t i = 0; i < c->spf.n_egress; i++) {
 		const struct rw_ip *a = &c->spf.egress_addresses[i];
 

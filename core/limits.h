@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/mode.h"
 #include "core/txn.h"
 #include "core/verdict.h"
 
@@ -47,7 +48,6 @@ enum limit_charge {
 };
 
 enum limit_unit { UNIT_MESSAGES = 1, UNIT_RECIPIENTS, UNIT_BYTES };
-enum limit_mode { MODE_ENFORCE = 1, MODE_SHADOW, MODE_OFF };
 enum limit_failmode { FAIL_TEMPFAIL = 1, FAIL_ACCEPT, FAIL_LOCAL };
 enum quota_window { WINDOW_HOUR = 1, WINDOW_DAY, WINDOW_MONTH };
 
@@ -56,7 +56,7 @@ struct rw_limit {
 	enum limit_kind kind;
 	enum limit_charge charge;
 	unsigned prefix4, prefix6;	/* CHARGE_CLIENT_PREFIX: 24 / 64 default */
-	enum limit_mode mode;
+	enum rw_mode mode;		/* enforce, shadow or off (core/mode.h) */
 	int permanent;			/* reply class: 5xx instead of 450 */
 	enum limit_failmode on_failure;
 	unsigned local_share;		/* FAIL_LOCAL: percent of the limit per node */

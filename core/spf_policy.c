@@ -49,22 +49,10 @@ const char *spf_policy_dir_name(enum spf_dir dir)
 	return dir == SPF_DIR_EGRESS ? "egress" : "inbound";
 }
 
-/* spf_policy_mode_name - mode as text */
-const char *spf_policy_mode_name(enum rw_spf_mode mode)
+/* spf_policy_mode_name - mode as text: SPF says "reject" where others say "enforce" */
+const char *spf_policy_mode_name(enum rw_mode mode)
 {
-	switch (mode) {
-	case SPF_MODE_SHADOW:
-		return "shadow";
-	case SPF_MODE_TAG:
-		return "tag";
-	case SPF_MODE_DEFER:
-		return "defer";
-	case SPF_MODE_REJECT:
-		return "reject";
-	case SPF_MODE_OFF:
-	default:
-		return "off";
-	}
+	return mode == MODE_ENFORCE ? "reject" : mode_name(mode);
 }
 
 /* spf_policy_refused - the table of spf_policy.h */
@@ -93,12 +81,12 @@ const struct spf_check_result *spf_policy_decisive(enum spf_dir dir,
 }
 
 /* spf_policy_refuse - the refusal for check c (mode defer or reject) */
-static void spf_policy_refuse(enum rw_spf_mode mode, enum spf_dir dir,
+static void spf_policy_refuse(enum rw_mode mode, enum spf_dir dir,
 			      const struct spf_check_result *c, struct rw_verdict *v)
 {
 	enum spf_result r = c->out.result;
 	const char *dom = buf_cstr(&c->out.domain), *res = spf_result_name(r);
-	int temp = mode == SPF_MODE_DEFER || r == SPF_TEMPERROR;
+	int temp = mode == MODE_DEFER || r == SPF_TEMPERROR;
 	enum rw_action act = temp ? ACT_DEFER : ACT_REJECT;
 	unsigned code = temp ? 451 : 550;
 	const char *dsn = temp ? "4.7.24" : r == SPF_PERMERROR ? "5.7.24" : "5.7.23";
@@ -120,7 +108,7 @@ static void spf_policy_refuse(enum rw_spf_mode mode, enum spf_dir dir,
 }
 
 /* spf_policy_apply - trace, and refuse in modes defer and reject */
-int spf_policy_apply(enum rw_spf_mode mode, enum spf_dir dir,
+int spf_policy_apply(enum rw_mode mode, enum spf_dir dir,
 		     const struct spf_dir_results *res, struct rw_verdict *v)
 {
 	const struct spf_check_result *c = spf_policy_decisive(dir, res);
@@ -135,7 +123,7 @@ int spf_policy_apply(enum rw_spf_mode mode, enum spf_dir dir,
 	}
 	if (c == NULL || !spf_policy_refused(dir, c->out.result))
 		return 0;
-	if (mode != SPF_MODE_DEFER && mode != SPF_MODE_REJECT) {
+	if (mode != MODE_DEFER && mode != MODE_ENFORCE) {
 		verdict_trace(v, "spf %s: %s would refuse; mode %s accepts", spf_policy_dir_name(dir),
 			      spf_result_name(c->out.result), spf_policy_mode_name(mode));
 		return 0;

@@ -37,7 +37,7 @@
 
 #include "core/buf.h"
 #include "core/cidr.h"
-#include "core/config.h"
+#include "core/mode.h"
 #include "core/spf.h"
 #include "core/verdict.h"
 
@@ -67,7 +67,7 @@ void spf_txn_release(struct spf_txn *c);
 /* spf_policy_dir_name - "inbound", "egress" */
 const char *spf_policy_dir_name(enum spf_dir dir);
 /* spf_policy_mode_name - "off", "shadow", "tag", "defer", "reject" */
-const char *spf_policy_mode_name(enum rw_spf_mode mode);
+const char *spf_policy_mode_name(enum rw_mode mode);
 /* spf_policy_refused - r refuses in direction dir (table above) */
 int spf_policy_refused(enum spf_dir dir, enum spf_result r);
 /* spf_policy_decisive - the check that decides: the first refused, else the first; NULL if none */
@@ -78,7 +78,7 @@ const struct spf_check_result *spf_policy_decisive(enum spf_dir dir,
  * reject, refuse (v->action REJECT or DEFER, reply per the table); 1 when
  * v now refuses, else 0 (v's action untouched).
  */
-int spf_policy_apply(enum rw_spf_mode mode, enum spf_dir dir,
+int spf_policy_apply(enum rw_mode mode, enum spf_dir dir,
 		     const struct spf_dir_results *res, struct rw_verdict *v);
 /*
  * spf_policy_header - "Received-SPF: RESULT (COMMENT) key=value; ..." (no

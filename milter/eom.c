@@ -34,16 +34,16 @@ struct eom_msg {
 };
 
 /* eom_mode_name - "off", "shadow", "enforce" */
-static const char *eom_mode_name(enum rw_check_mode m)
+static const char *eom_mode_name(enum rw_mode m)
 {
-	return m == CHECK_ENFORCE ? "enforce" : m == CHECK_SHADOW ? "shadow" : "off";
+	return m == MODE_ENFORCE ? "enforce" : m == MODE_SHADOW ? "shadow" : "off";
 }
 
 /* eom_wants_message - see eom.h */
 int eom_wants_message(const struct rw_config *cfg)
 {
-	return cfg->checks.dkim != CHECK_OFF || cfg->checks.spf != CHECK_OFF ||
-	       cfg->checks.alignment != CHECK_OFF;
+	return cfg->checks.dkim != MODE_OFF || cfg->checks.spf != MODE_OFF ||
+	       cfg->checks.alignment != MODE_OFF;
 }
 
 /* eom_actions - see eom.h */
@@ -140,7 +140,7 @@ static const struct mc_dkim_sig *eom_dkim_bad(const struct mc_dkim_sig *s, size_
 }
 
 /* eom_dkim_verdict - DKIM: a message whose signatures all fail is refused when enforced */
-static void eom_dkim_verdict(struct eom_msg *m, enum rw_check_mode mode, struct rw_verdict *v)
+static void eom_dkim_verdict(struct eom_msg *m, enum rw_mode mode, struct rw_verdict *v)
 {
 	struct rw_verdict tmp = VERDICT_INIT;
 	enum mc_dkim_result r = dkimv_result(m->dk);
@@ -150,9 +150,9 @@ static void eom_dkim_verdict(struct eom_msg *m, enum rw_check_mode mode, struct 
 
 	verdict_trace(&tmp, "dkim (%s): %s, %zu signature%s", eom_mode_name(mode),
 		      mc_dkim_result_name(r), n, n == 1 ? "" : "s");
-	if (!refuse || bad == NULL || mode == CHECK_OFF)
+	if (!refuse || bad == NULL || mode == MODE_OFF)
 		goto out;
-	if (mode == CHECK_SHADOW) {
+	if (mode == MODE_SHADOW) {
 		verdict_trace(&tmp, "dkim: %s would refuse; mode shadow accepts",
 			      mc_dkim_result_name(r));
 	} else if (r == MC_DKIM_TEMPERROR) {
@@ -172,7 +172,7 @@ out:
 static void eom_spf(struct eom_msg *m, const struct rw_txn *t, int relayed, struct rw_verdict *v)
 {
 	const struct rw_config *cfg = m->sn->cfg;
-	enum rw_check_mode mode = cfg->checks.spf;
+	enum rw_mode mode = cfg->checks.spf;
 	struct rw_verdict tmp = VERDICT_INIT;
 
 	m->spf_dir = relayed ? SPF_DIR_EGRESS : SPF_DIR_INBOUND;
@@ -182,7 +182,7 @@ static void eom_spf(struct eom_msg *m, const struct rw_txn *t, int relayed, stru
 			      relayed ? "no egress_addresses" : "client address unusable");
 		return;
 	}
-	spf_policy_apply(mode == CHECK_ENFORCE ? SPF_MODE_REJECT : SPF_MODE_SHADOW, m->spf_dir,
+	spf_policy_apply(mode == MODE_ENFORCE ? MODE_ENFORCE : MODE_SHADOW, m->spf_dir,
 			 &m->spf, &tmp);
 	eom_merge(v, &tmp);
 }
@@ -192,7 +192,7 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 {
 	const struct rw_config *cfg = m->sn->cfg;
 	const struct spf_check_result *c = spf_policy_decisive(m->spf_dir, &m->spf);
-	enum rw_check_mode mode = cfg->checks.alignment;
+	enum rw_mode mode = cfg->checks.alignment;
 	struct align_input in = {
 		.from = (const char *const *)m->froms.v, .n_from = m->froms.n,
 		.spf = c != NULL ? c->out.result : SPF_NONE,
@@ -209,9 +209,9 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 	m->align_done = 1;
 	verdict_trace(&tmp, "alignment (%s): %s: %s", eom_mode_name(mode),
 		      align_result_name(m->align.result), buf_cstr(&m->align.reason));
-	if (m->align.result == ALIGN_PASS || mode == CHECK_OFF) {
+	if (m->align.result == ALIGN_PASS || mode == MODE_OFF) {
 		(void)0;
-	} else if (mode == CHECK_SHADOW) {
+	} else if (mode == MODE_SHADOW) {
 		verdict_trace(&tmp, "alignment: %s would refuse; mode shadow accepts",
 			      align_result_name(m->align.result));
 	} else if (m->align.result == ALIGN_TEMPERROR) {
@@ -288,9 +288,9 @@ void eom_check(struct eom_msg **mp, struct snap *sn, const struct rw_txn *t, int
 		dkimv_eom(m->dk);
 		eom_dkim_verdict(m, cfg->checks.dkim, v);
 	}
-	if (cfg->checks.spf != CHECK_OFF || cfg->checks.alignment != CHECK_OFF)
+	if (cfg->checks.spf != MODE_OFF || cfg->checks.alignment != MODE_OFF)
 		eom_spf(m, t, relayed, v);
-	if (cfg->checks.alignment != CHECK_OFF)
+	if (cfg->checks.alignment != MODE_OFF)
 		eom_align(m, relayed, v);
 	eom_results(m, t);
 }

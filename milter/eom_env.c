@@ -38,7 +38,7 @@ int eom_env_new(const struct rw_config *cfg, struct eom_env **envp, struct buf *
 	e->dns = dns_new(&dc, err);
 	if (e->dns != NULL)
 		e->psl = psl_adapter_new(NULL, err);
-	if (e->psl != NULL && (cfg->checks.dkim != CHECK_OFF || cfg->checks.alignment != CHECK_OFF)) {
+	if (e->psl != NULL && (cfg->checks.dkim != MODE_OFF || cfg->checks.alignment != MODE_OFF)) {
 		kc.dns = e->dns;
 		kc.key_file = cfg->checks.dkim_key_file;
 		kc.min_rsa_bits = cfg->checks.dkim_min_rsa_bits;

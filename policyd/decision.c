@@ -75,7 +75,7 @@ static int decision_limits(struct decision *d, struct server *s)
 }
 
 /* decision_spf_mode - the SPF mode of direction dir */
-static enum rw_spf_mode decision_spf_mode(const struct decision *d, enum spf_dir dir)
+static enum rw_mode decision_spf_mode(const struct decision *d, enum spf_dir dir)
 {
 	return dir == SPF_DIR_EGRESS ? d->cfg->spf.egress : d->cfg->spf.inbound;
 }
@@ -92,7 +92,7 @@ static const char *decision_spf_receiver(const struct decision *d)
 static void decision_spf_apply(struct decision *d, int cached)
 {
 	const struct spf_dir_results *r = &d->spf_txn->dir[d->spf_dir];
-	enum rw_spf_mode mode = decision_spf_mode(d, d->spf_dir);
+	enum rw_mode mode = decision_spf_mode(d, d->spf_dir);
 	const struct spf_check_result *c = spf_policy_decisive(d->spf_dir, r);
 
 	if (c == NULL)
@@ -172,7 +172,7 @@ static void decision_spf_tag(struct decision *d)
 	    strcmp(c->sender, d->t.sender != NULL ? d->t.sender : "") != 0)
 		return;
 	for (int dir = SPF_DIR_INBOUND; dir <= SPF_DIR_EGRESS; dir++) {
-		if (decision_spf_mode(d, dir) != SPF_MODE_TAG || !c->dir[dir].done ||
+		if (decision_spf_mode(d, dir) != MODE_TAG || !c->dir[dir].done ||
 		    c->dir[dir].n == 0)
 			continue;
 		spf_policy_header(dir, &c->dir[dir], decision_spf_receiver(d), d->t.sender,
@@ -194,7 +194,7 @@ static int decision_spf(struct decision *d, struct server *s)
 	if (d->t.stage != STAGE_RCPT || d->v.action != ACT_OK || d->spf_txn == NULL)
 		return 0;
 	d->spf_dir = d->v.rule != NULL ? SPF_DIR_EGRESS : SPF_DIR_INBOUND;
-	if (decision_spf_mode(d, d->spf_dir) == SPF_MODE_OFF)
+	if (decision_spf_mode(d, d->spf_dir) == MODE_OFF)
 		return 0;
 	if (pool == NULL) {
 		verdict_trace(&d->v, "spf: no worker pool: not checked");

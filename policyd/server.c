@@ -346,7 +346,7 @@ static int server_spf_setup(struct server *s, const struct rw_config *cfg, struc
 	struct dns_config dns = { .upstreams = cfg->dns.upstreams,
 				  .timeout_ms = cfg->dns.timeout_ms };
 
-	if (cfg->spf.inbound == SPF_MODE_OFF && cfg->spf.egress == SPF_MODE_OFF)
+	if (cfg->spf.inbound == MODE_OFF && cfg->spf.egress == MODE_OFF)
 		return 0;
 	if (s->spf != NULL) {
 		if (!spf_pool_same_dns(s->spf, &dns))

@@ -29,8 +29,8 @@ static void test_defaults(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->dns.upstreams.n, 0);
 	assert_int_equal(c->dns.timeout_ms, 2000);
-	assert_int_equal(c->spf.inbound, SPF_MODE_OFF);
-	assert_int_equal(c->spf.egress, SPF_MODE_OFF);
+	assert_int_equal(c->spf.inbound, MODE_OFF);
+	assert_int_equal(c->spf.egress, MODE_OFF);
 	assert_int_equal(c->spf.n_egress, 0);
 	assert_int_equal(c->spf.budget_ms, 3000);
 	assert_null(c->spf.receiver);
@@ -40,10 +40,10 @@ static void test_defaults(void **state)
 
 static const struct mode_case {
 	const char *word;
-	enum rw_spf_mode mode;
+	enum rw_mode mode;
 } modes[] = {
-	{ "off", SPF_MODE_OFF }, { "shadow", SPF_MODE_SHADOW }, { "tag", SPF_MODE_TAG },
-	{ "defer", SPF_MODE_DEFER }, { "reject", SPF_MODE_REJECT },
+	{ "off", MODE_OFF }, { "shadow", MODE_SHADOW }, { "tag", MODE_TAG },
+	{ "defer", MODE_DEFER }, { "reject", MODE_ENFORCE },
 };
 
 /* test_full - every option set, each mode keyword in both directions */

@@ -1,7 +1,7 @@
 /*
  * test_config_table - the option table is whole and consistent (every
  * option described, defaults within their ranges and keywords, ranges per
- * section), and the documents generated from it are up to date: the
+ * section, every mode option's keywords modes of the one type), and the documents generated from it are up to date: the
  * committed relaywarden.conf(5) and schema/config-reference.md equal what
  * `make config-reference` would write.
  */
@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/config_doc.h"
 #include "core/config_table.h"
+#include "core/mode.h"
 
 /* check_default - a default the option's own check would accept */
 static void check_default(const char *sec, const struct config_option *o)
@@ -98,6 +99,36 @@ static void test_find_by_section(void **state)
 	assert_null(config_table_find("instance", "x"));	/* not a section */
 }
 
+/* test_mode_keywords - every mode option's keywords are modes of the one type */
+static void test_mode_keywords(void **state)
+{
+	static const char *const opts[][2] = {
+		{ "checks", "dkim" }, { "checks", "spf" }, { "checks", "alignment" },
+		{ "spf", "inbound" }, { "spf", "egress" }, { "limit", "mode" }, { "quota", "mode" },
+	};
+	enum rw_mode m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		const struct config_option *o = config_table_find(opts[i][0], opts[i][1]);
+
+		assert_non_null(o);
+		for (size_t j = 0; o->values[j] != NULL; j++) {
+			if (mode_parse(o->values[j], &m) < 0)
+				fail_msg("%s.%s: '%s' is no mode", opts[i][0], opts[i][1],
+					 o->values[j]);
+			if (strcmp(o->values[j], "reject") != 0)
+				assert_string_equal(mode_name(m), o->values[j]);
+		}
+	}
+	assert_int_equal(mode_parse("reject", &m), 0);
+	assert_int_equal(m, MODE_ENFORCE);
+	assert_int_equal(mode_parse("enforce", &m), 0);
+	assert_int_equal(m, MODE_ENFORCE);
+	assert_int_equal(mode_parse("Enforce", &m), -1);
+	assert_int_equal(MODE_OFF, 0);	/* a zeroed check is off */
+}
+
 /* doc_check - the committed document equals the one generated from the table */
 static void doc_check(enum config_doc_format f, const char *path)
 {
@@ -163,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_whole),
 		cmocka_unit_test(test_find_by_section),
+		cmocka_unit_test(test_mode_keywords),
 		cmocka_unit_test(test_docs_generated),
 		cmocka_unit_test(test_fill),
 	};

@@ -357,7 +357,7 @@ static const struct decide_case {
 	const char *what;
 	enum limit_kind kind;
 	enum limit_unit unit;
-	enum limit_mode mode;
+	enum rw_mode mode;
 	int permanent;
 	enum limit_failmode fail;
 	enum rkind result;

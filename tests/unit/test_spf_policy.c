@@ -41,7 +41,7 @@ static void results_free(struct spf_dir_results *r)
 }
 
 static const struct apply_case {
-	enum rw_spf_mode mode;
+	enum rw_mode mode;
 	enum spf_dir dir;
 	enum spf_result res[2];
 	size_t n;
@@ -50,28 +50,28 @@ static const struct apply_case {
 	const char *dsn;
 	const char *text;	/* the reply text starts with this */
 } apply_cases[] = {
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_PASS }, 1, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_NEUTRAL }, 1, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_NONE }, 1, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_SOFTFAIL }, 1, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_FAIL }, 1, ACT_REJECT, 550, "5.7.23",
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_PASS }, 1, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_NEUTRAL }, 1, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_NONE }, 1, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_SOFTFAIL }, 1, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_FAIL }, 1, ACT_REJECT, 550, "5.7.23",
 	  "SPF of d.test does not permit 192.0.2.1 to send its mail (fail)" },
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_PERMERROR }, 1, ACT_REJECT, 550, "5.7.24",
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_PERMERROR }, 1, ACT_REJECT, 550, "5.7.24",
 	  "the SPF record of d.test is broken (permerror)" },
-	{ SPF_MODE_REJECT, SPF_DIR_INBOUND, { SPF_TEMPERROR }, 1, ACT_DEFER, 451, "4.7.24",
+	{ MODE_ENFORCE, SPF_DIR_INBOUND, { SPF_TEMPERROR }, 1, ACT_DEFER, 451, "4.7.24",
 	  "SPF check of d.test failed temporarily (temperror) for 192.0.2.1" },
-	{ SPF_MODE_DEFER, SPF_DIR_INBOUND, { SPF_FAIL }, 1, ACT_DEFER, 451, "4.7.24",
+	{ MODE_DEFER, SPF_DIR_INBOUND, { SPF_FAIL }, 1, ACT_DEFER, 451, "4.7.24",
 	  "SPF of d.test does not permit 192.0.2.1" },
-	{ SPF_MODE_DEFER, SPF_DIR_EGRESS, { SPF_PERMERROR }, 1, ACT_DEFER, 451, "4.7.24",
+	{ MODE_DEFER, SPF_DIR_EGRESS, { SPF_PERMERROR }, 1, ACT_DEFER, 451, "4.7.24",
 	  "the SPF record of d.test is broken (permerror); receivers will not see pass for "
 	  "our egress address 192.0.2.1" },
-	{ SPF_MODE_SHADOW, SPF_DIR_INBOUND, { SPF_FAIL }, 1, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_TAG, SPF_DIR_EGRESS, { SPF_FAIL }, 1, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_EGRESS, { SPF_PASS, SPF_PASS }, 2, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_EGRESS, { SPF_PASS, SPF_SOFTFAIL }, 2, ACT_REJECT, 550,
+	{ MODE_SHADOW, SPF_DIR_INBOUND, { SPF_FAIL }, 1, ACT_OK, 0, "", NULL },
+	{ MODE_TAG, SPF_DIR_EGRESS, { SPF_FAIL }, 1, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_EGRESS, { SPF_PASS, SPF_PASS }, 2, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_EGRESS, { SPF_PASS, SPF_SOFTFAIL }, 2, ACT_REJECT, 550,
 	  "5.7.23", "SPF of d.test does not permit our egress address 192.0.2.2 (softfail)" },
-	{ SPF_MODE_REJECT, SPF_DIR_EGRESS, { SPF_NEUTRAL, SPF_PASS }, 2, ACT_OK, 0, "", NULL },
-	{ SPF_MODE_REJECT, SPF_DIR_EGRESS, { SPF_FAIL, SPF_TEMPERROR }, 2, ACT_REJECT, 550,
+	{ MODE_ENFORCE, SPF_DIR_EGRESS, { SPF_NEUTRAL, SPF_PASS }, 2, ACT_OK, 0, "", NULL },
+	{ MODE_ENFORCE, SPF_DIR_EGRESS, { SPF_FAIL, SPF_TEMPERROR }, 2, ACT_REJECT, 550,
 	  "5.7.23", "SPF of d.test does not permit our egress address 192.0.2.1 (fail)" },
 };
 
