@@ -142,6 +142,23 @@ static const struct config_msg {
 	{ "found duplicate title '%s'", NULL },
 };
 
+/*
+ * config_after_secret - the secret option whose value the parser just took
+ * on this line, else NULL. An unquoted secret with a blank in it
+ * (password = two words) makes the lexer take its second word for an
+ * option name or a token, which libconfuse's message would repeat.
+ */
+static const char *config_after_secret(const struct config_ctx *x, const cfg_t *cfg)
+{
+	const struct config_line *l = x->n_lines > 0 ? &x->lines[x->n_lines - 1] : NULL;
+	const struct config_option *o;
+
+	if (l == NULL || l->line != cfg->line)
+		return NULL;
+	o = config_table_find(l->sec->name, l->name);
+	return o != NULL && (o->flags & CONFIG_SECRET) ? l->name : NULL;
+}
+
 /* config_errfunc - libconfuse's errors into the load's error buffer */
 static void __attribute__((format(printf, 2, 0)))
 config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
@@ -152,6 +169,11 @@ config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 
 	if (x == NULL)
 		return;
+	if ((name = config_after_secret(x, cfg)) != NULL) {
+		config_fail(x, cfg->filename, cfg->line, cfg, name,
+			    "syntax error after the value (a secret, not shown): quote it");
+		return;
+	}
 	for (size_t i = 0; i < CONFIG_NELEM(config_msgs); i++) {
 		if (strcmp(fmt, config_msgs[i].fmt) != 0)
 			continue;

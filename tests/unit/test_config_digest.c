@@ -135,6 +135,11 @@ static void test_password_not_shown(void **state)
 		"redis {\n\tpassword = \"" PW "\x01\"\n}\n",
 		"redis {\n\tpassword = \"" PW "\"\n\ttimeout_ms = 0\n}\n",
 		"redis {\n\tpassword = \"" PW "\"\n\tmaster_name = \"m\"\n}\n",
+		/* unquoted with a blank: the lexer takes the rest for an option */
+		"redis {\n\tpassword = Zq7 hunter2\n}\n",
+		"redis {\n\tpassword = Zq7 \"hunter2\"\n}\n",
+		"redis {\n\tpassword = Zq7 hunter2, x\n}\n",
+		"redis {\n\tpassword = Zq7 hunter2 = 1\n}\n",
 	};
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct rw_config *c = load_text(REDIS(PW), NULL, &err);
@@ -151,8 +156,10 @@ static void test_password_not_shown(void **state)
 		c = load_text(bad[i], NULL, &err);
 		assert_null(c);
 		assert_true(err.len > 0);
-		if (strstr(buf_cstr(&err), "hunter2") != NULL)
+		if (strstr(buf_cstr(&err), "hunter2") != NULL || strstr(buf_cstr(&err), "Zq7"))
 			fail_msg("the password is in: %s", buf_cstr(&err));
+		if (strncmp(buf_cstr(&err), "relaywarden.conf:", 17) != 0)
+			fail_msg("no file and line: %s", buf_cstr(&err));
 	}
 	buf_release(&err);
 	buf_release(&out);
