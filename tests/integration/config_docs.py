@@ -1,7 +1,8 @@
 """config_docs - every option of the option table (as `relaywarden
 check-config --options` lists it) is mentioned in the option reference of
-relaywarden.conf(5) and, set or commented out, in the annotated example
-configuration deploy/relaywarden.conf, each in its own section (a
+relaywarden.conf(5), set or commented out in the annotated example
+configuration deploy/relaywarden.conf, and in check-config's effective
+settings of a configuration that sets them all, each in its own section (a
 `timeout_ms` in `dns` does not count for `redis`). The generated blocks of
 the man page and of schema/config-reference.md equal what `make
 config-reference` writes (core/config-ref), and the example loads."""
@@ -75,6 +76,34 @@ def example_mentions(text, sections):
     return found
 
 
+# a configuration that sets every option (check-config must show each)
+FULL = """
+instance = "mx.example.test"
+local_domains = { "example.test" }
+relay_domains = { "backup.test" }
+sender_login "alice" { senders = { "alice@example.test" } }
+relay "sub" { type = sasl listeners = { "submission" } ports = { 587 } require_tls = true
+              sender_login = any }
+relay "net" { type = network networks = { "192.0.2.0/24" } }
+relay "crt" { type = certificate subject = "mx.partner.test" issuer = "Partner CA"
+              fingerprints = { "11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44" } }
+policyd { metrics = "inet:127.0.0.1:9464" }
+checks { dkim = shadow authserv_id = "mx.example.test" signed_domains = { "example.test" }
+         dkim_key_file = "keys.txt" }
+dns { upstreams = { "127.0.0.1@5353" } }
+spf { egress = shadow egress_addresses = { "192.0.2.10" } receiver = "mx.example.test" }
+audit { file = "audit.jsonl" hmac_key_file = "audit.key" }
+timezone = "UTC"
+customer "acme" { users = { "bob" } sender_domains = { "acme.test" } networks = { "198.51.100.0/24" }
+                  fingerprints = { "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD" } }
+limit "l" { charge = client_prefix prefix4 = 24 prefix6 = 64 unit = messages rate = "10/1h"
+            burst = 5 mode = shadow reply = permanent on_store_failure = local local_share = 50 }
+quota "q" { charge = client_prefix window = day messages = 10 recipients = 20 bytes = "1M"
+            on_store_failure = local local_share = 50 }
+redis { sentinels = { "127.0.0.1:26379" } master_name = "m" password = "not-shown-pw" }
+"""
+
+
 def man_mentions(text):
     """The options of the generated OPTION REFERENCE of relaywarden.conf(5)."""
     found, section = set(), None
@@ -109,6 +138,19 @@ def main():
                              sections)
     check(probe == {"dns", "dns.timeout_ms", "redis", "redis.servers"},
           "mentions are told apart by section (%s)" % sorted(probe))
+    # check-config shows every option of a configuration that sets them all
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "config_docs.%d.conf" % os.getpid())
+    with open(path, "w") as fp:
+        fp.write(FULL)
+    out = subprocess.run([CLI, "check-config", path], capture_output=True, timeout=60)
+    os.unlink(path)
+    dump = out.stdout.decode()
+    check(out.returncode == 0, "the full configuration loads (%s)" % out.stderr.decode().strip())
+    shown = example_mentions(dump, sections)
+    missing = [o for o in options if o not in shown]
+    check(not missing, "check-config shows every option in its section (missing: %s)"
+          % ", ".join(missing))
+    check("not-shown-pw" not in dump, "check-config does not show the password")
     for doc in (MAN, MARKDOWN):
         out = subprocess.run([CONFIG_REF, doc], capture_output=True, timeout=60)
         with open(doc, "rb") as fp:
