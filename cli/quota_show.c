@@ -21,10 +21,6 @@ static const char *const quota_heads[QUOTA_COLS] = {
 	"LIMIT", "TYPE", "UNIT", "CONFIGURED", "OVERRIDE", "USED", "REMAINING", "RETRY", "STATUS",
 };
 
-static const char *const quota_modes[] = {
-	[MODE_ENFORCE] = "enforce", [MODE_SHADOW] = "shadow", [MODE_OFF] = "off",
-};
-
 /* quota_fmt_rate - "N/PERIOD burst B" of emission and tolerance over period
  * (N rounded: emission intervals are whole microseconds) */
 static void quota_fmt_rate(uint64_t em, uint64_t tol, uint64_t period_s, struct buf *b)
@@ -253,7 +249,7 @@ static void quota_json_config(struct buf *b, const struct limit_check *c)
 	json_key(b, "configured");
 	buf_putc(b, '{');
 	json_key(b, "mode");
-	json_str(b, quota_modes[l->mode]);
+	json_str(b, mode_name(l->mode));
 	if (l->kind == LIMIT_RATE) {
 		quota_json_u(b, "rate", l->rate);
 		quota_json_u(b, "period_s", l->period_s);

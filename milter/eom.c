@@ -33,12 +33,6 @@ struct eom_msg {
 	struct audit_message audit;
 };
 
-/* eom_mode_name - "off", "shadow", "enforce" */
-static const char *eom_mode_name(enum rw_mode m)
-{
-	return m == MODE_ENFORCE ? "enforce" : m == MODE_SHADOW ? "shadow" : "off";
-}
-
 /* eom_wants_message - see eom.h */
 int eom_wants_message(const struct rw_config *cfg)
 {
@@ -148,7 +142,7 @@ static void eom_dkim_verdict(struct eom_msg *m, enum rw_mode mode, struct rw_ver
 	const struct mc_dkim_sig *s = dkimv_sigs(m->dk, &n), *bad = eom_dkim_bad(s, n);
 	int refuse = r == MC_DKIM_FAIL || r == MC_DKIM_PERMERROR || r == MC_DKIM_TEMPERROR;
 
-	verdict_trace(&tmp, "dkim (%s): %s, %zu signature%s", eom_mode_name(mode),
+	verdict_trace(&tmp, "dkim (%s): %s, %zu signature%s", mode_name(mode),
 		      mc_dkim_result_name(r), n, n == 1 ? "" : "s");
 	if (!refuse || bad == NULL || mode == MODE_OFF)
 		goto out;
@@ -207,7 +201,7 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 		in.sigs = dkimv_sigs(m->dk, &in.n_sigs);
 	eom_align_run(m->sn->checks, &in, now_mono_ms() + cfg->spf.budget_ms, &m->align);
 	m->align_done = 1;
-	verdict_trace(&tmp, "alignment (%s): %s: %s", eom_mode_name(mode),
+	verdict_trace(&tmp, "alignment (%s): %s: %s", mode_name(mode),
 		      align_result_name(m->align.result), buf_cstr(&m->align.reason));
 	if (m->align.result == ALIGN_PASS || mode == MODE_OFF) {
 		(void)0;
@@ -249,21 +243,21 @@ static void eom_results(struct eom_msg *m, const struct rw_txn *t)
 
 	if (m->dk != NULL) {
 		in.sigs = dkimv_sigs(m->dk, &in.n_sigs);
-		a->dkim_mode = eom_mode_name(cfg->checks.dkim);
+		a->dkim_mode = mode_name(cfg->checks.dkim);
 		a->dkim = mc_dkim_result_name(dkimv_result(m->dk));
 		a->sigs = in.sigs;
 		a->n_sigs = in.n_sigs;
 	}
 	authres_build(&in, &m->authres);
 	if (m->spf.done) {
-		a->spf_mode = eom_mode_name(cfg->checks.spf);
+		a->spf_mode = mode_name(cfg->checks.spf);
 		a->spf_direction = spf_policy_dir_name(m->spf_dir);
 		a->spf_result = c != NULL ? spf_result_name(c->out.result) : NULL;
 		a->spf_domain = c != NULL ? buf_cstr(&c->out.domain) : NULL;
 		a->spf_ip = c != NULL ? c->ip_text : NULL;
 	}
 	if (m->align_done) {
-		a->alignment_mode = eom_mode_name(cfg->checks.alignment);
+		a->alignment_mode = mode_name(cfg->checks.alignment);
 		a->alignment = align_result_name(m->align.result);
 		a->finding = align_from_status_name(m->align.from_status);
 		a->from_domain = buf_cstr(&m->align.from_domain);
