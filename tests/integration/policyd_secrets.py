@@ -13,20 +13,11 @@ import sys
 import urllib.request
 
 from rwtest import (CLI, Policyd, RedisServer, check, eom, finish, free_port, have_redis, rcpt,
-                    redis_conf, skip, wait_for)
+                    redis_conf, sasl_limit_conf, skip, wait_for)
 
 PASSWORD = "Zq7-hunter2-pw"
 
-CONF = """
-local_domains = { "example.test" }
-relay "submission" { type = sasl sender_login = any }
-limit "user-msgs" {
-    charge = sasl_user
-    unit = messages
-    rate = "10/1d"
-    on_store_failure = tempfail
-}
-"""
+CONF = sasl_limit_conf(10, on_store_failure="tempfail")
 
 
 def check_config(path):

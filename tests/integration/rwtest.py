@@ -409,6 +409,21 @@ def redis_conf(servers=(), sentinels=(), master_name=None, timeout_ms=None,
     return "redis {\n    %s\n}\n" % "\n    ".join(lines)
 
 
+def sasl_limit_conf(rate, on_store_failure=None):
+    """Relay for any SASL user (no sender check) and one limit "user-msgs" of
+    rate messages a day per SASL user, the config many Redis tests share."""
+    failure = "\n    on_store_failure = %s" % on_store_failure if on_store_failure else ""
+    return """
+local_domains = { "example.test" }
+relay "submission" { type = sasl sender_login = any }
+limit "user-msgs" {
+    charge = sasl_user
+    unit = messages
+    rate = "%d/1d"%s
+}
+""" % (rate, failure)
+
+
 def eom(**kw):
     """An END-OF-MESSAGE request (recipient empty, recipient_count, size)."""
     base = rcpt(protocol_state="END-OF-MESSAGE", recipient="", recipient_count="1",
