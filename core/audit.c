@@ -16,6 +16,7 @@
 #include "core/audit_mac.h"
 #include "core/json.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 #include "core/msgcheck.h"
 #include "core/now.h"
 #include "core/safefile.h"
@@ -464,9 +465,14 @@ int audit_write_lines(struct audit *a, const char *lines, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (a->fd >= 0 && (audit_append(a, lines, len) < 0 ||
-			   (a->fsync && fsync(a->fd) < 0)))
-		rc = -1;
+	if (a->fd >= 0) {
+		unsigned long lost = a->lost;
+
+		if (audit_append(a, lines, len) < 0 || (a->fsync && fsync(a->fd) < 0))
+			rc = -1;
+		lost = a->lost - lost;
+		metrics_audit(audit_count_lines(lines, len) - lost, lost);
+	}
 	for (const char *p = lines, *end = lines + len; a->syslog && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

@@ -53,13 +53,14 @@ struct rw_config {
 		size_t max_line_length;
 		size_t max_attributes;
 		size_t max_request_size;
-		char *metrics;		/* "inet:HOST:PORT" of /metrics and /health; NULL: off */
+		char *metrics;		/* "inet:HOST:PORT" of /metrics, /health, /ready; NULL: off */
 	} policyd;
 
 	struct {			/* relaywarden-milter (core/config_milter.c) */
 		char *listen;		/* libmilter socket: "inet:PORT@HOST", "unix:/PATH" */
 		unsigned socket_mode;	/* for a unix socket, e.g. 0660 */
 		unsigned mta_timeout;	/* seconds libmilter waits for the MTA */
+		char *metrics;		/* "inet:HOST:PORT" of /metrics, /health, /ready; NULL: off */
 	} milter;
 
 	struct {			/* EOM message checks of the milter (core/config_milter.c) */

@@ -170,6 +170,8 @@ int config_milter_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	c->milter.listen = rw_strdup(listen);
 	c->milter.socket_mode = (unsigned)strtoul(cfg_getstr(sec, "socket_mode"), NULL, 8);
 	c->milter.mta_timeout = (unsigned)cfg_getint(sec, "mta_timeout");
+	if (*cfg_getstr(sec, "metrics") != '\0')
+		c->milter.metrics = rw_strdup(cfg_getstr(sec, "metrics"));
 	config_checks_compile(x, cfg, c);
 	return 0;
 }
@@ -178,8 +180,10 @@ int config_milter_compile(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 void config_milter_dump(const struct rw_config *c, struct buf *out)
 {
 	buf_printf(out, "milter {\n\tlisten = \"%s\"\n\tsocket_mode = \"%04o\"\n"
-		   "\tmta_timeout = %u\n}\n", c->milter.listen ? c->milter.listen : "",
-		   c->milter.socket_mode, c->milter.mta_timeout);
+		   "\tmta_timeout = %u\n\tmetrics = \"%s\"%s\n}\n",
+		   c->milter.listen ? c->milter.listen : "", c->milter.socket_mode,
+		   c->milter.mta_timeout, c->milter.metrics ? c->milter.metrics : "",
+		   c->milter.metrics ? "" : "  # no metrics endpoint");
 	buf_printf(out, "checks {\n\tdkim = %s\n\tspf = %s\n\talignment = %s\n",
 		   mode_name(c->checks.dkim), mode_name(c->checks.spf),
 		   mode_name(c->checks.alignment));

@@ -92,8 +92,8 @@ static const struct config_option opts_policyd[] = {
 	  .unit = "bytes", .check = config_v_int, .desc = "bytes in one request" },
 	{ "metrics", CONFIG_STRING, .def = "", .check = config_v_metrics, .dflt = "`\"\"`: off",
 	  .allowed = "`inet:HOST:PORT`",
-	  .desc = "serve Prometheus `GET /metrics` and `GET /health` on this address (keep it "
-		  "on loopback or a management network); read at start only" },
+	  .desc = "serve Prometheus `GET /metrics`, `GET /health` and `GET /ready` on this "
+		  "address (keep it on loopback or a management network); read at start only" },
 	END
 };
 
@@ -110,6 +110,11 @@ static const struct config_option opts_milter[] = {
 	  .check = config_v_int,
 	  .desc = "how long libmilter waits for the MTA's next command before it drops the "
 		  "connection" },
+	{ "metrics", CONFIG_STRING, .def = "", .check = config_v_metrics, .dflt = "`\"\"`: off",
+	  .allowed = "`inet:HOST:PORT`",
+	  .desc = "serve Prometheus `GET /metrics`, `GET /health` and `GET /ready` on this "
+		  "address from a thread of its own (libmilter's threads never wait for a "
+		  "scrape); read at start only" },
 	END
 };
 
@@ -180,8 +185,9 @@ static const struct config_option opts_audit[] = {
 	{ "file", CONFIG_STRING, CONFIG_EMPTY_OK, .def = "", .check = config_v_file,
 	  .dflt = "`\"\"`: no file", .allowed = "a file name",
 	  .desc = "append one JSON line per decision to this file (reopened on SIGUSR1)" },
-	{ "syslog", CONFIG_BOOL, .def = "true", .check = config_v_note,
-	  .desc = "also send each record to syslog at LOG_INFO" },
+	{ "syslog", CONFIG_BOOL, .def = "false", .check = config_v_note,
+	  .desc = "also send each record's JSON to syslog at LOG_INFO (refusals are always "
+		  "logged as one summary line; see `log.decisions`)" },
 	{ "fsync", CONFIG_BOOL, .def = "false", .check = config_v_note,
 	  .desc = "fsync the file after each record" },
 	{ "hmac_key_file", CONFIG_STRING, CONFIG_EMPTY_OK, .def = "", .check = config_v_file,
@@ -203,6 +209,8 @@ static const struct config_option opts_log[] = {
 	  .desc = "syslog facility" },
 	{ "debug", CONFIG_BOOL, .def = "false", .check = config_v_note,
 	  .desc = "log debug lines" },
+	{ "decisions", CONFIG_BOOL, .def = "false", .check = config_v_note,
+	  .desc = "log every decision's one-line summary at info, not only refusals" },
 	END
 };
 

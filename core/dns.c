@@ -38,6 +38,7 @@
 #include "core/dns_cache.h"
 #include "core/dns_int.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 #include "core/now.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 2000
@@ -53,6 +54,7 @@ struct dns_rec {
 	char *name;		/* as asked, for dns_packet_answer */
 	uint64_t id;
 	int ub_id;
+	uint64_t started_us;	/* now_mono_us when asked */
 	int in_ub;		/* libunbound may still call dns_ub_done */
 	int cancelled;		/* nobody wants the answer any more */
 	int queued;		/* async: on the done queue */
@@ -223,6 +225,7 @@ static struct dns_rec *dns_rec_new(struct dns_resolver *r, enum dns_kind kind,
 	q->name = rw_strdup(name);
 	q->kind = kind;
 	q->type = type;
+	q->started_us = now_mono_us();
 	q->efd = -1;
 	q->in_ub = 1;
 	pthread_mutex_lock(&r->lock);
@@ -256,6 +259,7 @@ static void dns_rec_free(struct dns_resolver *r, struct dns_rec *q)
 /* dns_rec_complete - q->ans is set: wake its owner (r->lock held) */
 static void dns_rec_complete(struct dns_resolver *r, struct dns_rec *q)
 {
+	metrics_dns((int)q->ans->status, now_mono_us() - q->started_us);
 	if (q->kind == DNS_SYNC) {
 		if (q->efd >= 0 && eventfd_write(q->efd, 1) < 0)
 			abort();	/* cannot happen: counter far from overflow */

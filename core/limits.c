@@ -421,6 +421,8 @@ static void limits_reply(const struct limit_check *c, const struct limit_result 
 		limits_over_text(c, r, &t);
 	}
 	verdict_set(v, act, code, dsn, "%s", buf_cstr(&t));
+	verdict_reason(v, r->degraded && l->on_failure == FAIL_TEMPFAIL ? REASON_STORE :
+			  l->kind == LIMIT_QUOTA ? REASON_QUOTA : REASON_LIMIT);
 	verdict_rule(v, l->name);
 	buf_release(&t);
 }

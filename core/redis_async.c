@@ -10,6 +10,8 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
+#include "core/now.h"
 #include "core/redis.h"
 #include "core/redis_int.h"
 
@@ -80,6 +82,7 @@ void redis_req_finish(struct redis_req *r, enum redis_status st,
 	redis_cb *cb = r->cb;
 	void *arg = r->arg;
 
+	metrics_redis((int)st, now_mono_us() - r->started_us);
 	redis_req_free(r);
 	cb(st, reply, arg);
 }
@@ -104,6 +107,7 @@ static struct redis_req *redis_req_new(struct redis_async *c, redis_cb *cb,
 	if (c->count >= c->tsize)
 		redis_table_grow(c);
 	r->id = ++c->next_id;
+	r->started_us = now_mono_us();
 	r->client = c;
 	r->cb = cb;
 	r->arg = arg;

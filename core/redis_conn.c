@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 #include "core/now.h"
 #include "core/redis.h"
 #include "core/redis_int.h"
@@ -146,6 +147,9 @@ static void redis_conn_hs_reply(redisAsyncContext *ac, void *reply, void *priv)
 	}
 	evtimer_del(conn->timer);
 	conn->state = CONN_UP;
+	if (conn->up_before)
+		metrics_count(MC_REDIS_RECONNECTS);
+	conn->up_before = 1;
 	conn->established = 1;
 	conn->backoff_ms = conn->client->set.backoff_min_ms;
 	log_debug("redis connection up");

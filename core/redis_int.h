@@ -68,6 +68,7 @@ struct redis_req {
 	redis_cb *cb;
 	void *arg;
 	struct event *timer;		/* the deadline */
+	uint64_t started_us;		/* now_mono_us at redis_req_new */
 	enum redis_status early;	/* failed before sending: deliver this */
 	enum req_phase phase;
 	const struct redis_script *script;	/* evalsha: borrowed */
@@ -84,6 +85,7 @@ struct redis_conn {
 	unsigned backoff_ms;
 	unsigned gen;			/* the target generation it connected to */
 	int established;		/* handshake done since the last failure */
+	int up_before;			/* was up once: the next up is a reconnect */
 	struct event *timer;		/* backoff wait, then connect deadline */
 };
 

@@ -8,6 +8,8 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/metrics.h"
+#include "core/now.h"
 #include "core/redis.h"
 #include "core/redis_int.h"
 
@@ -16,6 +18,7 @@ struct redis_sync {
 	redisContext *ctx;
 	size_t server_idx;	/* servers mode: the one tried first */
 	struct buf error;
+	int connected_before;	/* the next connection is a reconnect */
 };
 
 /* redis_sync_new - check and copy the settings */
@@ -115,6 +118,9 @@ static int redis_sync_try(struct redis_sync *c, const struct redis_addr *a)
 		return -1;
 	}
 	c->ctx = ctx;
+	if (c->connected_before)
+		metrics_count(MC_REDIS_RECONNECTS);
+	c->connected_before = 1;
 	return 0;
 }
 
@@ -178,9 +184,9 @@ static enum redis_status redis_sync_io_failed(struct redis_sync *c, int saved)
 	return timeout ? REDIS_ST_TIMEOUT : REDIS_ST_DISCONNECTED;
 }
 
-/* redis_sync_exec - one formatted command, one retry on a fresh connection */
-static enum redis_status redis_sync_exec(struct redis_sync *c, const char *cmd,
-					 size_t len, redisReply **reply_r)
+/* redis_sync_run - one formatted command, one retry on a fresh connection */
+static enum redis_status redis_sync_run(struct redis_sync *c, const char *cmd,
+					size_t len, redisReply **reply_r)
 {
 	enum redis_status st = REDIS_ST_DISCONNECTED;
 	void *r = NULL;
@@ -208,6 +214,17 @@ static enum redis_status redis_sync_exec(struct redis_sync *c, const char *cmd,
 		*reply_r = r;
 		return redis_reply_status(r);
 	}
+	return st;
+}
+
+/* redis_sync_exec - redis_sync_run, timed for the metrics */
+static enum redis_status redis_sync_exec(struct redis_sync *c, const char *cmd,
+					 size_t len, redisReply **reply_r)
+{
+	uint64_t start = now_mono_us();
+	enum redis_status st = redis_sync_run(c, cmd, len, reply_r);
+
+	metrics_redis((int)st, now_mono_us() - start);
 	return st;
 }
 

@@ -152,23 +152,27 @@ static int relay_check_recipient(const struct rw_txn *t, struct rw_addr *rcpt,
 	if (!txn_has(t->recipient)) {
 		verdict_trace(v, "recipient: missing");
 		verdict_set(v, ACT_REJECT, 554, "5.7.1", "<>: Relay access denied");
+		verdict_reason(v, REASON_RELAY);
 		return -1;
 	}
 	if (addr_parse(r, strlen(r), rcpt, &err) < 0) {
 		verdict_trace(v, "recipient: bad syntax: %s", err);
 		verdict_set(v, ACT_REJECT, 501, "5.1.3", "<%s>: Bad recipient address syntax", r);
+		verdict_reason(v, REASON_SYNTAX);
 		return -1;
 	}
 	if ((trick = addr_trick(rcpt)) != NULL) {
 		verdict_trace(v, "recipient: relay trick: %s", trick);
 		verdict_set(v, ACT_REJECT, 554, "5.7.1",
 			    "<%s>: Relay access denied (%s not allowed)", r, trick);
+		verdict_reason(v, REASON_RELAY);
 		return -1;
 	}
 	if (rcpt->flags & ADDR_F_NO_DOMAIN) {
 		verdict_trace(v, "recipient: no domain");
 		verdict_set(v, ACT_REJECT, 501, "5.1.3",
 			    "<%s>: Recipient address must include a domain", r);
+		verdict_reason(v, REASON_SYNTAX);
 		return -1;
 	}
 	return 0;
@@ -201,6 +205,7 @@ static int relay_check_sender(const struct rw_policy *p, const struct rw_txn *t,
 	verdict_set(v, ACT_REJECT, 553, "5.7.1",
 		    "<%s>: Sender address rejected: not owned by user %s", sender,
 		    t->sasl_username);
+	verdict_reason(v, REASON_SENDER);
 	return -1;
 }
 
@@ -246,6 +251,7 @@ void relay_decide(const struct rw_policy *p, const struct rw_txn *t, struct rw_v
 	verdict_trace(v, p->n_rules ? "no relay rule permits: default deny"
 				    : "no relay rules configured: default deny");
 	verdict_set(v, ACT_REJECT, 554, "5.7.1", "<%s>: Relay access denied", t->recipient);
+	verdict_reason(v, REASON_RELAY);
 done:
 	addr_release(&rcpt);
 }

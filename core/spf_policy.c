@@ -105,6 +105,7 @@ static void spf_policy_refuse(enum rw_mode mode, enum spf_dir dir,
 	else
 		verdict_set(v, act, code, dsn, "SPF of %s does not permit %s to send its mail "
 			    "(%s)", dom, c->ip_text, res);
+	verdict_reason(v, REASON_SPF);
 }
 
 /* spf_policy_apply - trace, and refuse in modes defer and reject */

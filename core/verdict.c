@@ -17,6 +17,7 @@ void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
 	va_list ap;
 
 	v->action = act;
+	v->reason = act == ACT_REJECT || act == ACT_DEFER ? REASON_OTHER : REASON_NONE;
 	buf_truncate(&v->text, 0);
 	if (act != ACT_REJECT && act != ACT_DEFER) {
 		v->code = 0;
@@ -30,6 +31,27 @@ void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
 	va_start(ap, fmt);
 	buf_vprintf(&v->text, fmt, ap);
 	va_end(ap);
+}
+
+/* verdict_reason - name why the refusal refuses */
+void verdict_reason(struct rw_verdict *v, enum rw_reason r)
+{
+	assert(v->action == ACT_REJECT || v->action == ACT_DEFER);
+	assert(r > REASON_NONE && r < REASON_COUNT);
+	v->reason = r;
+}
+
+/* verdict_reason_name - the reason as a metric label and log word */
+const char *verdict_reason_name(enum rw_reason r)
+{
+	static const char *const names[REASON_COUNT] = {
+		[REASON_NONE] = "", [REASON_OTHER] = "other", [REASON_SYNTAX] = "syntax",
+		[REASON_RELAY] = "relay", [REASON_SENDER] = "sender", [REASON_LIMIT] = "limit",
+		[REASON_QUOTA] = "quota", [REASON_STORE] = "store", [REASON_SPF] = "spf",
+		[REASON_DKIM] = "dkim", [REASON_ALIGNMENT] = "alignment",
+	};
+
+	return r < REASON_COUNT ? names[r] : "other";
 }
 
 /* verdict_rule - name the deciding rule */

@@ -23,8 +23,25 @@ enum rw_action {
 	ACT_DEFER,		/* temporary refusal (4xx) */
 };
 
+/* why a refusal refused: the metrics' and logs' bounded vocabulary */
+enum rw_reason {
+	REASON_NONE = 0,	/* not a refusal */
+	REASON_OTHER,		/* a refusal no step below named */
+	REASON_SYNTAX,		/* the recipient does not parse */
+	REASON_RELAY,		/* relay not permitted (a trick, or no rule permits) */
+	REASON_SENDER,		/* sender ownership (sender_login) */
+	REASON_LIMIT,		/* a rate limit */
+	REASON_QUOTA,		/* a quota */
+	REASON_STORE,		/* the limit store failed and the fail mode defers */
+	REASON_SPF,
+	REASON_DKIM,
+	REASON_ALIGNMENT,
+	REASON_COUNT
+};
+
 struct rw_verdict {
 	enum rw_action action;
+	enum rw_reason reason;	/* REASON_NONE unless a refusal; verdict_set resets it */
 	unsigned code;		/* 554, 553, 450 ... ; 0 for DUNNO/OK */
 	char dsn[12];		/* "5.7.1"; "" for DUNNO/OK */
 	struct buf text;	/* human text, e.g. "<a@b>: Relay access denied" */
@@ -32,12 +49,16 @@ struct rw_verdict {
 	struct strvec trace;	/* steps, in order */
 };
 
-#define VERDICT_INIT { ACT_DUNNO, 0, "", BUF_INIT, NULL, STRVEC_INIT }
+#define VERDICT_INIT { ACT_DUNNO, REASON_NONE, 0, "", BUF_INIT, NULL, STRVEC_INIT }
 
 /* verdict_set - set the outcome; code/dsn/fmt only for REJECT and DEFER */
 void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
 		 const char *dsn, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* verdict_reason - why the refusal just set refuses (after verdict_set) */
+void verdict_reason(struct rw_verdict *v, enum rw_reason r);
+/* verdict_reason_name - "relay", "sender", "limit", ...; "" for REASON_NONE */
+const char *verdict_reason_name(enum rw_reason r);
 /* verdict_rule - record the deciding rule's name (copied) */
 void verdict_rule(struct rw_verdict *v, const char *name);
 /* verdict_trace - append one trace step; verdict_trace_str - one given as is */

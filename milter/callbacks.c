@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/metrics.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "milter/callbacks.h"
@@ -64,6 +65,7 @@ static struct session *cb_session(SMFICTX *ctx)
 		if (cb_ops->setpriv(ctx, s) != MI_SUCCESS)
 			log_warn("session=%s event=setpriv_failed", s->id);
 		__atomic_add_fetch(&cb_active, 1, __ATOMIC_RELAXED);
+		metrics_count(MC_CONNECTIONS);
 	}
 	return s;
 }

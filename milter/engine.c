@@ -11,6 +11,8 @@
 #include "core/customers.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
+#include "core/now.h"
 #include "core/relay.h"
 #include "milter/engine.h"
 #include "milter/eom.h"
@@ -24,6 +26,7 @@ struct engine_dec {
 	struct rw_verdict v;
 	struct limit_plan plan;
 	struct limit_result *results;
+	uint64_t started_us;		/* now_mono_us when the decision began */
 };
 
 /* engine_rule - the relay rule named name, or NULL */
@@ -129,6 +132,7 @@ static sfsistat engine_finish(struct session *s, struct engine_dec *d,
 	struct buf rec = BUF_INIT;
 	sfsistat rc;
 
+	metrics_decision(&d->t, &d->v, ac.plan, ac.results, now_mono_us() - d->started_us);
 	gettimeofday(&ac.now, NULL);
 	audit_record(&ac, &d->t, &d->v, &rec);
 	state_audit(d->sn, &rec);
@@ -156,7 +160,7 @@ static sfsistat engine_not_ready(const struct milter_ops *ops, SMFICTX *ctx)
 sfsistat engine_rcpt(struct session *s, const struct milter_ops *ops, SMFICTX *ctx,
 		     const char *rcpt)
 {
-	struct engine_dec d = { .v = VERDICT_INIT };
+	struct engine_dec d = { .v = VERDICT_INIT, .started_us = now_mono_us() };
 
 	if ((d.sn = state_get()) == NULL)
 		return engine_not_ready(ops, ctx);
@@ -174,7 +178,7 @@ sfsistat engine_rcpt(struct session *s, const struct milter_ops *ops, SMFICTX *c
 /* engine_eom - see engine.h */
 sfsistat engine_eom(struct session *s, const struct milter_ops *ops, SMFICTX *ctx)
 {
-	struct engine_dec d = { .v = VERDICT_INIT };
+	struct engine_dec d = { .v = VERDICT_INIT, .started_us = now_mono_us() };
 	const struct rw_policy *p;
 
 	if ((d.sn = state_get()) == NULL)

@@ -119,8 +119,10 @@ static void eom_merge(struct rw_verdict *v, struct rw_verdict *tmp)
 {
 	for (size_t i = 0; i < tmp->trace.n; i++)
 		verdict_trace_str(v, tmp->trace.v[i]);
-	if (v->action == ACT_DUNNO && (tmp->action == ACT_REJECT || tmp->action == ACT_DEFER))
+	if (v->action == ACT_DUNNO && (tmp->action == ACT_REJECT || tmp->action == ACT_DEFER)) {
 		verdict_set(v, tmp->action, tmp->code, tmp->dsn, "%s", buf_cstr(&tmp->text));
+		verdict_reason(v, tmp->reason);
+	}
 	verdict_release(tmp);
 }
 
@@ -152,11 +154,13 @@ static void eom_dkim_verdict(struct eom_msg *m, enum rw_mode mode, struct rw_ver
 	} else if (r == MC_DKIM_TEMPERROR) {
 		verdict_set(&tmp, ACT_DEFER, 451, "4.4.3", "DKIM key of d=%s s=%s could not be "
 			    "fetched (temperror); try again later", bad->domain, bad->selector);
+		verdict_reason(&tmp, REASON_DKIM);
 	} else {
 		verdict_set(&tmp, ACT_REJECT, 550, "5.7.20", "DKIM signature d=%s s=%s does not "
 			    "verify (%s%s%s); sign again with a valid key or remove the broken "
 			    "signature", bad->domain, bad->selector, mc_dkim_result_name(bad->result),
 			    *bad->reason ? ": " : "", bad->reason);
+		verdict_reason(&tmp, REASON_DKIM);
 	}
 out:
 	eom_merge(v, &tmp);
@@ -211,8 +215,10 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 	} else if (m->align.result == ALIGN_TEMPERROR) {
 		verdict_set(&tmp, ACT_DEFER, 451, "4.4.3", "the DMARC record of %s could not be "
 			    "fetched (temperror); try again later", buf_cstr(&m->align.from_domain));
+		verdict_reason(&tmp, REASON_ALIGNMENT);
 	} else {
 		verdict_set(&tmp, ACT_REJECT, 550, "5.7.1", "%s", buf_cstr(&m->align.reason));
+		verdict_reason(&tmp, REASON_ALIGNMENT);
 	}
 	eom_merge(v, &tmp);
 }

@@ -36,6 +36,8 @@
 
 #include "core/fdlimit.h"
 #include "core/log.h"
+#include "core/metrics.h"
+#include "core/metrics_http.h"
 #include "core/notify.h"
 #include "core/privdrop.h"
 #include "core/safefile.h"
@@ -234,6 +236,25 @@ static int drain(void)
 	return callbacks_active() == 0;
 }
 
+/* milter_gauges - what /metrics, /health and /ready say (the metrics thread) */
+static void milter_gauges(void *arg, struct metrics_gauges *g)
+{
+	struct snap *sn = state_get();
+	const char *st;
+
+	(void)arg;
+	g->connections = callbacks_active();
+	if (sn == NULL) {	/* stopping */
+		g->ready = 0;
+		return;
+	}
+	st = store_state(sn->store);
+	metrics_gauges_set(g, st, sn->cfg->digest);
+	g->degraded = strcmp(st, "redis") != 0 && strcmp(st, "local") != 0;
+	g->ready = metrics_store_ready(sn->cfg, g->degraded);
+	state_put(&sn);
+}
+
 /* start - load the configuration and make it current; -1 after saying why */
 static int start(const struct options *o)
 {
@@ -262,12 +283,14 @@ int main(int argc, char **argv)
 {
 	struct buf perr = BUF_INIT;
 	struct options o = { 0 };
+	struct metrics_thread *mt = NULL;
 	struct snap *sn;
 	pthread_t tid;
 	int rc = 1, mrc = MI_FAILURE, started;
 
 	parse_options(argc, argv, &o);
 	log_open("relaywarden-milter", 1, LOG_MAIL, o.debug);
+	metrics_init("milter");
 	if (install_handlers() < 0) {
 		fprintf(stderr, "relaywarden-milter: cannot install signal handlers\n");
 		return 1;
@@ -275,7 +298,11 @@ int main(int argc, char **argv)
 	if (start(&o) < 0)
 		return 1;
 	sn = state_get();
-	started = start_milter(sn->cfg, &tid, &mrc) == 0;
+	if (sn->cfg->milter.metrics != NULL &&
+	    (mt = metrics_http_thread_start(sn->cfg->milter.metrics, milter_gauges, NULL, &perr)) == NULL)
+		log_err("event=start_failed error=\"%s\"", buf_cstr(&perr));
+	started = (sn->cfg->milter.metrics == NULL || mt != NULL) &&
+		  start_milter(sn->cfg, &tid, &mrc) == 0;
 	if (started) {
 		if (o.pidfile && safefile_pidfile(o.pidfile, &perr) < 0)
 			log_warn("event=pidfile_failed error=\"%s\"", buf_cstr(&perr));
@@ -293,6 +320,7 @@ int main(int argc, char **argv)
 		if (o.pidfile)
 			unlink(o.pidfile);
 	}
+	metrics_http_thread_stop(&mt);
 	if (drain())
 		state_stop();	/* else a session still runs: leave it the state */
 	else

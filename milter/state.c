@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
 #include "milter/eom.h"
 #include "milter/state.h"
 
@@ -60,6 +61,7 @@ int state_start(const char *config_path, struct rw_config *cfg, struct buf *err)
 	if (sn == NULL)
 		return -1;
 	state_timezone(cfg);
+	metrics_configure(cfg);
 	free(state_path);
 	state_path = rw_strdup(config_path);
 	pthread_mutex_lock(&state_lock);
@@ -128,6 +130,7 @@ int state_reload(void)
 			cfg = NULL;	/* freed with the snapshot */
 	}
 	if (sn == NULL) {
+		metrics_count(MC_RELOADS_REFUSED);
 		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
 			old->cfg->digest);
 		buf_release(&err);
@@ -135,6 +138,8 @@ int state_reload(void)
 		return -1;
 	}
 	state_notes(old->cfg, cfg);
+	metrics_configure(cfg);
+	metrics_count(MC_RELOADS_OK);
 	pthread_mutex_lock(&state_lock);
 	state_cur = sn;
 	pthread_mutex_unlock(&state_lock);
@@ -175,6 +180,7 @@ void state_audit(struct snap *sn, const struct buf *record)
 	pthread_mutex_lock(&sn->audit_lock);
 	if (audit_write(sn->audit, record) < 0) {
 		e = errno;
+		metrics_count(MC_AUDIT_WRITE_FAILURES);
 		say = audit_failure(sn->audit, &lost);
 	}
 	pthread_mutex_unlock(&sn->audit_lock);

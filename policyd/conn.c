@@ -11,10 +11,11 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/metrics.h"
+#include "core/now.h"
 #include "core/proto.h"
 #include "policyd/conn.h"
 #include "policyd/decision.h"
-#include "policyd/metrics.h"
 #include "policyd/server.h"
 
 /* Stop reading while this much reply data waits for a slow client. */
@@ -39,6 +40,7 @@ struct conn {
 	struct buf session;
 	char *peer;
 	unsigned long requests;
+	uint64_t started_us;		/* now_mono_us when the current request was complete */
 	struct conn *next;		/* the server's list of open connections */
 	struct conn **pprev;
 	struct conn *flush_next;	/* the server's list of conns with output */
@@ -182,7 +184,7 @@ static void conn_answer(struct conn *c)
 		buf_printf(&c->out, "action=PREPEND %s\n\n", buf_cstr(&d->prepend));
 	else
 		conn_action(&d->t, &reply, d->v.action, &c->out);
-	server_counters(c->server)->decisions[d->t.stage][d->v.action]++;
+	metrics_decision(&d->t, &d->v, &d->plan, d->results, now_mono_us() - c->started_us);
 	if (decision_audited(d))
 		conn_audit(c, d, &reply);
 	if (log_enabled(LOG_L_DEBUG))
@@ -226,13 +228,14 @@ static int conn_feed(struct conn *c, const char *data, size_t len)
 		}
 		st = proto_feed(c->parser, data, len, &used, &err);
 		if (st == PROTO_ERROR) {
-			server_counters(c->server)->bad_requests++;
+			metrics_count(MC_BAD_REQUESTS);
 			log_warn("session=%s event=bad_request peer=%s error=\"%s\" "
 				 "action=close_without_reply", buf_cstr(&c->session), c->peer, err);
 			return -1;
 		}
 		if (st == PROTO_REQUEST) {
 			c->dec.spf_txn = &c->spf;
+			c->started_us = now_mono_us();
 			if (decision_start(&c->dec, c->server, c->parser, conn_on_decided, c))
 				conn_answer(c);
 			else

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/notify.h"
 #include "core/privdrop.h"
 #include "core/safefile.h"
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past a file size limit the audit write fails, we go on */
 	log_open("relaywarden-policyd", 1, LOG_MAIL, o.debug);
+	metrics_init("policyd");
 	if ((base = event_base_new()) == NULL) {
 		fprintf(stderr, "relaywarden-policyd: cannot create event base\n");
 		return 1;

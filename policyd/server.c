@@ -21,7 +21,8 @@
 #include "policyd/conn.h"
 #include "core/spf_pool.h"
 #include "policyd/limiter.h"
-#include "policyd/metrics.h"
+#include "core/metrics.h"
+#include "core/metrics_http.h"
 #include "policyd/server.h"
 
 #define SERVER_BACKLOG 1024
@@ -59,7 +60,6 @@ struct server {
 	int backoff;		/* accept(2) failed: waiting for backoff_ev */
 	int listening;		/* listeners enabled: !paused && !backoff */
 	struct event *backoff_ev;
-	struct metrics_counters counters;	/* for the process: reloads keep them */
 	struct metrics_http *metrics;	/* NULL: no metrics endpoint */
 	unsigned long session_seq;
 	time_t started;
@@ -78,23 +78,19 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		/* a reply is one write that the client waits for: never hold it back */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	s->counters.connections++;
+	metrics_count(MC_CONNECTIONS);
 	conn_start(s, evconnlistener_get_base(evl), fd, host);
 }
 
-/* server_gauges - what /metrics and /health read at each scrape */
+/* server_gauges - what /metrics, /health and /ready read at each request */
 static void server_gauges(void *arg, struct metrics_gauges *g)
 {
 	struct server *s = arg;
-	g->connections = s->conns;
-	g->store = limiter_store_state(s->limiter);
-	g->config_digest = s->cfg->digest;
-	g->degraded = limiter_degraded(s->limiter);
-}
 
-struct metrics_counters *server_counters(struct server *s)
-{
-	return &s->counters;
+	g->connections = s->conns;
+	metrics_gauges_set(g, limiter_store_state(s->limiter), s->cfg->digest);
+	g->degraded = limiter_degraded(s->limiter);
+	g->ready = metrics_store_ready(s->cfg, g->degraded);
 }
 
 /* server_listen_update - listeners on unless at max_connections or backing off */
@@ -126,7 +122,7 @@ static void server_accept_error(struct evconnlistener *evl, void *arg)
 	int err = errno;
 
 	(void)evl;
-	s->counters.accept_failures++;
+	metrics_count(MC_ACCEPT_FAILURES);
 	if (s->backoff)
 		return;
 	s->backoff = 1;
@@ -263,7 +259,7 @@ static void server_metrics_start(struct server *s, const char *spec, struct buf 
 	struct evconnlistener *evl = server_bind(s, spec, NULL, NULL, err);
 
 	if (evl != NULL)
-		s->metrics = metrics_http_start(s->base, evl, &s->counters, server_gauges, s, err);
+		s->metrics = metrics_http_start(s->base, evl, server_gauges, s, err);
 }
 
 /*
@@ -285,7 +281,7 @@ static void server_flush_audit(struct server *s)
 	    audit_write_lines(s->audit, s->audit_batch.data, s->audit_batch.len) < 0) {
 		int e = errno;
 
-		s->counters.audit_write_failures++;
+		metrics_count(MC_AUDIT_WRITE_FAILURES);
 		if (audit_failure(s->audit, &lost))
 			log_err("event=audit_write_failed error=\"%s\" records_lost=%lu",
 				strerror(e), lost);
@@ -373,6 +369,7 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->cfg = cfg;
 	s->audit = audit;
 	s->started = time(NULL);
+	metrics_configure(cfg);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
 	s->backoff_ev = evtimer_new(base, server_backoff_end, s);
@@ -483,7 +480,7 @@ int server_reload(struct server *s)
 		config_unref(&cfg);
 	}
 	if (cfg == NULL) {
-		s->counters.reloads_refused++;
+		metrics_count(MC_RELOADS_REFUSED);
 		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
 			s->cfg->digest);
 		buf_release(&err);
@@ -494,7 +491,8 @@ int server_reload(struct server *s)
 	if ((s->cfg->policyd.metrics == NULL) != (cfg->policyd.metrics == NULL) ||
 	    (cfg->policyd.metrics != NULL && strcmp(s->cfg->policyd.metrics, cfg->policyd.metrics) != 0))
 		log_warn("event=reload note=\"the metrics address changes only at restart\"");
-	s->counters.reloads++;
+	metrics_count(MC_RELOADS_OK);
+	metrics_configure(cfg);
 	server_flush_audit(s);	/* records decided under the old config go to its sinks */
 	audit_close(&s->audit);
 	s->audit = audit;

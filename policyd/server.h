@@ -17,7 +17,6 @@
 #include "core/config.h"
 
 struct limiter;
-struct metrics_counters;
 struct spf_pool;
 
 struct server;
@@ -52,8 +51,6 @@ void server_schedule_flush(struct server *s);
  */
 struct buf *server_audit_batch(struct server *s);
 void server_audit_commit(struct server *s);
-/* server_counters - the counters /metrics shows (policyd/metrics.h); loop thread only */
-struct metrics_counters *server_counters(struct server *s);
 /* server_read_buffer - scratch space for one read(2) of 64 KiB (loop thread only) */
 char *server_read_buffer(struct server *s);
 /*
