@@ -9,7 +9,8 @@ BUILD="build-essential autoconf automake libtool pkg-config
   libspf2-dev libsystemd-dev"
 TEST="clang libclang-rt-14-dev valgrind postfix sasl2-bin libsasl2-modules
   redis-server redis-tools redis-sentinel swaks libnet-ssleay-perl miltertest unbound nsd openssl opendkim opendkim-tools opendmarc python3-dkim
-  python3-jsonschema python3-yaml python3-dnslib python3-spf python3-dnspython ca-certificates procps iproute2"
+  python3-jsonschema python3-yaml python3-dnslib python3-spf python3-dnspython ca-certificates procps iproute2
+  prometheus"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: must run as root" >&2
@@ -21,7 +22,7 @@ apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $BUILD $TEST
 # Packages may start system daemons we do not use; tests start their own.
-for svc in postfix redis-server redis-sentinel unbound nsd; do
+for svc in postfix redis-server redis-sentinel unbound nsd prometheus prometheus-node-exporter; do
 	if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
 		systemctl stop "$svc" || true
 	fi

@@ -108,6 +108,7 @@ redis {
 }
 milter {
 	listen = "inet:$milter_port@127.0.0.1"
+	metrics = "inet:127.0.0.1:$metrics_port"
 }
 audit {
 	file = "audit.jsonl"
@@ -127,8 +128,28 @@ lua() {
 		miltertest -s "$luadir/$1" || fail "$1 ${2:-}"
 }
 
+# http PATH - "STATUS" then the body of GET PATH on the milter's metrics endpoint
+http() {
+	/usr/bin/python3 -c '
+import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen(sys.argv[1], timeout=20)
+    code, body = r.status, r.read().decode()
+except urllib.error.HTTPError as e:
+    code, body = e.code, e.read().decode()
+print(code)
+print(body, end="")
+' "http://127.0.0.1:$metrics_port$1"
+}
+
+# metric SERIES - the sample value of SERIES (name{labels} exactly) in $work/metrics.txt
+metric() {
+	awk -v s="$1" 'index($0, s " ") == 1 { print $NF }' "$work/metrics.txt"
+}
+
 redis_port=$(free_port)
 milter_port=$(free_port)
+metrics_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
 	--daemonize no >"$work/redis.log" 2>&1 &
 redis_pid=$!
@@ -156,6 +177,17 @@ NOTIFY_SOCKET="$work/notify.sock" "$milter" -c "$work/relaywarden.conf" -e >"$wo
 milter_pid=$!
 wait_port "$milter_port" || { cat "$work/milter.log"; echo "FAIL: milter did not start"; exit 1; }
 
+http /metrics >"$work/metrics.txt"
+[ "$(head -1 "$work/metrics.txt")" = 200 ] || fail "metrics: not 200"
+for series in 'relaywarden_decisions_total{stage="RCPT",verdict="OK"}' \
+	'relaywarden_rule_decisions_total{rule="office",verdict="OK"}' \
+	'relaywarden_limit_refusals_total{kind="limit",name="office-rate"}' \
+	'relaywarden_limit_refusals_total{kind="quota",name="office-day"}' \
+	'relaywarden_refusals_total{reason="dkim"}' 'relaywarden_redis_errors_total{kind="timeout"}' \
+	'relaywarden_audit_records_total{result="written"}'; do
+	[ "$(metric "$series")" = 0 ] || fail "metrics: $series not present at zero at start"
+done
+grep -q '^relaywarden_build_info{component="milter",' "$work/metrics.txt" || fail "metrics: build_info"
 lua relay.lua
 lua sendmail.lua
 redis-cli -p "$redis_port" monitor >"$work/monitor.log" 2>&1 &
@@ -189,12 +221,36 @@ n_eom=$(grep -c '"stage":"END-OF-MESSAGE"' "$work/audit.jsonl")
 [ "$n_eom" = 2 ] || fail "EOM audit records: $n_eom, want 2"
 grep -v '"component":"milter"' "$work/audit.jsonl" | grep -q . && fail "a record not from the milter"
 
+# the metrics count what the audit file holds, from the milter's own thread
+http /metrics >"$work/metrics.txt"
+n_rec=$(grep -c . "$work/audit.jsonl")
+n_dec=$(awk '/^relaywarden_decisions_total\{/ { n += $NF } END { print n }' "$work/metrics.txt")
+[ "$n_dec" = "$n_rec" ] || fail "metrics: $n_dec decisions counted, $n_rec audit records"
+[ "$(metric 'relaywarden_audit_records_total{result="written"}')" = "$n_rec" ] ||
+	fail "metrics: audit records written $(metric 'relaywarden_audit_records_total{result="written"}'), file $n_rec"
+n_eom_ok=$(grep '"stage":"END-OF-MESSAGE"' "$work/audit.jsonl" | grep -c '"verdict":"DUNNO"')
+[ "$(metric 'relaywarden_decisions_total{stage="END-OF-MESSAGE",verdict="DUNNO"}')" = "$n_eom_ok" ] ||
+	fail "metrics: EOM DUNNO decisions"
+[ "$(metric 'relaywarden_redis_command_duration_seconds_count')" -ge 2 ] 2>/dev/null ||
+	fail "metrics: Redis commands not timed"
+[ "$(sed -n 2p <(http /health))" != "" ] && [ "$(http /ready | head -1)" = 200 ] ||
+	fail "metrics: not ready with Redis up"
+
 # Redis gone: the limits' fail mode (tempfail) at RCPT, relay still decided
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null; redis_pid=
 lua limits.lua down
 grep -q 'reply="451 4.3.0 rate-limit store unavailable' "$work/milter.log" ||
 	fail "no 451 4.3.0 with Redis gone"
 grep -q 'event=store_degraded' "$work/milter.log" || fail "no event=store_degraded"
+http /health >"$work/health.txt"
+[ "$(head -1 "$work/health.txt")" = 200 ] && grep -q '^ok degraded' "$work/health.txt" ||
+	fail "health with Redis gone: $(cat "$work/health.txt")"
+http /ready >"$work/ready.txt"
+[ "$(head -1 "$work/ready.txt")" = 503 ] || fail "ready with Redis gone and tempfail limits: $(cat "$work/ready.txt")"
+http /metrics >"$work/metrics.txt"
+[ "$(metric 'relaywarden_refusals_total{reason="store"}')" -ge 1 ] 2>/dev/null ||
+	fail "metrics: store refusals not counted"
+[ "$(metric 'relaywarden_store_degraded')" = 1 ] || fail "metrics: store_degraded"
 grep -q 'reply="450 4.7.1 Rate limit \\"office-rate\\" exceeded' "$work/milter.log" ||
 	fail "no 450 4.7.1 for the third message"
 
