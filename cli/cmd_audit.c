@@ -15,7 +15,7 @@
  *                                matches every address of the domain
  *   --client ADDR|CIDR           client address, v4 or v6
  *   --verdict OK|REJECT|DEFER|DUNNO, --rule NAME, --component NAME,
- *   --queue-id ID
+ *   --queue-id ID, --id DECISIONID (the "(id ...)" of a refusal's reply)
  * Formats: table (default; one line a record, control bytes shown as '?'),
  * json (the matching lines as they are in the file), csv (RFC 4180 with a
  * header; a field that a spreadsheet would run as a formula - first byte
@@ -46,7 +46,7 @@ enum aq_format { AQ_TABLE, AQ_JSON, AQ_CSV };
 
 struct aq_filter {
 	char since[AQ_TIME_MAX + 1], until[AQ_TIME_MAX + 1];	/* "": no bound */
-	const char *user, *sender, *recipient, *verdict, *rule, *component, *queue_id;
+	const char *user, *sender, *recipient, *verdict, *rule, *component, *queue_id, *id;
 	struct cidr_table *clients;	/* NULL: any client */
 };
 
@@ -73,7 +73,7 @@ static const struct aq_column {
 	"usage: relaywarden audit query [-c FILE] [--since TIME] [--until TIME] [--user NAME]\n" \
 	"           [--sender ADDR|@DOMAIN] [--recipient ADDR|@DOMAIN] [--client ADDR|CIDR]\n" \
 	"           [--verdict OK|REJECT|DEFER|DUNNO] [--rule NAME] [--component NAME]\n" \
-	"           [--queue-id ID] [--format table|json|csv] [LOG ...]\n" \
+	"           [--queue-id ID] [--id DECISIONID] [--format table|json|csv] [LOG ...]\n" \
 	"  TIME: YYYY-MM-DD[THH:MM[:SS]][Z], UTC; LOG: a file, - for stdin; none: the\n" \
 	"  configuration's audit file (-c, default " CLI_DEFAULT_CONFIG ")\n"
 
@@ -131,7 +131,8 @@ static int aq_match(const struct aq_filter *f, json_t *rec)
 	    (f->verdict && !aq_eq(records_str(rec, "verdict", NULL), f->verdict, 1)) ||
 	    (f->rule && !aq_eq(records_str(rec, "rule", NULL), f->rule, 0)) ||
 	    (f->component && !aq_eq(records_str(rec, "component", NULL), f->component, 1)) ||
-	    (f->queue_id && !aq_eq(records_str(rec, "queue_id", NULL), f->queue_id, 0)))
+	    (f->queue_id && !aq_eq(records_str(rec, "queue_id", NULL), f->queue_id, 0)) ||
+	    (f->id && !aq_eq(records_str(rec, "id", NULL), f->id, 1)))
 		return 0;
 	if ((f->sender && !aq_addr_match(records_str(rec, "sender", NULL), f->sender)) ||
 	    (f->recipient && !aq_addr_match(records_str(rec, "recipient", NULL), f->recipient)))
@@ -219,7 +220,7 @@ static int aq_options(int argc, char **argv, struct aq_filter *f, enum aq_format
 		      const char **config)
 {
 	/* the string filters first, in the order of field[] */
-	enum { O_USER = 256, O_SENDER, O_RCPT, O_VERDICT, O_RULE, O_COMPONENT, O_QUEUE_ID,
+	enum { O_USER = 256, O_SENDER, O_RCPT, O_VERDICT, O_RULE, O_COMPONENT, O_QUEUE_ID, O_ID,
 	       O_SINCE, O_UNTIL, O_CLIENT, O_FORMAT };
 	static const struct option opts[] = {
 		{ "since", required_argument, NULL, O_SINCE },
@@ -232,18 +233,19 @@ static int aq_options(int argc, char **argv, struct aq_filter *f, enum aq_format
 		{ "rule", required_argument, NULL, O_RULE },
 		{ "component", required_argument, NULL, O_COMPONENT },
 		{ "queue-id", required_argument, NULL, O_QUEUE_ID },
+		{ "id", required_argument, NULL, O_ID },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **field[] = { &f->user, &f->sender, &f->recipient, &f->verdict, &f->rule,
-				 &f->component, &f->queue_id };
+				 &f->component, &f->queue_id, &f->id };
 	const char *err = NULL;
 	int opt;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		if (opt >= O_USER && opt <= O_QUEUE_ID) {
+		if (opt >= O_USER && opt <= O_ID) {
 			*field[opt - O_USER] = optarg;
 			continue;
 		}

@@ -15,6 +15,7 @@
 #include "core/audit.h"
 #include "core/audit_mac.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/metrics.h"
 #include "core/msgcheck.h"
@@ -359,6 +360,7 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	buf_append(out, ",\"component\":\"", 14);
 	buf_puts(out, ctx->component);
 	buf_append(out, "\",", 2);
+	audit_opt(out, "id", v->id);
 	audit_opt(out, "session", ctx->session);
 	audit_opt(out, "instance", t->instance);
 	audit_opt(out, "queue_id", t->queue_id);
@@ -477,7 +479,7 @@ int audit_write_lines(struct audit *a, const char *lines, size_t len)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		syslog(LOG_INFO, "audit: %.*s", (int)n, p);
+		log_syslog(LOG_INFO, "audit: ", p, n);
 		p += n + 1;
 	}
 	return rc;

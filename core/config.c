@@ -429,6 +429,7 @@ void config_unref(struct rw_config **cp)
 	config_src_free(&c->src);
 	strvec_release(&c->policyd.listen);
 	free(c->milter.listen);
+	free(c->milter.metrics);
 	config_milter_release(c);
 	config_spf_release(c);
 	strvec_release(&c->redis.servers);

@@ -117,6 +117,7 @@ struct rw_config {
 		enum log_target target;
 		int facility;		/* syslog facility, LOG_MAIL default */
 		int debug;
+		int decisions;		/* a summary line for every decision, not only refusals */
 	} log;
 };
 

@@ -423,6 +423,7 @@ static void compile_logs(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 									  : LOG_TO_SYSLOG;
 	c->log.facility = config_facility_value(cfg_getstr(log, "facility"));
 	c->log.debug = cfg_getbool(log, "debug");
+	c->log.decisions = cfg_getbool(log, "decisions");
 }
 
 /* config_compile - the snapshot of a parsed configuration */

@@ -183,9 +183,10 @@ static void dump_daemon(struct buf *out, const struct rw_config *c)
 		   c->audit.syslog ? "true" : "false", c->audit.fsync ? "true" : "false");
 	dump_quote(out, c->audit.hmac_key_file != NULL ? c->audit.hmac_key_file : "");
 	buf_puts(out, c->audit.hmac_key_file != NULL ? "\n}\n" : "  # records not chained\n}\n");
-	buf_printf(out, "log {\n\ttarget = %s\n\tfacility = %s\n\tdebug = %s\n}\n",
+	buf_printf(out, "log {\n\ttarget = %s\n\tfacility = %s\n\tdebug = %s\n\tdecisions = %s\n}\n",
 		   c->log.target == LOG_TO_STDERR ? "stderr" : "syslog",
-		   config_facility_name(c->log.facility), c->log.debug ? "true" : "false");
+		   config_facility_name(c->log.facility), c->log.debug ? "true" : "false",
+		   c->log.decisions ? "true" : "false");
 }
 
 /* dump_period - a rate's period as its largest exact unit */

@@ -5,7 +5,16 @@
  * Values that may hold spaces or untrusted bytes are written through
  * log_quote, which escapes quotes, backslashes and non-printables.
  * Never log secrets (passwords, SASL payloads). Thread-safe: each line is
- * one syslog(3) call or one write(2).
+ * one datagram or one write(2).
+ *
+ * Syslog is our own client of /dev/log (RFC 3164 lines, as syslog(3)
+ * writes them), for two reasons syslog(3) cannot serve: with no syslog
+ * daemon listening, syslog(3) creates, connects and closes a socket on
+ * every call (we retry the connection at most once a second and drop the
+ * lines meanwhile), and with a daemon that falls behind it blocks the
+ * caller, which here is policyd's event loop or a libmilter thread (we
+ * never block: a line the socket cannot take now is dropped and counted,
+ * log_dropped).
  */
 #ifndef RW_LOG_H
 #define RW_LOG_H
@@ -19,6 +28,21 @@ void log_open(const char *ident, int to_stderr, int facility, int debug);
 /* log_enabled - lines at lv would be written (skip building debug lines) */
 int log_enabled(enum log_level lv);
 void log_msg(enum log_level lv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * log_syslog - one line, prefix then text[0..len), at syslog priority prio
+ * (LOG_INFO...) with the ident and facility of log_open, whatever the
+ * log's target (the audit records' syslog sink)
+ */
+void log_syslog(int prio, const char *prefix, const char *text, size_t len);
+/* log_dropped - syslog lines dropped so far (no daemon, or it fell behind) */
+unsigned long log_dropped(void);
+/*
+ * log_plain - like log_msg, without the "level=NAME " that starts a
+ * key=value line: for lines in another program's format (Postfix-style
+ * decision summaries, core/summary.h)
+ */
+void log_plain(enum log_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* log_quote - append s as a log value: bare if safe, else "..." escaped */
 void log_quote(struct buf *out, const char *s);

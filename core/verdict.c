@@ -125,6 +125,11 @@ void verdict_reply(const struct rw_verdict *v, struct buf *out)
 		if (c < 0x20 || c == 0x7f)
 			out->data[i] = '?';
 	}
+	if (v->id[0] != '\0') {
+		buf_append(out, " (id ", 5);
+		buf_puts(out, v->id);
+		buf_putc(out, ')');
+	}
 }
 
 /* verdict_release - free and reset to DUNNO */
@@ -137,4 +142,6 @@ void verdict_release(struct rw_verdict *v)
 	v->action = ACT_DUNNO;
 	v->code = 0;
 	v->dsn[0] = '\0';
+	v->id[0] = '\0';
+	v->reason = REASON_NONE;
 }

@@ -46,10 +46,11 @@ struct rw_verdict {
 	char dsn[12];		/* "5.7.1"; "" for DUNNO/OK */
 	struct buf text;	/* human text, e.g. "<a@b>: Relay access denied" */
 	char *rule;		/* rule that decided, NULL for the default */
+	char id[16];		/* the decision id (core/decid.h), "" for none */
 	struct strvec trace;	/* steps, in order */
 };
 
-#define VERDICT_INIT { ACT_DUNNO, REASON_NONE, 0, "", BUF_INIT, NULL, STRVEC_INIT }
+#define VERDICT_INIT { ACT_DUNNO, REASON_NONE, 0, "", BUF_INIT, NULL, "", STRVEC_INIT }
 
 /* verdict_set - set the outcome; code/dsn/fmt only for REJECT and DEFER */
 void verdict_set(struct rw_verdict *v, enum rw_action act, unsigned code,
@@ -67,8 +68,9 @@ void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* verdict_action_name - "DUNNO", "OK", "REJECT", "DEFER" */
 const char *verdict_action_name(enum rw_action act);
-/* verdict_reply - append the SMTP reply "554 5.7.1 text" (nothing for DUNNO/OK);
- * control characters in the text (from client data) become '?' */
+/* verdict_reply - append the SMTP reply "554 5.7.1 text" (nothing for DUNNO/OK),
+ * then " (id ID)" when the verdict has an id; control characters in the
+ * text (from client data) become '?' */
 void verdict_reply(const struct rw_verdict *v, struct buf *out);
 void verdict_release(struct rw_verdict *v);
 

@@ -10,10 +10,12 @@
 #include "core/audit.h"
 #include "core/customers.h"
 #include "core/log.h"
+#include "core/decid.h"
 #include "core/mem.h"
 #include "core/metrics.h"
 #include "core/now.h"
 #include "core/relay.h"
+#include "core/summary.h"
 #include "milter/engine.h"
 #include "milter/eom.h"
 #include "milter/state.h"
@@ -58,7 +60,9 @@ static void engine_limits(struct engine_dec *d, const struct rw_rule *rule, int 
 /* engine_reply_text - see engine.h */
 void engine_reply_text(const struct rw_verdict *v, struct buf *out)
 {
-	for (size_t i = 0; i < v->text.len && out->len < ENGINE_MAX_REPLY - 1; i++) {
+	size_t max = ENGINE_MAX_REPLY - 1 - (v->id[0] != '\0' ? sizeof(" (id )") - 1 + strlen(v->id) : 0);
+
+	for (size_t i = 0; i < v->text.len && out->len < max; i++) {
 		unsigned char c = (unsigned char)v->text.data[i];
 
 		if (c == '%')
@@ -66,6 +70,8 @@ void engine_reply_text(const struct rw_verdict *v, struct buf *out)
 		else
 			buf_putc(out, c < 0x20 || c == 0x7f ? '?' : c);
 	}
+	if (v->id[0] != '\0')
+		buf_printf(out, " (id %s)", v->id);	/* as verdict_reply ends */
 }
 
 /* engine_reply - the verdict as the milter's answer */
@@ -86,16 +92,26 @@ static sfsistat engine_reply(const struct milter_ops *ops, SMFICTX *ctx,
 	return v->action == ACT_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
-/* engine_log - one key=value line: refusals at info, the rest at debug */
+/*
+ * engine_log - refusals (every decision with log { decisions = true }) as
+ * the Postfix-style summary at info; every decision as key=value at debug
+ */
 static void engine_log(const struct session *s, const struct engine_dec *d)
 {
-	enum log_level lv = d->v.action == ACT_REJECT || d->v.action == ACT_DEFER ?
-			    LOG_L_INFO : LOG_L_DEBUG;
+	enum log_level lv = LOG_L_DEBUG;
 	struct buf b = BUF_INIT, reply = BUF_INIT;
 
-	if (!log_enabled(lv))
-		return;
 	verdict_reply(&d->v, &reply);
+	if (d->v.action == ACT_REJECT || d->v.action == ACT_DEFER || d->sn->cfg->log.decisions) {
+		summary_line(&d->t, &d->v, &reply, &b);
+		log_plain(LOG_L_INFO, "%s", buf_cstr(&b));
+		buf_truncate(&b, 0);
+	}
+	if (!log_enabled(lv)) {
+		buf_release(&b);
+		buf_release(&reply);
+		return;
+	}
 	buf_printf(&b, "session=%s stage=%s queue_id=", s->id, txn_stage_name(d->t.stage));
 	log_quote(&b, d->t.queue_id);
 	buf_puts(&b, " client=");
@@ -132,6 +148,7 @@ static sfsistat engine_finish(struct session *s, struct engine_dec *d,
 	struct buf rec = BUF_INIT;
 	sfsistat rc;
 
+	decid_next(d->v.id);
 	metrics_decision(&d->t, &d->v, ac.plan, ac.results, now_mono_us() - d->started_us);
 	gettimeofday(&ac.now, NULL);
 	audit_record(&ac, &d->t, &d->v, &rec);

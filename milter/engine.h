@@ -30,7 +30,8 @@ sfsistat engine_eom(struct session *s, const struct milter_ops *ops, SMFICTX *ct
 /*
  * engine_reply_text - the verdict's text as smfi_setreply takes it: control
  * characters as '?', '%' doubled (Sendmail drops a text with a single '%'),
- * at most 980 bytes (libmilter's limit).
+ * then " (id ID)" when the verdict has one; at most 980 bytes in all
+ * (libmilter's limit).
  */
 void engine_reply_text(const struct rw_verdict *v, struct buf *out);
 

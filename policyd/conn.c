@@ -10,10 +10,12 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "core/decid.h"
 #include "core/mem.h"
 #include "core/metrics.h"
 #include "core/now.h"
 #include "core/proto.h"
+#include "core/summary.h"
 #include "policyd/conn.h"
 #include "policyd/decision.h"
 #include "policyd/server.h"
@@ -125,6 +127,17 @@ static void conn_log_decision(struct conn *c, const struct rw_txn *t,
 	buf_release(&b);
 }
 
+/* conn_log_summary - the Postfix-style line of a decision (core/summary.h) */
+static void conn_log_summary(const struct rw_txn *t, const struct rw_verdict *v,
+			     const struct buf *reply)
+{
+	struct buf b = BUF_INIT;
+
+	summary_line(t, v, reply, &b);
+	log_plain(LOG_L_INFO, "%s", buf_cstr(&b));
+	buf_release(&b);
+}
+
 /* conn_audit - one audit record for a decision, batched by the server */
 static void conn_audit(struct conn *c, const struct decision *d, const struct buf *reply)
 {
@@ -179,6 +192,8 @@ static void conn_answer(struct conn *c)
 	struct decision *d = &c->dec;
 	struct buf reply = BUF_INIT;
 
+	if (d->v.action == ACT_REJECT || d->v.action == ACT_DEFER || decision_audited(d))
+		decid_next(d->v.id);
 	verdict_reply(&d->v, &reply);
 	if (d->prepend.len > 0 && d->v.action == ACT_DUNNO)	/* tag mode, at DATA */
 		buf_printf(&c->out, "action=PREPEND %s\n\n", buf_cstr(&d->prepend));
@@ -187,6 +202,9 @@ static void conn_answer(struct conn *c)
 	metrics_decision(&d->t, &d->v, &d->plan, d->results, now_mono_us() - c->started_us);
 	if (decision_audited(d))
 		conn_audit(c, d, &reply);
+	if (d->v.action == ACT_REJECT || d->v.action == ACT_DEFER ||
+	    (d->cfg->log.decisions && decision_audited(d)))
+		conn_log_summary(&d->t, &d->v, &reply);
 	if (log_enabled(LOG_L_DEBUG))
 		conn_log_decision(c, &d->t, &d->v, &reply);
 	c->requests++;

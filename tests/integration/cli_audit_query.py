@@ -55,6 +55,9 @@ def main():
     with open(log, "rb") as fp:
         raw = fp.read()
 
+    q5_id = [json.loads(ln)["id"] for ln in raw.decode().splitlines() if '"Q5"' in ln][0]
+    rc, out, _ = query("--id", q5_id, log)
+    check(rc == 0 and qids(out) == ["Q5"], "--id %s (the refusal's decision id) -> Q5" % q5_id)
     rc, out, err = query(log)
     check(rc == 0 and qids(out) == ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"] and err == "",
           "no filter: every record, in order (%d) %s" % (rc, err))

@@ -5,7 +5,7 @@ import selectors
 import socket
 import sys
 
-from rwtest import Policyd, rcpt, check, finish, request_bytes, WAIT
+from rwtest import Policyd, rcpt, check, finish, request_bytes, strip_ids, WAIT
 
 CONF = """
 local_domains = { "example.test" }
@@ -56,7 +56,8 @@ def main():
                 st[2] += chunk
                 if not st[2].endswith(b"\n\n"):
                     continue
-                if st[2] != expected(st[0], st[1]):
+                if strip_ids(st[2]) != expected(st[0], st[1]) or \
+                        (st[2] != expected(st[0], st[1])) != (b"554" in st[2]):
                     wrong += 1
                 st[1] += 1
                 st[2] = b""

@@ -1,10 +1,11 @@
 """policyd_decisions - real requests over TCP and a unix socket: actions,
 persistent and pipelined connections, and one schema-valid audit record per
 relay decision (none for other stages)."""
+import re
 import sys
 
 from rwtest import (Policyd, rcpt, check, finish, validate_records, request_bytes,
-                    read_reply, as_action)
+                    read_reply, as_action, strip_ids)
 
 FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
 CONF = """
@@ -83,7 +84,7 @@ def main():
             if not chunk:
                 break
             data += chunk
-        check(data == b"action=OK\n\naction=554 5.7.1 Relay access denied\n\n"
+        check(strip_ids(data) == b"action=OK\n\naction=554 5.7.1 Relay access denied\n\n"
                       b"action=DUNNO\n\n", "pipelined requests answered in order: %r" % data)
         s.close()
         # unknown attributes are ignored
@@ -98,15 +99,25 @@ def main():
           "one audit record per RCPT decision: %d records for %d" % (len(recs), relay_decisions))
     bad = validate_records(recs)
     check(not bad, "every record validates against the schema %s" % (bad[:1],))
+    log = d.log_text()
     for rec, (req, reply, rule) in zip(recs, expected):
         want_verdict = "OK" if reply is None else "REJECT"
+        rid = rec.get("id") or ""
         ok = (rec["verdict"] == want_verdict and rec["rule"] == rule and
               rec["recipient"] == req["recipient"] and rec["sender"] == req["sender"] and
               rec["client"]["address"] == req["client_address"] and
-              rec["reply"] == reply and
+              re.fullmatch(r"[0-9a-f]{12}", rid) is not None and
+              rec["reply"] == (None if reply is None else "%s (id %s)" % (reply, rid)) and
               rec["host"] == "it-host" and rec["component"] == "policyd" and
               rec["stage"] == "RCPT" and len(rec["trace"]) >= 1)
         check(ok, "audit record matches the decision for %s -> %s" % (req["recipient"], reply))
+        if reply is not None:      # the Postfix-style line, with the same id
+            line = "NOQUEUE: reject: RCPT from %s[%s]: %s (id %s);%s from=<%s> to=<%s> rule=%s id=%s" % (
+                req["client_name"], req["client_address"], reply, rid,
+                " sasl=" + req["sasl_username"] if req["sasl_username"] else "",
+                req["sender"], req["recipient"], rule or "-", rid)
+            check(": " + line + "\n" in log, "log line for the refusal: %s" % line)
+    check(len({r["id"] for r in recs}) == len(recs), "every decision has an id of its own")
     alice = [r for r in recs if r["sasl"]["username"] == "alice@example.test"]
     check(len(alice) == 4 and all(r["listener"]["name"] == "submission" and
                                   r["listener"]["port"] == 587 and

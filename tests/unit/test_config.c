@@ -225,11 +225,13 @@ static void test_empty_file(void **state)
 	assert_int_equal(c->policyd.max_attributes, 100);
 	assert_int_equal(c->policyd.max_request_size, 65536);
 	assert_null(c->audit.file);
-	assert_true(c->audit.syslog);
+	assert_false(c->audit.syslog);	/* the records' JSON only when asked (cheap default) */
 	assert_false(c->audit.fsync);
 	assert_int_equal(c->log.target, LOG_TO_SYSLOG);
 	assert_int_equal(c->log.facility, LOG_MAIL);
 	assert_false(c->log.debug);
+	assert_false(c->log.decisions);
+	assert_null(c->milter.metrics);
 	assert_int_equal(strspn(c->digest, "0123456789abcdef"), 64);
 	assert_string_not_equal(c->digest,	/* not the SHA-256 of the file's bytes */
 				"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

@@ -127,7 +127,8 @@ static void test_dump(void **state)
 	assert_non_null(c);
 	config_dump(c, &out);
 	assert_non_null(strstr(buf_cstr(&out), "milter {\n\tlisten = \"unix:/run/rw/m.sock\"\n"
-				  "\tsocket_mode = \"0640\"\n\tmta_timeout = 300\n}\n"));
+				  "\tsocket_mode = \"0640\"\n\tmta_timeout = 300\n"
+				  "\tmetrics = \"\"  # no metrics endpoint\n}\n"));
 	again = load_text(buf_cstr(&out), NULL, &err);
 	if (again == NULL)
 		fail_msg("the dump does not load: %s", buf_cstr(&err));
