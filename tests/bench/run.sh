@@ -10,6 +10,12 @@
 #   BENCH_NOFILE   1: also measure policyd with the same config minus the
 #                  audit file (records still built, written nowhere): what
 #                  appending them to the file costs
+#   BENCH_DEFAULTS 1: also measure policyd with the shipped defaults of the
+#                  audit and log sections (log to syslog, every refusal a
+#                  summary line there, the records' JSON not; -e not given),
+#                  once with no syslog daemon listening and once with
+#                  rsyslogd (Debian's rsyslog) on /dev/log; skipped when
+#                  another daemon owns /dev/log
 #
 # Builds nothing: run `make bench-programs` (and build the daemon) in
 # BUILDDIR first; use a build without sanitizers for meaningful numbers.
@@ -37,6 +43,7 @@ cleanup() {
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
 	fi
+	stop_rsyslogd
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -163,6 +170,34 @@ log {
 EOF
 }
 
+# start_rsyslogd - rsyslogd on /dev/log writing every line to $tmp/messages; 0 when it listens
+rsyslog_pid=""
+start_rsyslogd() {
+	command -v rsyslogd >/dev/null || return 1
+	[ -e /dev/log ] && return 1
+	printf '%s\n' 'module(load="imuxsock" SysSock.Use="on" SysSock.Name="/dev/log")' \
+		"*.* action(type=\"omfile\" file=\"$tmp/messages\")" >"$tmp/rsyslog.conf"
+	rsyslogd -n -f "$tmp/rsyslog.conf" -i "$tmp/rsyslogd.pid" >"$tmp/rsyslogd.log" 2>&1 &
+	rsyslog_pid=$!
+	for _ in $(seq 100); do [ -S /dev/log ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# stop_rsyslogd - stop it by PID (it removes /dev/log)
+stop_rsyslogd() {
+	[ -n "$rsyslog_pid" ] || return 0
+	kill "$rsyslog_pid" 2>/dev/null
+	wait "$rsyslog_pid" 2>/dev/null
+	rsyslog_pid=""
+	rm -f /dev/log
+}
+
+# defaults_config - the audit and log sections back to their defaults
+defaults_config() {
+	sed -i -e '/^\tsyslog = false$/d' -e '/^\ttarget = stderr$/d' -e '/^\tdebug = false$/d' \
+		"$tmp/relaywarden.conf"
+}
+
 # run_server NAME PORT CMD... - start CMD, measure it, stop it
 run_server() {
 	name=$1
@@ -205,13 +240,34 @@ if [ -x "$policyd" ]; then
 else
 	echo "run.sh: $policyd not built: measuring the ceiling only"
 fi
+if [ -x "$policyd" ] && [ "${BENCH_DEFAULTS:-0}" = 1 ] && [ ! -e /dev/log ]; then
+	port=$(free_port)
+	gen_config "$port"
+	defaults_config
+	run_server policyd-defaults "$port" "$policyd" -c "$tmp/relaywarden.conf" &&
+		servers="$servers policyd-defaults"
+	if start_rsyslogd; then
+		port=$(free_port)
+		gen_config "$port"
+		defaults_config
+		run_server policyd-rsyslog "$port" "$policyd" -c "$tmp/relaywarden.conf" &&
+			servers="$servers policyd-rsyslog"
+		echo "  lines rsyslogd wrote: $(wc -l <"$tmp/messages" 2>/dev/null || echo 0)"
+	else
+		echo "run.sh: rsyslogd did not start on /dev/log"
+	fi
+	stop_rsyslogd
+fi
 
 echo
 printf '%-6s' conns
 for s in $servers; do
 	printf ' %12s %11s' "$s-rps" "p99_us"
 done
-case " $servers " in *" policyd "*) printf ' %8s %14s' ratio policyd-rss_kb ;; esac
+for s in $servers; do
+	case $s in policyd*) printf ' %10s' "${s#policyd}-ratio" ;; esac
+done
+case " $servers " in *" policyd "*) printf ' %14s' policyd-rss_kb ;; esac
 echo
 row=0
 for c in $conns; do
@@ -220,13 +276,17 @@ for c in $conns; do
 	for s in $servers; do
 		printf ' %12s %11s' "$(field "$tmp/$s.$row" rps)" "$(field "$tmp/$s.$row" p99_us)"
 	done
+	for s in $servers; do
+		case $s in
+		policyd*)
+			printf ' %10s' "$(awk -v a="$(field "$tmp/$s.$row" rps)" \
+				-v b="$(field "$tmp/dunnod.$row" rps)" \
+				'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+			;;
+		esac
+	done
 	case " $servers " in
-	*" policyd "*)
-		printf ' %8s %14s' "$(awk -v a="$(field "$tmp/policyd.$row" rps)" \
-			-v b="$(field "$tmp/dunnod.$row" rps)" \
-			'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')" \
-			"$(cat "$tmp/policyd.$row.rss" 2>/dev/null)"
-		;;
+	*" policyd "*) printf ' %14s' "$(cat "$tmp/policyd.$row.rss" 2>/dev/null)" ;;
 	esac
 	echo
 done
