@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/dns.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "core/redis.h"
 
@@ -411,6 +412,9 @@ void metrics_format(const struct metrics_gauges *g, struct buf *out)
 	metrics_label(&l, 1, "component", M.component);
 	metrics_label(&l, 0, "version", PACKAGE_VERSION);
 	metrics_sample(out, "build_info", buf_cstr(&l), 1);
+	metrics_one(out, "log_lines_dropped_total", "counter",
+		    "Syslog lines dropped: no syslog daemon listening, or it fell behind.",
+		    log_dropped());
 	metrics_one(out, "connections", "gauge", "MTA connections (milter: sessions) open now.",
 		    g->connections);
 	metrics_one(out, "connections_total", "counter", "MTA connections accepted.",

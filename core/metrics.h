@@ -21,7 +21,7 @@
  *   dns_query_duration_seconds, dns_failures_total{kind},
  *   audit_records_total{result}, audit_write_failures_total,
  *   reloads_total{result}, config_info{config_digest},
- *   build_info{component,version}, connections, connections_total,
+ *   build_info{component,version}, log_lines_dropped_total, connections, connections_total,
  *   bad_requests_total, accept_failures_total.
  */
 #ifndef RW_METRICS_H
