@@ -23,6 +23,7 @@
 # shellcheck disable=SC2034 # printed by name in milter_write_env
 milter_vars() {
 	RW_MILTER_PORT=${RW_MILTER_PORT:-10041}
+	RW_MILTER_METRICS_PORT=${RW_MILTER_METRICS_PORT:-10049}
 	RW_MILTER=${RW_MILTER:-$RW_BUILD/milter/relaywarden-milter}
 	RW_MILTER_PIDFILE=$RW_DIR/run/milter.pid
 	RW_MILTER_LOG=$RW_LOG_DIR/milter.log
@@ -36,7 +37,7 @@ milter_vars() {
 # milter_write_env - the milter's variables, for stack.env
 milter_write_env() {
 	local v
-	for v in RW_MILTER_PORT RW_MILTER RW_MILTER_PIDFILE RW_MILTER_LOG \
+	for v in RW_MILTER_PORT RW_MILTER_METRICS_PORT RW_MILTER RW_MILTER_PIDFILE RW_MILTER_LOG \
 		RW_MILTER_CHECKS RW_DKIM_KEY RW_DKIM_SELECTOR RW_DKIM_DOMAIN \
 		RW_AUTHSERV_ID; do
 		printf '%s=%q\n' "$v" "${!v}"
@@ -48,6 +49,7 @@ milter_preflight() {
 	[ -x "$RW_MILTER" ] ||
 		die "no milter binary at $RW_MILTER (set RW_BUILD or RW_MILTER)"
 	! port_open "$RW_MILTER_PORT" || die "127.0.0.1:$RW_MILTER_PORT is already in use"
+	! port_open "$RW_MILTER_METRICS_PORT" || die "127.0.0.1:$RW_MILTER_METRICS_PORT is already in use"
 }
 
 # milter_dkim_key - the stack's DKIM signing key (made once)
@@ -89,6 +91,7 @@ milter_conf_sections() {
 		milter {
 		    listen = "inet:$RW_MILTER_PORT@127.0.0.1"
 		    mta_timeout = 60
+		    metrics = "inet:127.0.0.1:$RW_MILTER_METRICS_PORT"
 		}
 
 		checks {

@@ -104,6 +104,8 @@ pick_ports() {
 	export RW_REDIS_PORT=${RW_REDIS_PORT:-$(free_port 16379)}
 	export RW_DNS_PORT=${RW_DNS_PORT:-$(free_port 15353 udp)}
 	export RW_MILTER_PORT=${RW_MILTER_PORT:-$(free_port 10041)}
+	export RW_POLICY_METRICS_PORT=${RW_POLICY_METRICS_PORT:-$(free_port 10048)}
+	export RW_MILTER_METRICS_PORT=${RW_MILTER_METRICS_PORT:-$(free_port 10049)}
 }
 
 # smtp - run swaks (common options + "$@") from a new transcript; sets OUT

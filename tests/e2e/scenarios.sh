@@ -322,6 +322,19 @@ s11_dns_spf() {
 	done
 }
 
+# s13_metrics - after real traffic, the shipped alerting rules and
+# dashboard query only series both daemons of the stack export
+s13_metrics() {
+	local out
+	if out=$(/usr/bin/python3 "$HERE/../integration/metrics_dashboards.py" --endpoints \
+		"$RW_POLICY_METRICS_PORT" "$RW_MILTER_METRICS_PORT" 2>&1); then
+		pass "metrics: the rules and dashboard query only exported series (policyd, milter)"
+	else
+		mapfile -t lines <<<"$out"
+		fail "metrics: the rules and dashboard against the stack's daemons" "${lines[@]}"
+	fi
+}
+
 # scenarios_all - every scenario, in order (s9 stops policyd: keep it last)
 scenarios_all() {
 	scenarios_init
@@ -337,6 +350,7 @@ scenarios_all() {
 	s11_dns_spf
 	s12_spf_egress
 	milter_scenarios_all
+	s13_metrics
 	expect_schema
 	s9_policyd_down
 }

@@ -60,6 +60,7 @@ stack_vars() {
 	RW_SMTP_PORT=${RW_SMTP_PORT:-2525}
 	RW_SUBMISSION_PORT=${RW_SUBMISSION_PORT:-2587}
 	RW_POLICY_PORT=${RW_POLICY_PORT:-10040}
+	RW_POLICY_METRICS_PORT=${RW_POLICY_METRICS_PORT:-10048}
 	RW_REDIS_PORT=${RW_REDIS_PORT:-16379}
 	RW_DNS_PORT=${RW_DNS_PORT:-15353}
 	RW_DNS=127.0.0.1@$RW_DNS_PORT
@@ -393,6 +394,7 @@ stack_policyd_conf() {
 
 		policyd {
 		    listen = { "inet:127.0.0.1:$RW_POLICY_PORT" }
+		    metrics = "inet:127.0.0.1:$RW_POLICY_METRICS_PORT"
 		}
 
 		audit {
@@ -529,7 +531,7 @@ stack_dump_logs() {
 stack_write_env() {
 	local v
 	{
-		for v in RW_DIR RW_SMTP_PORT RW_SUBMISSION_PORT RW_POLICY_PORT \
+		for v in RW_DIR RW_SMTP_PORT RW_SUBMISSION_PORT RW_POLICY_PORT RW_POLICY_METRICS_PORT \
 			RW_REDIS_PORT RW_DNS_PORT RW_DNS RW_REDIS_PIDFILE RW_DNS_PIDFILE \
 			RW_SASL_USER RW_SASL_PASS RW_TLS_DIR RW_SINK RW_AUDIT \
 			RW_MAILLOG RW_POLICYD_LOG RW_POLICYD_PIDFILE RW_CONF \
@@ -558,7 +560,7 @@ stack_preflight() {
 	esac
 	postfix_running && die "$RW_DIR: Postfix already running (stack.sh down first)"
 	for p in "$RW_SMTP_PORT" "$RW_SUBMISSION_PORT" "$RW_POLICY_PORT" \
-		"$RW_REDIS_PORT" "$RW_DNS_PORT"; do
+		"$RW_POLICY_METRICS_PORT" "$RW_REDIS_PORT" "$RW_DNS_PORT"; do
 		! port_open "$p" || die "127.0.0.1:$p is already in use"
 	done
 	udp_port_free "$RW_DNS_PORT" || die "127.0.0.1:$RW_DNS_PORT (UDP) is already in use"

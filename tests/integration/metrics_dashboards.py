@@ -3,7 +3,9 @@ against the daemons' real endpoints: `promtool check rules` accepts
 deploy/prometheus/relaywarden.rules.yml, and every relaywarden_ series the
 rules or deploy/grafana/relaywarden.json query is exported by a running
 relaywarden-policyd AND a running relaywarden-milter; every family a daemon
-exports is documented in the METRICS sections of their man pages."""
+exports is documented in the METRICS sections of their man pages.
+With --endpoints POLICYD_PORT MILTER_PORT it checks the series against
+daemons already running there (the end-to-end stack) and starts nothing."""
 import json
 import os
 import re
@@ -82,20 +84,37 @@ def milter_scrape():
     return text or ""
 
 
-def main():
-    promtool = shutil.which("promtool")
-    check(promtool is not None, "promtool is installed (Debian package prometheus)")
-    if promtool:
-        p = subprocess.run([promtool, "check", "rules", RULES], capture_output=True, text=True)
-        check(p.returncode == 0 and "SUCCESS" in p.stdout,
-              "promtool check rules: %s" % (p.stdout + p.stderr).strip())
+def wanted_series():
+    """(where, series) the rules and the dashboard query"""
     with open(RULES) as fp:
         wanted = {("rules", s) for s in SERIES.findall(fp.read())}
     with open(DASHBOARD) as fp:
         dash = json.load(fp)
     exprs = [t["expr"] for panel in dash["panels"] for t in panel.get("targets", [])]
     exprs += [v.get("query", "") for v in dash["templating"]["list"] if isinstance(v.get("query"), str)]
-    wanted |= {("dashboard", s) for e in exprs for s in SERIES.findall(e)}
+    return wanted | {("dashboard", s) for e in exprs for s in SERIES.findall(e)}
+
+
+def check_exported(wanted, scrapes):
+    for name, text in scrapes:
+        have = exported(text)
+        missing = sorted("%s (%s)" % (s, where) for where, s in wanted if s not in have)
+        check(not missing, "%s exports every series the rules and dashboard query; missing: %s"
+              % (name, missing))
+
+
+def main():
+    if sys.argv[1:2] == ["--endpoints"]:
+        check_exported(wanted_series(), [("policyd", scrape(int(sys.argv[2]))),
+                                         ("milter", scrape(int(sys.argv[3])))])
+        finish()
+    promtool = shutil.which("promtool")
+    check(promtool is not None, "promtool is installed (Debian package prometheus)")
+    if promtool:
+        p = subprocess.run([promtool, "check", "rules", RULES], capture_output=True, text=True)
+        check(p.returncode == 0 and "SUCCESS" in p.stdout,
+              "promtool check rules: %s" % (p.stdout + p.stderr).strip())
+    wanted = wanted_series()
     check(len({s for _, s in wanted}) >= 15, "the rules and dashboard query %d series" % len(wanted))
 
     mport = free_port()
@@ -105,11 +124,7 @@ def main():
     finally:
         d.close()
     milter_text = milter_scrape()
-    for name, text in (("policyd", policyd_text), ("milter", milter_text)):
-        have = exported(text)
-        missing = sorted("%s (%s)" % (s, where) for where, s in wanted if s not in have)
-        check(not missing, "%s exports every series the rules and dashboard query; missing: %s"
-              % (name, missing))
+    check_exported(wanted, [("policyd", policyd_text), ("milter", milter_text)])
     documented = ""
     for m in MANS:
         with open(m) as fp:
