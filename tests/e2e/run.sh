@@ -25,33 +25,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STACK=$HERE/stack.sh
 AUDIT_CHECK=$HERE/audit_check.py
 PY=/usr/bin/python3
-PASSED=0
-FAILED=0
 SEQ=0
 TOKEN="$$.$RANDOM"
-
-# pass - count and print a passed check
-pass() {
-	PASSED=$((PASSED + 1))
-	echo "ok   $1"
-}
-
-# fail - count and print a failed check with its reasons
-fail() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL $1"
-	shift
-	[ $# -eq 0 ] || printf '     %s\n' "$@"
-}
-
-# finish - stop the stack, print the totals last, exit with their verdict
-finish() {
-	cleanup
-	trap - EXIT
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
-	exit $?
-}
 
 # cleanup - stop the stack, remove its directory (trap; runs once)
 cleanup() {
@@ -106,19 +81,6 @@ pick_ports() {
 	export RW_MILTER_PORT=${RW_MILTER_PORT:-$(free_port 10041)}
 	export RW_POLICY_METRICS_PORT=${RW_POLICY_METRICS_PORT:-$(free_port 10048)}
 	export RW_MILTER_METRICS_PORT=${RW_MILTER_METRICS_PORT:-$(free_port 10049)}
-}
-
-# smtp - run swaks (common options + "$@") from a new transcript; sets OUT
-smtp() {
-	SEQ=$((SEQ + 1))
-	OUT=$DIR/swaks/$SEQ.out
-	AUDIT_MARK=$(wc -l <"$RW_AUDIT" 2>/dev/null || echo 0)
-	swaks --server 127.0.0.1 --ehlo client.e2e.test --timeout 30 \
-		--header "Subject: rw-e2e $SEQ $TOKEN" "$@" >"$OUT" 2>&1
-	echo "swaks exit $?" >>"$OUT"
-	if [ "${RW_E2E_VERBOSE:-0}" = 1 ]; then
-		sed 's/^/     | /' "$OUT"
-	fi
 }
 
 # rcpt_reply - the server's reply to (the first) RCPT TO in the last transcript
@@ -285,32 +247,13 @@ expect_not_delivered() {
 	fi
 }
 
-# expect_schema - every audit record written so far matches the schema
-expect_schema() {
-	local schema=$HERE/../../schema/audit-record.schema.json out
-	if out=$("$PY" "$AUDIT_CHECK" --schema "$schema" "$RW_AUDIT"); then
-		pass "audit.jsonl: $(wc -l <"$RW_AUDIT") records match the schema"
-	else
-		mapfile -t lines <<<"$out"
-		fail "audit.jsonl: schema" "${lines[@]:0:20}"
-	fi
-}
-
 # expect_clean_logs - after the stack stopped: no sanitizer report from
 # policyd or the milter (an ASan/UBSan build reports at exit), no Postfix
 # fatal/panic
 expect_clean_logs() {
-	local bad log
-	for log in "$RW_POLICYD_LOG" "$RW_MILTER_LOG"; do
-		bad=$(grep -E -m 5 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' \
-			"$log")
-		if [ -z "$bad" ]; then
-			pass "${log##*/}: no sanitizer reports"
-		else
-			mapfile -t lines <<<"$bad"
-			fail "${log##*/}: sanitizer reports ($log)" "${lines[@]}"
-		fi
-	done
+	local bad
+	expect_no_sanitizer_reports "$RW_POLICYD_LOG"
+	expect_no_sanitizer_reports "$RW_MILTER_LOG"
 	bad=$(grep -E -m 5 'postfix-rw-e2e[^:]*: (fatal|panic):' "$RW_MAILLOG")
 	if [ -z "$bad" ]; then
 		pass "maillog: no Postfix fatal/panic"
@@ -320,6 +263,8 @@ expect_clean_logs() {
 	fi
 }
 
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$HERE/common.sh"
 # shellcheck source-path=SCRIPTDIR source=scenarios.sh
 . "$HERE/scenarios.sh"
 # shellcheck source-path=SCRIPTDIR source=milter_scenarios.sh

@@ -351,6 +351,6 @@ scenarios_all() {
 	s12_spf_egress
 	milter_scenarios_all
 	s13_metrics
-	expect_schema
+	expect_schema "$RW_AUDIT"
 	s9_policyd_down
 }

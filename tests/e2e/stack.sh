@@ -46,6 +46,8 @@ set -euo pipefail
 STACK_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib/postfix.sh
 . "$STACK_HERE/../lib/postfix.sh"
+# shellcheck source=tests/e2e/common.sh
+. "$STACK_HERE/common.sh"
 
 # die - print to stderr and exit 1
 die() {
@@ -93,11 +95,6 @@ stack_dir() {
 	fi
 	[ -d "$1" ] || return 1
 	(cd "$1" && pwd -P)
-}
-
-# port_open - true if something accepts TCP connections on 127.0.0.1:$1
-port_open() {
-	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
 # smtp_banner - the first reply line of the SMTP server on 127.0.0.1:$1
@@ -406,30 +403,6 @@ stack_policyd_conf() {
 		}
 	EOF
 	milter_conf_sections "$RW_MILTER_CHECKS" >>"$RW_CONF"
-}
-
-# pid_is - true if PID $1 is alive and its command line contains $2
-pid_is() {
-	[ -n "$1" ] && [ -r "/proc/$1/cmdline" ] &&
-		tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -- "$2"
-}
-
-# pid_gone - true once PID $1 no longer runs a command containing $2
-pid_gone() {
-	! pid_is "$1" "$2"
-}
-
-# wait_until - retry command "$@" every 0.1s for up to $WAIT_TENTHS tenths
-# while it returns 1; any other status ends the wait with that status
-wait_until() {
-	local i rc
-	for ((i = 0; i < ${WAIT_TENTHS:-100}; i++)); do
-		rc=0
-		"$@" || rc=$?
-		[ "$rc" = 1 ] || return "$rc"
-		sleep 0.1
-	done
-	return 1
 }
 
 # policyd_up - true once policyd accepts connections on its port
