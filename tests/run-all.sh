@@ -6,6 +6,9 @@
 #   3. build with -Werror, no sanitizers: unit and fuzz replay under valgrind,
 #      integration with the daemon and CLI under valgrind
 #   4. end to end: a real Postfix on loopback with swaks (tests/e2e/run.sh)
+#   5. end to end: a real Sendmail (Debian's sendmail-bin unpacked, not
+#      installed) with relaywarden-milter (tests/e2e/sendmail.sh;
+#      RW_SKIP_SENDMAIL=1 skips)
 # Prints "N passed, M failed" per tier and in total; exits non-zero on any failure.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,20 +53,32 @@ if ! (cd build-vg && make -j2 >make.log 2>&1 &&
 fi
 tally build-vg "valgrind"
 
-if [ -x build-vg/policyd/relaywarden-policyd ]; then
-	if RW_BUILD="$top/build-vg" tests/e2e/run.sh >build-vg/e2e.log 2>&1; then
-		e2e_rc=0
-	else
-		e2e_rc=1
-		status=1
-	fi
-	cat build-vg/e2e.log
-	p=$(grep -c '^ok ' build-vg/e2e.log || true)
-	f=$(grep -c '^FAIL ' build-vg/e2e.log || true)
-	[ "$e2e_rc" = 0 ] || [ "$f" -gt 0 ] || f=1
-	echo "== end-to-end (Postfix): $p passed, $f failed"
+# tally_script LOG NAME RC - count "ok "/"FAIL " lines of a script tier's
+# LOG (a non-zero RC with no FAIL line counts as one failure)
+tally_script() {
+	cat "$1"
+	p=$(grep -c '^ok ' "$1" || true)
+	f=$(grep -c '^FAIL ' "$1" || true)
+	[ "$3" = 0 ] || [ "$f" -gt 0 ] || f=1
+	[ "$3" = 0 ] || status=1
+	echo "== $2: $p passed, $f failed"
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
+}
+
+if [ -x build-vg/policyd/relaywarden-policyd ]; then
+	e2e_rc=0
+	RW_BUILD="$top/build-vg" tests/e2e/run.sh >build-vg/e2e.log 2>&1 || e2e_rc=1
+	tally_script build-vg/e2e.log "end-to-end (Postfix)" "$e2e_rc"
+fi
+
+# ---- a real Sendmail (tests/e2e/sendmail.sh): downloads sendmail-bin from
+# the Debian mirror and unpacks it in its own directory; the ASan build's
+# milter, so its sanitizer reports count
+if [ "${RW_SKIP_SENDMAIL:-0}" != 1 ] && [ -x build-asan/milter/relaywarden-milter ]; then
+	sm_rc=0
+	RW_BUILD="$top/build-asan" tests/e2e/sendmail.sh >build-asan/sendmail.log 2>&1 || sm_rc=1
+	tally_script build-asan/sendmail.log "end-to-end (Sendmail)" "$sm_rc"
 fi
 
 echo "== total: $total_pass passed, $total_fail failed"
