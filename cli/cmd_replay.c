@@ -5,7 +5,8 @@
  *
  * Every RCPT record of the logs (audit query's reader: cli/records.h) is
  * turned back into the policy request it came from and decided again by
- * the relay engine under CANDIDATE, with no side effects. What is
+ * core/decide.c under CANDIDATE (cli/decide.h, as explain without --live),
+ * with no side effects. What is
  * compared is relay permission: the record's was "refused" when its
  * verdict is REJECT with neither an "spf" nor a "limits" member (the
  * relay step refused, so nothing after it ran), else "permitted"; the
@@ -102,7 +103,7 @@ static void replay_print(const struct replay *r, json_t *rec, const struct cli_d
 	const char *was = records_str(rec, "verdict", NULL), *rule = records_str(rec, "rule", NULL);
 	struct buf reply = BUF_INIT, out = BUF_INIT;
 
-	verdict_reply(&d->v, &reply);
+	verdict_reply(&d->dec.v, &reply);
 	if (r->json) {
 		buf_puts(&out, "{\"log\":");
 		json_str(&out, name);
@@ -114,8 +115,8 @@ static void replay_print(const struct replay *r, json_t *rec, const struct cli_d
 		json_str(&out, was);
 		buf_puts(&out, ",\"was_rule\":");
 		json_str(&out, rule);
-		buf_printf(&out, ",\"now\":\"%s\",\"now_rule\":", verdict_action_name(d->v.action));
-		json_str(&out, d->v.rule);
+		buf_printf(&out, ",\"now\":\"%s\",\"now_rule\":", verdict_action_name(d->dec.v.action));
+		json_str(&out, d->dec.v.rule);
 		buf_puts(&out, ",\"now_reply\":");
 		json_str(&out, reply.len ? buf_cstr(&reply) : NULL);
 		buf_puts(&out, "}\n");
@@ -126,8 +127,8 @@ static void replay_print(const struct replay *r, json_t *rec, const struct cli_d
 			   replay_dash(records_str(rec, "sasl", "username")),
 			   replay_dash(records_str(rec, "sender", NULL)),
 			   replay_dash(records_str(rec, "recipient", NULL)), was, replay_dash(rule),
-			   verdict_action_name(d->v.action));
-		buf_printf(&out, " (rule %s)%s%s\n", replay_dash(d->v.rule), reply.len ? ": " : "",
+			   verdict_action_name(d->dec.v.action));
+		buf_printf(&out, " (rule %s)%s%s\n", replay_dash(d->dec.v.rule), reply.len ? ": " : "",
 			   reply.len ? buf_cstr(&reply) : "");
 		for (size_t i = 0; i < out.len; i++)	/* values from the network: no escapes */
 			if ((unsigned char)out.data[i] < 0x20 && out.data[i] != '\n')
@@ -154,7 +155,7 @@ static void replay_record(void *arg, json_t *rec, const char *line, const char *
 	}
 	if (replay_request(rec, &req) < 0) {
 		err = "a value holds a newline";
-	} else if (cli_decide(r->cfg, &req, &d, &err) < 0) {
+	} else if (cli_decide(r->cfg, &req, NULL, &d, &err) < 0) {
 		cli_decision_release(&d);
 	}
 	if (err != NULL) {
@@ -165,7 +166,7 @@ static void replay_record(void *arg, json_t *rec, const char *line, const char *
 	}
 	r->replayed++;
 	was_refused = replay_was_refused(rec);
-	now_refused = d.v.action == ACT_REJECT;
+	now_refused = d.dec.v.action == ACT_REJECT;
 	if (was_refused != now_refused) {
 		if (now_refused)
 			r->refused_now++;

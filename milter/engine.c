@@ -8,13 +8,12 @@
 #include <time.h>
 
 #include "core/audit.h"
-#include "core/customers.h"
+#include "core/decide.h"
 #include "core/log.h"
 #include "core/decid.h"
 #include "core/mem.h"
 #include "core/metrics.h"
 #include "core/now.h"
-#include "core/relay.h"
 #include "core/summary.h"
 #include "milter/engine.h"
 #include "milter/eom.h"
@@ -25,36 +24,32 @@
 struct engine_dec {
 	struct snap *sn;
 	struct rw_txn t;
-	struct rw_verdict v;
-	struct limit_plan plan;
-	struct limit_result *results;
+	struct decide dec;		/* dec.v is the verdict */
 	uint64_t started_us;		/* now_mono_us when the decision began */
 };
 
-/* engine_rule - the relay rule named name, or NULL */
-static const struct rw_rule *engine_rule(const struct rw_policy *p, const char *name)
+/*
+ * engine_decide - core/decide.c with the fetches done here, synchronously:
+ * the limits on the store, the message checks at EOM (eom_check)
+ */
+static void engine_decide(struct engine_dec *d, struct session *s)
 {
-	for (size_t i = 0; name != NULL && i < p->n_rules; i++)
-		if (strcmp(p->rules[i].name, name) == 0)
-			return &p->rules[i];
-	return NULL;
-}
+	enum decide_need need;
 
-/* engine_limits - plan, run and decide the limits (charge 0: peek) */
-static void engine_limits(struct engine_dec *d, const struct rw_rule *rule, int charge)
-{
-	const struct rw_policy *p = d->sn->cfg->policy;
-	const char *customer;
+	decide_start(&d->dec, d->sn->cfg, DECIDE_MILTER, &d->t, NULL, (int64_t)time(NULL));
+	while ((need = decide_next(&d->dec)) != DECIDE_DONE) {
+		if (need == DECIDE_NEED_LIMITS) {
+			struct limit_result *res = rw_calloc(d->dec.plan.n, sizeof(*res));
 
-	if (p->n_limits == 0)
-		return;
-	customer = customers_lookup(p->customers, &d->t, NULL);
-	limits_plan(p, &d->t, rule, customer, charge, (int64_t)time(NULL), &d->plan);
-	if (d->plan.n == 0)
-		return;
-	d->results = rw_calloc(d->plan.n, sizeof(*d->results));
-	store_run(d->sn->store, &d->plan, d->results);
-	limits_decide(&d->plan, d->results, &d->v);
+			store_run(d->sn->store, &d->dec.plan, res);
+			decide_limits_done(&d->dec, res);
+		} else if (need == DECIDE_NEED_CHECKS) {
+			eom_check(&s->msg.checks, d->sn, &d->t, s->msg.relayed, &d->dec.v);
+			decide_checks_done(&d->dec);
+		} else {	/* SPF at RCPT is policyd's: no cache given, never asked */
+			decide_skip(&d->dec, "spf: not at RCPT in the milter");
+		}
+	}
 }
 
 /* engine_reply_text - see engine.h */
@@ -98,12 +93,13 @@ static sfsistat engine_reply(const struct milter_ops *ops, SMFICTX *ctx,
  */
 static void engine_log(const struct session *s, const struct engine_dec *d)
 {
+	const struct rw_verdict *v = &d->dec.v;
 	enum log_level lv = LOG_L_DEBUG;
 	struct buf b = BUF_INIT, reply = BUF_INIT;
 
-	verdict_reply(&d->v, &reply);
-	if (d->v.action == ACT_REJECT || d->v.action == ACT_DEFER || d->sn->cfg->log.decisions) {
-		summary_line(&d->t, &d->v, &reply, &b);
+	verdict_reply(v, &reply);
+	if (v->action == ACT_REJECT || v->action == ACT_DEFER || d->sn->cfg->log.decisions) {
+		summary_line(&d->t, v, &reply, &b);
 		log_plain(LOG_L_INFO, "%s", buf_cstr(&b));
 		buf_truncate(&b, 0);
 	}
@@ -123,8 +119,8 @@ static void engine_log(const struct session *s, const struct engine_dec *d)
 	buf_puts(&b, " recipient=");
 	log_quote(&b, d->t.recipient);
 	buf_printf(&b, " recipients=%lu size=%lu verdict=%s rule=", d->t.recipient_count,
-		   d->t.size, verdict_action_name(d->v.action));
-	log_quote(&b, d->v.rule ? d->v.rule : "-");
+		   d->t.size, verdict_action_name(v->action));
+	log_quote(&b, v->rule ? v->rule : "-");
 	buf_puts(&b, " reply=");
 	log_quote(&b, reply.len ? buf_cstr(&reply) : "-");
 	log_msg(lv, "%s", buf_cstr(&b));
@@ -141,26 +137,21 @@ static sfsistat engine_finish(struct session *s, struct engine_dec *d,
 		.host = d->sn->cfg->instance_name,
 		.session = s->id,
 		.config_digest = d->sn->cfg->digest,
-		.plan = d->plan.n > 0 ? &d->plan : NULL,
-		.results = d->plan.n > 0 ? d->results : NULL,
 		.message = d->t.stage == STAGE_EOM ? eom_audit(s->msg.checks) : NULL,
 	};
 	struct buf rec = BUF_INIT;
 	sfsistat rc;
 
-	decid_next(d->v.id);
-	metrics_decision(&d->t, &d->v, ac.plan, ac.results, now_mono_us() - d->started_us);
+	decide_audit(&d->dec, &ac);
+	decid_next(d->dec.v.id);
+	metrics_decision(&d->t, &d->dec.v, ac.plan, ac.results, now_mono_us() - d->started_us);
 	gettimeofday(&ac.now, NULL);
-	audit_record(&ac, &d->t, &d->v, &rec);
+	audit_record(&ac, &d->t, &d->dec.v, &rec);
 	state_audit(d->sn, &rec);
 	buf_release(&rec);
 	engine_log(s, d);
-	rc = engine_reply(ops, ctx, &d->v);
-	for (size_t i = 0; d->results != NULL && i < d->plan.n; i++)
-		limit_result_release(&d->results[i]);
-	free(d->results);
-	limit_plan_release(&d->plan);
-	verdict_release(&d->v);
+	rc = engine_reply(ops, ctx, &d->dec.v);
+	decide_release(&d->dec);
 	state_put(&d->sn);
 	return rc;
 }
@@ -177,17 +168,16 @@ static sfsistat engine_not_ready(const struct milter_ops *ops, SMFICTX *ctx)
 sfsistat engine_rcpt(struct session *s, const struct milter_ops *ops, SMFICTX *ctx,
 		     const char *rcpt)
 {
-	struct engine_dec d = { .v = VERDICT_INIT, .started_us = now_mono_us() };
+	struct engine_dec d = { .started_us = now_mono_us() };
+	const struct rw_verdict *v = &d.dec.v;
 
 	if ((d.sn = state_get()) == NULL)
 		return engine_not_ready(ops, ctx);
 	session_txn(s, STAGE_RCPT, rcpt, &d.t);
-	relay_decide(d.sn->cfg->policy, &d.t, &d.v);
-	if (d.v.action == ACT_OK)
-		engine_limits(&d, engine_rule(d.sn->cfg->policy, d.v.rule), 0);
-	if (d.v.action == ACT_OK || d.v.action == ACT_DUNNO)
+	engine_decide(&d, s);
+	if (v->action == ACT_OK || v->action == ACT_DUNNO)
 		strvec_add(&s->msg.rcpts, rcpt);
-	if (d.v.action == ACT_OK && d.v.rule != NULL)
+	if (v->action == ACT_OK && v->rule != NULL)
 		s->msg.relayed = 1;	/* egress SPF, planned DKIM at EOM */
 	return engine_finish(s, &d, ops, ctx);
 }
@@ -195,24 +185,13 @@ sfsistat engine_rcpt(struct session *s, const struct milter_ops *ops, SMFICTX *c
 /* engine_eom - see engine.h */
 sfsistat engine_eom(struct session *s, const struct milter_ops *ops, SMFICTX *ctx)
 {
-	struct engine_dec d = { .v = VERDICT_INIT, .started_us = now_mono_us() };
-	const struct rw_policy *p;
+	struct engine_dec d = { .started_us = now_mono_us() };
 
 	if ((d.sn = state_get()) == NULL)
 		return engine_not_ready(ops, ctx);
-	p = d.sn->cfg->policy;
 	session_txn(s, STAGE_EOM, NULL, &d.t);
-	eom_check(&s->msg.checks, d.sn, &d.t, s->msg.relayed, &d.v);
-	if (d.v.action == ACT_DUNNO && p->charge_at == CHARGE_AT_MILTER && p->n_limits > 0) {
-		verdict_set(&d.v, ACT_OK, 0, NULL, NULL);	/* limits_decide refuses on top */
-		engine_limits(&d, relay_permitter(p, &d.t), 1);
-		if (d.v.action == ACT_OK)
-			verdict_set(&d.v, ACT_DUNNO, 0, NULL, NULL);
-	} else if (d.v.action == ACT_DUNNO) {
-		verdict_trace(&d.v, "limits: %s", p->n_limits == 0 ? "none configured" :
-			      "charged by policyd (charge_at = policyd)");
-	}
-	if ((d.v.action == ACT_DUNNO || d.v.action == ACT_OK) &&
+	engine_decide(&d, s);
+	if ((d.dec.v.action == ACT_DUNNO || d.dec.v.action == ACT_OK) &&
 	    eom_apply(s->msg.checks, (s->steps & SMFIP_HDR_LEADSPC) != 0, ops, ctx) < 0)
 		log_warn("session=%s event=header_change_failed", s->id);
 	return engine_finish(s, &d, ops, ctx);

@@ -1,9 +1,11 @@
 /*
- * engine - the milter's two decisions, synchronous in the libmilter thread:
+ * engine - the milter's two decisions, synchronous in the libmilter thread,
+ * decided by core/decide.c (the same steps and texts as policyd) with the
+ * fetches done here:
  *
- * RCPT: relay_decide (core/relay.c, the same texts as policyd); a
- *   permitted recipient is peeked against every limit that applies
- *   (nothing is charged); an accepted recipient is remembered for EOM.
+ * RCPT: the relay step; a permitted recipient is peeked against every
+ *   limit that applies on the store (milter/store.c; nothing is charged);
+ *   an accepted recipient is remembered for EOM.
  * EOM: the message checks (milter/eom.c) first, then, when this milter is
  *   the charging point (charge_at = milter), the message is charged once
  *   with the recipients this milter accepted and the size it counted, all

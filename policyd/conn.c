@@ -25,7 +25,14 @@
 /* Bytes read from the socket per read(2). */
 #define CONN_READ_CHUNK (64 * 1024)
 
+/* The open connections, and those with replies to write after this loop turn. */
+struct conn_set {
+	struct conn *head;		/* every open connection */
+	struct conn *flush_head;	/* conns with output, in conn_flush_all's order */
+};
+
 struct conn {
+	struct conn_set *set;
 	struct server *server;
 	evutil_socket_t fd;
 	struct event *ev_read;		/* persistent, with the idle timeout */
@@ -43,9 +50,9 @@ struct conn {
 	char *peer;
 	unsigned long requests;
 	uint64_t started_us;		/* now_mono_us when the current request was complete */
-	struct conn *next;		/* the server's list of open connections */
+	struct conn *next;		/* the set's list of open connections */
 	struct conn **pprev;
-	struct conn *flush_next;	/* the server's list of conns with output */
+	struct conn *flush_next;	/* the set's list of conns with output */
 	int flush_queued;
 };
 
@@ -60,7 +67,7 @@ static void conn_unlink(struct conn *c)
 static void conn_free(struct conn *c)
 {
 	conn_unlink(c);
-	decision_cancel(&c->dec, c->server);
+	decision_cancel(&c->dec);
 	decision_release(&c->dec);
 	spf_txn_release(&c->spf);
 	buf_release(&c->in_pending);
@@ -84,7 +91,7 @@ static void conn_close(struct conn *c)
 	if (c->flush_queued) {
 		event_del(c->ev_read);
 		event_del(c->ev_write);
-		decision_cancel(&c->dec, c->server);
+		decision_cancel(&c->dec);
 		c->dead = 1;
 		return;
 	}
@@ -94,13 +101,11 @@ static void conn_close(struct conn *c)
 /* conn_queue_flush - have the server write our replies after this loop turn */
 static void conn_queue_flush(struct conn *c)
 {
-	struct conn **head = server_flush_head(c->server);
-
 	if (c->flush_queued)
 		return;
 	c->flush_queued = 1;
-	c->flush_next = *head;
-	*head = c;
+	c->flush_next = c->set->flush_head;
+	c->set->flush_head = c;
 	server_schedule_flush(c->server);
 }
 
@@ -143,47 +148,16 @@ static void conn_audit(struct conn *c, const struct decision *d, const struct bu
 {
 	struct audit_ctx ctx = {
 		.component = "policyd",
-		.host = d->cfg->instance_name,
+		.host = d->env.cfg->instance_name,
 		.session = buf_cstr(&c->session),
-		.config_digest = d->cfg->digest,
-		.plan = &d->plan,
-		.results = d->results,
-		.spf = d->spf.n > 0 ? &d->spf : NULL,
+		.config_digest = d->env.cfg->digest,
 		.reply = reply,
 	};
 
 	gettimeofday(&ctx.now, NULL);
-	audit_record(&ctx, &d->t, &d->v, server_audit_batch(c->server));
+	decide_audit(&d->dec, &ctx);
+	audit_record(&ctx, &d->t, &d->dec.v, server_audit_batch(c->server));
 	server_audit_commit(c->server);
-}
-
-/*
- * conn_action - the "action=" line for v. Postfix prefixes a policy
- * refusal at RCPT with "<rcpt>: Recipient address rejected: ", so the
- * engine's own leading "<rcpt>: " is dropped here to avoid saying it twice.
- */
-static void conn_action(const struct rw_txn *t, const struct buf *reply, enum rw_action act,
-			struct buf *out)
-{
-	const char *text = buf_cstr(reply), *p;
-	size_t rlen = txn_has(t->recipient) ? strlen(t->recipient) : 0;
-
-	buf_append(out, "action=", 7);
-	if (reply->len == 0) {
-		buf_puts(out, verdict_action_name(act));
-		buf_append(out, "\n\n", 2);
-		return;
-	}
-	/* "554 5.7.1 <rcpt>: text": p is the space before the address */
-	p = strchr(text + 4, ' ');
-	if (p != NULL && rlen > 0 && p[1] == '<' && strncmp(p + 2, t->recipient, rlen) == 0 &&
-	    strncmp(p + 2 + rlen, ">: ", 3) == 0) {
-		buf_append(out, text, (size_t)(p + 1 - text));
-		buf_puts(out, p + 2 + rlen + 3);
-	} else {
-		buf_append(out, text, reply->len);
-	}
-	buf_append(out, "\n\n", 2);
 }
 
 /* conn_answer - the decision is complete: reply, audit, log, next request */
@@ -192,21 +166,22 @@ static void conn_answer(struct conn *c)
 	struct decision *d = &c->dec;
 	struct buf reply = BUF_INIT;
 
-	if (d->v.action == ACT_REJECT || d->v.action == ACT_DEFER || decision_audited(d))
-		decid_next(d->v.id);
-	verdict_reply(&d->v, &reply);
-	if (d->prepend.len > 0 && d->v.action == ACT_DUNNO)	/* tag mode, at DATA */
-		buf_printf(&c->out, "action=PREPEND %s\n\n", buf_cstr(&d->prepend));
-	else
-		conn_action(&d->t, &reply, d->v.action, &c->out);
-	metrics_decision(&d->t, &d->v, &d->plan, d->results, now_mono_us() - c->started_us);
-	if (decision_audited(d))
+	struct rw_verdict *v = &d->dec.v;
+	int audited = decide_audited(&d->dec);
+
+	if (v->action == ACT_REJECT || v->action == ACT_DEFER || audited)
+		decid_next(v->id);
+	verdict_reply(v, &reply);
+	decide_action(&d->dec, &reply, &c->out);
+	buf_append(&c->out, "\n\n", 2);
+	metrics_decision(&d->t, v, &d->dec.plan, d->dec.results, now_mono_us() - c->started_us);
+	if (audited)
 		conn_audit(c, d, &reply);
-	if (d->v.action == ACT_REJECT || d->v.action == ACT_DEFER ||
-	    (d->cfg->log.decisions && decision_audited(d)))
-		conn_log_summary(&d->t, &d->v, &reply);
+	if (v->action == ACT_REJECT || v->action == ACT_DEFER ||
+	    (d->env.cfg->log.decisions && audited))
+		conn_log_summary(&d->t, v, &reply);
 	if (log_enabled(LOG_L_DEBUG))
-		conn_log_decision(c, &d->t, &d->v, &reply);
+		conn_log_decision(c, &d->t, v, &reply);
 	c->requests++;
 	buf_release(&reply);
 	decision_release(d);
@@ -252,9 +227,12 @@ static int conn_feed(struct conn *c, const char *data, size_t len)
 			return -1;
 		}
 		if (st == PROTO_REQUEST) {
+			struct decision_env env;
+
+			server_decision_env(c->server, &env);
 			c->dec.spf_txn = &c->spf;
 			c->started_us = now_mono_us();
-			if (decision_start(&c->dec, c->server, c->parser, conn_on_decided, c))
+			if (decision_start(&c->dec, &env, c->parser, conn_on_decided, c))
 				conn_answer(c);
 			else
 				c->waiting = 1;
@@ -349,12 +327,12 @@ static void conn_on_write(evutil_socket_t fd, short what, void *arg)
 }
 
 /* conn_flush_all - write every queued conn's replies (after the audit batch) */
-void conn_flush_all(struct server *s)
+void conn_flush_all(struct conn_set *set)
 {
-	struct conn **head = server_flush_head(s), *c;
+	struct conn *c;
 
-	while ((c = *head) != NULL) {
-		*head = c->flush_next;
+	while ((c = set->flush_head) != NULL) {
+		set->flush_head = c->flush_next;
 		c->flush_queued = 0;
 		if (c->dead || conn_write_out(c) < 0)
 			conn_free(c);
@@ -362,8 +340,8 @@ void conn_flush_all(struct server *s)
 }
 
 /* conn_start - take over an accepted socket */
-void conn_start(struct server *s, struct event_base *base, evutil_socket_t fd,
-		const char *peer)
+void conn_start(struct conn_set *set, struct server *s, struct event_base *base,
+		evutil_socket_t fd, const char *peer)
 {
 	const struct rw_config *cfg = server_config(s);
 	struct proto_limits lim = {
@@ -374,6 +352,7 @@ void conn_start(struct server *s, struct event_base *base, evutil_socket_t fd,
 	struct conn *c = rw_calloc(1, sizeof(*c));
 
 	evutil_make_socket_nonblocking(fd);
+	c->set = set;
 	c->server = s;
 	c->fd = fd;
 	c->peer = rw_strdup(peer);
@@ -385,7 +364,7 @@ void conn_start(struct server *s, struct event_base *base, evutil_socket_t fd,
 		fprintf(stderr, "relaywarden-policyd: fatal: out of memory (event_new)\n");
 		abort();
 	}
-	c->pprev = server_conn_head(s);
+	c->pprev = &set->head;
 	if ((c->next = *c->pprev) != NULL)
 		c->next->pprev = &c->next;
 	*c->pprev = c;
@@ -394,12 +373,22 @@ void conn_start(struct server *s, struct event_base *base, evutil_socket_t fd,
 	log_debug("session=%s event=connect peer=%s", buf_cstr(&c->session), peer);
 }
 
-/* conn_close_all - free every open connection (at shutdown) */
-void conn_close_all(struct server *s)
+/* conn_set_new - see conn.h */
+struct conn_set *conn_set_new(void)
 {
-	struct conn **head = server_conn_head(s);
+	return rw_calloc(1, sizeof(struct conn_set));
+}
 
-	*server_flush_head(s) = NULL;
-	while (*head != NULL)
-		conn_free(*head);
+/* conn_set_free - free every open connection (at shutdown), then the set */
+void conn_set_free(struct conn_set **sp)
+{
+	struct conn_set *set = *sp;
+
+	if (set == NULL)
+		return;
+	set->flush_head = NULL;
+	while (set->head != NULL)
+		conn_free(set->head);
+	free(set);
+	*sp = NULL;
 }

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "policyd/conn.h"
+#include "policyd/decision.h"
 #include "core/spf_pool.h"
 #include "policyd/limiter.h"
 #include "core/metrics.h"
@@ -50,8 +51,7 @@ struct server {
 	struct listener *listeners;
 	size_t n_listeners;
 	unsigned conns;
-	struct conn *conn_head;	/* intrusive list, see conn.c */
-	struct conn *flush_head;	/* conns with replies to write, see conn.c */
+	struct conn_set *conn_set;	/* the open connections (conn.c) */
 	struct event *flush_ev;	/* runs after the I/O callbacks of a loop turn */
 	struct buf audit_batch;	/* records of this loop turn */
 	size_t audit_record_start;	/* where the record being built begins */
@@ -79,7 +79,7 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	metrics_count(MC_CONNECTIONS);
-	conn_start(s, evconnlistener_get_base(evl), fd, host);
+	conn_start(s->conn_set, s, evconnlistener_get_base(evl), fd, host);
 }
 
 /* server_gauges - what /metrics, /health and /ready read at each request */
@@ -300,7 +300,7 @@ static void server_flush(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	server_flush_audit(s);
-	conn_flush_all(s);
+	conn_flush_all(s->conn_set);
 }
 
 void server_schedule_flush(struct server *s)
@@ -319,11 +319,6 @@ void server_audit_commit(struct server *s)
 	audit_seal(s->audit, &s->audit_batch, s->audit_record_start);
 	buf_putc(&s->audit_batch, '\n');
 	server_schedule_flush(s);
-}
-
-struct conn **server_flush_head(struct server *s)
-{
-	return &s->flush_head;
 }
 
 char *server_read_buffer(struct server *s)
@@ -358,6 +353,11 @@ struct spf_pool *server_spf_pool(struct server *s)
 	return s->spf;
 }
 
+void server_decision_env(struct server *s, struct decision_env *env)
+{
+	*env = (struct decision_env){ .cfg = s->cfg, .limiter = s->limiter, .spf_pool = s->spf };
+}
+
 /* server_new - bind all listeners */
 struct server *server_new(struct event_base *base, const char *config_path,
 			  struct rw_config *cfg, struct audit *audit, struct buf *err)
@@ -371,6 +371,7 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->started = time(NULL);
 	metrics_configure(cfg);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
+	s->conn_set = conn_set_new();
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
 	s->backoff_ev = evtimer_new(base, server_backoff_end, s);
 	if (s->flush_ev == NULL || s->backoff_ev == NULL)
@@ -434,11 +435,6 @@ void server_conn_opened(struct server *s)
 	s->conns++;
 	if (s->conns >= s->cfg->policyd.max_connections)
 		server_set_paused(s, 1);
-}
-
-struct conn **server_conn_head(struct server *s)
-{
-	return &s->conn_head;
 }
 
 void server_conn_closed(struct server *s)
@@ -536,7 +532,7 @@ void server_free(struct server **sp)
 	}
 	if (s->backoff_ev != NULL)
 		event_free(s->backoff_ev);
-	conn_close_all(s);
+	conn_set_free(&s->conn_set);
 	metrics_http_free(&s->metrics);
 	spf_pool_free(&s->spf);
 	limiter_free(&s->limiter);

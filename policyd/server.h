@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 
+struct decision_env;
 struct limiter;
 struct spf_pool;
 
@@ -30,6 +31,8 @@ struct rw_config *server_config(struct server *s);
 struct limiter *server_limiter(struct server *s);
 /* server_spf_pool - the SPF worker pool (borrowed likewise); NULL while SPF is off */
 struct spf_pool *server_spf_pool(struct server *s);
+/* server_decision_env - what a decision starting now uses (borrowed likewise) */
+void server_decision_env(struct server *s, struct decision_env *env);
 /* server_audit - the current audit sinks (borrowed likewise) */
 struct audit *server_audit(struct server *s);
 /* server_next_session - a new session id for a connection, into out */
@@ -37,11 +40,8 @@ void server_next_session(struct server *s, struct buf *out);
 /* server_conn_opened / server_conn_closed - connection accounting (max_connections) */
 void server_conn_opened(struct server *s);
 void server_conn_closed(struct server *s);
-/* server_conn_head - head of the open-connection list, maintained by conn.c */
-struct conn **server_conn_head(struct server *s);
-/* server_flush_head - head of the list of conns with replies to write (conn.c) */
-struct conn **server_flush_head(struct server *s);
-/* server_schedule_flush - after this loop turn: write the audit batch, then replies */
+/* server_schedule_flush - after this loop turn: write the audit batch, then the
+ * replies of the conns queued in the server's conn_set (conn_flush_all) */
 void server_schedule_flush(struct server *s);
 /*
  * server_audit_batch, server_audit_commit - build one audit record at the
