@@ -135,12 +135,13 @@ static void explain_limits(const struct rw_config *cfg, const struct cli_decisio
 	else
 		printf("customer: none\n");
 	if (plan->n == 0) {
-		printf("limits: none apply\n");
+		printf("limits: %s\n", d->dec.v.action == ACT_REJECT || d->dec.v.action == ACT_DEFER ?
+		       "not reached (refused before them)" : "none apply");
 		return;
 	}
-	printf("limits: %s%s\n", plan->charge ? "charged at END-OF-MESSAGE" : "peeked",
-	       d->limits_peeked ? " (current usage peeked in Redis, nothing charged)" :
-	       " (usage not peeked: --live)");
+	printf("limits: %s; %s\n", plan->charge ? "a charge at END-OF-MESSAGE" :
+	       "a peek (would one more unit fit?)", d->limits_peeked ?
+	       "current usage read from Redis, nothing charged" : "current usage not read");
 	for (size_t i = 0; i < plan->n; i++)
 		explain_limit(&plan->v[i], d->dec.results != NULL ? &d->dec.results[i] : NULL);
 }
