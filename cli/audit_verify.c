@@ -82,10 +82,10 @@ static struct av_chain *av_chain_get(struct av_state *st, const char *id, int *f
 static size_t av_sealed_part(const char *line, size_t n, char mac[AUDIT_MAC_HEX + 1])
 {
 	static const char tag[] = ",\"mac\":\"";
-	size_t tail = sizeof(tag) - 1 + AUDIT_MAC_HEX + 2;	/* tag, hex, "} */
+	size_t tail = sizeof(tag) - 1 + AUDIT_MAC_HEX + BUF_LIT_LEN("\"}");
 
 	if (n <= tail || memcmp(line + n - tail, tag, sizeof(tag) - 1) != 0 ||
-	    memcmp(line + n - 2, "\"}", 2) != 0)
+	    memcmp(line + n - BUF_LIT_LEN("\"}"), BUF_LIT("\"}")) != 0)
 		return 0;
 	memcpy(mac, line + n - tail + sizeof(tag) - 1, AUDIT_MAC_HEX);
 	mac[AUDIT_MAC_HEX] = '\0';

@@ -229,10 +229,10 @@ static int addr_check_literal(const char *p, size_t n, const char **error_r)
 		return -1;
 	}
 	s = rw_strndup(p + 1, n - 2);
-	if (strncasecmp(s, "IPv6:", 5) == 0) {
+	if (strncasecmp(s, BUF_LIT("IPv6:")) == 0) {
 		struct in6_addr a6;
 
-		ok = inet_pton(AF_INET6, s + 5, &a6) == 1;
+		ok = inet_pton(AF_INET6, s + BUF_LIT_LEN("IPv6:"), &a6) == 1;
 	} else {
 		struct in_addr a4;
 

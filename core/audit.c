@@ -163,10 +163,10 @@ static void audit_time(struct buf *b, const struct timeval *tv)
 	for (int i = 6; i >= 1; i--, u /= 10)
 		us[i] = (char)('0' + (u < 0 ? 0 : u % 10));
 	us[7] = 'Z';
-	buf_append(b, "\"time\":\"", 8);
+	buf_append(b, BUF_LIT("\"time\":\""));
 	buf_puts(b, ts);
 	buf_append(b, us, sizeof(us));
-	buf_append(b, "\",", 2);
+	buf_append(b, BUF_LIT("\","));
 }
 
 /* audit_tls - "tls": the TLS and client certificate part */
@@ -181,7 +181,7 @@ static void audit_tls(struct buf *b, const struct rw_txn *t)
 	audit_opt(b, "cert_issuer", t->cert_issuer);
 	json_key(b, "cert_verified");
 	json_bool(b, t->cert_verified);
-	buf_append(b, "},", 2);
+	buf_append(b, BUF_LIT("},"));
 }
 
 /* audit_verdict - verdict, reply, rule, trace */
@@ -193,21 +193,21 @@ static void audit_verdict(struct buf *b, const struct rw_verdict *v, const struc
 		verdict_reply(v, &reply);
 	else
 		reply = *given;	/* borrowed: not released below */
-	buf_append(b, "\"verdict\":\"", 11);
+	buf_append(b, BUF_LIT("\"verdict\":\""));
 	buf_puts(b, verdict_action_name(v->action));
-	buf_append(b, "\",", 2);
+	buf_append(b, BUF_LIT("\","));
 	json_key(b, "reply");
 	json_str(b, reply.len ? buf_cstr(&reply) : NULL);
 	buf_putc(b, ',');
 	json_key(b, "rule");
 	json_str(b, v->rule);
-	buf_append(b, ",\"trace\":[", 10);
+	buf_append(b, BUF_LIT(",\"trace\":["));
 	for (size_t i = 0; i < v->trace.n; i++) {
 		if (i > 0)
 			buf_putc(b, ',');
 		json_str(b, v->trace.v[i]);
 	}
-	buf_append(b, "],", 2);
+	buf_append(b, BUF_LIT("],"));
 	if (given == NULL)
 		buf_release(&reply);
 }
@@ -257,7 +257,7 @@ static void audit_limits(struct buf *b, const struct audit_ctx *ctx)
 			buf_putc(b, ',');
 		audit_limit(b, &ctx->plan->v[i], &ctx->results[i]);
 	}
-	buf_append(b, "],", 2);
+	buf_append(b, BUF_LIT("],"));
 }
 
 /* audit_spf_check - one address's outcome */
@@ -295,7 +295,7 @@ static void audit_spf(struct buf *b, const struct audit_spf *s)
 			buf_putc(b, ',');
 		audit_spf_check(b, &s->checks[i]);
 	}
-	buf_append(b, "]},", 3);
+	buf_append(b, BUF_LIT("]},"));
 }
 
 /* audit_message_dkim - "dkim": mode, result, one object per signature */
@@ -315,7 +315,7 @@ static void audit_message_dkim(struct buf *b, const struct audit_message *m)
 		json_str(b, txn_has(s->reason) ? s->reason : NULL);
 		buf_putc(b, '}');
 	}
-	buf_append(b, "]},", 3);
+	buf_append(b, BUF_LIT("]},"));
 }
 
 /* audit_message - "message": the EOM message checks, when any ran */
@@ -333,7 +333,7 @@ static void audit_message(struct buf *b, const struct audit_message *m)
 		audit_opt(b, "domain", m->spf_domain);
 		audit_opt(b, "ip", m->spf_ip);
 		buf_truncate(b, b->len - 1);
-		buf_append(b, "},", 2);
+		buf_append(b, BUF_LIT("},"));
 	}
 	if (m->alignment_mode != NULL) {
 		buf_printf(b, "\"alignment\":{\"mode\":\"%s\",", m->alignment_mode);
@@ -342,11 +342,11 @@ static void audit_message(struct buf *b, const struct audit_message *m)
 		audit_opt(b, "from_domain", m->from_domain);
 		audit_opt(b, "how", m->how);
 		buf_truncate(b, b->len - 1);
-		buf_append(b, "},", 2);
+		buf_append(b, BUF_LIT("},"));
 	}
 	if (b->data[b->len - 1] == ',')
 		buf_truncate(b, b->len - 1);
-	buf_append(b, "},", 2);
+	buf_append(b, BUF_LIT("},"));
 }
 
 /* audit_record - build the record; the layout is schema/audit-record.schema.json */
@@ -357,21 +357,21 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 	audit_time(out, &ctx->now);
 	json_key(out, "host");
 	json_str(out, ctx->host);
-	buf_append(out, ",\"component\":\"", 14);
+	buf_append(out, BUF_LIT(",\"component\":\""));
 	buf_puts(out, ctx->component);
-	buf_append(out, "\",", 2);
+	buf_append(out, BUF_LIT("\","));
 	audit_opt(out, "id", v->id);
 	audit_opt(out, "session", ctx->session);
 	audit_opt(out, "instance", t->instance);
 	audit_opt(out, "queue_id", t->queue_id);
-	buf_append(out, "\"stage\":\"", 9);
+	buf_append(out, BUF_LIT("\"stage\":\""));
 	buf_puts(out, txn_stage_name(t->stage));
-	buf_append(out, "\",\"client\":{", 12);
+	buf_append(out, BUF_LIT("\",\"client\":{"));
 	audit_opt(out, "address", t->client_address);
 	audit_opt(out, "name", t->client_name);
 	audit_opt(out, "reverse_name", t->reverse_client_name);
 	buf_truncate(out, out->len - 1);
-	buf_append(out, "},", 2);
+	buf_append(out, BUF_LIT("},"));
 	audit_opt(out, "helo", t->helo_name);
 	buf_puts(out, "\"listener\":{");
 	audit_opt(out, "name", t->listener);
@@ -380,21 +380,21 @@ void audit_record(const struct audit_ctx *ctx, const struct rw_txn *t,
 		json_uint(out, t->server_port);
 	else
 		buf_puts(out, "null");
-	buf_append(out, "},", 2);
+	buf_append(out, BUF_LIT("},"));
 	audit_tls(out, t);
 	buf_puts(out, "\"sasl\":{");
 	audit_opt(out, "username", t->sasl_username);
 	audit_opt(out, "method", t->sasl_method);
 	buf_truncate(out, out->len - 1);
-	buf_append(out, "},", 2);
+	buf_append(out, BUF_LIT("},"));
 	json_key(out, "sender");
 	json_str(out, t->sender);
 	buf_putc(out, ',');
 	json_key(out, "recipient");
 	json_str(out, t->recipient);
-	buf_append(out, ",\"recipient_count\":", 19);
+	buf_append(out, BUF_LIT(",\"recipient_count\":"));
 	json_uint(out, t->recipient_count);
-	buf_append(out, ",\"size\":", 8);
+	buf_append(out, BUF_LIT(",\"size\":"));
 	json_uint(out, t->size);
 	buf_putc(out, ',');
 	audit_verdict(out, v, ctx->reply);

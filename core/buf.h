@@ -37,6 +37,15 @@ static inline void buf_append(struct buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/*
+ * BUF_LIT - a string literal and its length, both from the compiler, as two
+ * arguments: buf_append(b, BUF_LIT("},")), memcmp(p, BUF_LIT("v=DMARC1")),
+ * strncmp(s, BUF_LIT("unix:")). Only a literal compiles ("" s "").
+ */
+#define BUF_LIT(s) ("" s ""), (sizeof(s) - 1)
+/* BUF_LIT_LEN - the length of a string literal: p + BUF_LIT_LEN("unix:") */
+#define BUF_LIT_LEN(s) (sizeof("" s "") - 1)
+
 /* buf_puts - append a C string */
 static inline void buf_puts(struct buf *b, const char *s)
 {

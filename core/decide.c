@@ -308,9 +308,9 @@ void decide_action(const struct decide *d, const struct buf *reply, struct buf *
 	text = buf_cstr(reply);
 	p = strchr(text + 4, ' ');
 	if (p != NULL && rlen > 0 && p[1] == '<' && strncmp(p + 2, rcpt, rlen) == 0 &&
-	    strncmp(p + 2 + rlen, ">: ", 3) == 0) {
+	    strncmp(p + 2 + rlen, BUF_LIT(">: ")) == 0) {
 		buf_append(out, text, (size_t)(p + 1 - text));
-		buf_puts(out, p + 2 + rlen + 3);
+		buf_puts(out, p + 2 + rlen + BUF_LIT_LEN(">: "));
 	} else {
 		buf_append(out, text, reply->len);
 	}

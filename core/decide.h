@@ -1,6 +1,6 @@
 /*
  * decide - one decision, the same for every front-end. Pure, sans-I/O:
- * plan -> fetch -> decide (DESIGN.md "Data flow", STYLE.md point 2).
+ * plan -> fetch -> decide (docs/architecture.md).
  *
  * policyd, the milter and `relaywarden explain`/`replay` all decide here;
  * each keeps only its I/O (reading the request, Redis, DNS, the reply and

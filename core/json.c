@@ -67,7 +67,7 @@ void json_str(struct buf *b, const char *s)
 	size_t n;
 
 	if (s == NULL) {
-		buf_append(b, "null", 4);
+		buf_append(b, BUF_LIT("null"));
 		return;
 	}
 	n = strlen(s);
@@ -106,7 +106,7 @@ void json_key(struct buf *b, const char *key)
 	buf_grow(b, n + 3);
 	buf_putc(b, '"');
 	buf_append(b, key, n);
-	buf_append(b, "\":", 2);
+	buf_append(b, BUF_LIT("\":"));
 }
 
 /* json_uint - decimal */

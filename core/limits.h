@@ -4,8 +4,8 @@
  * A limit (kind LIMIT_RATE) is a GCRA rate with a burst in one explicit
  * unit; a quota (LIMIT_QUOTA) is a calendar window (hour/day/month in a
  * configured time zone) with caps on messages, recipients and bytes. Each
- * names what it charges (the accountable identity). Semantics:
- * ../shared/DESIGN.md "Rate limits and quotas" and issue #3.
+ * names what it charges (the accountable identity). Semantics: README.md
+ * "Rate limits and quotas", schema/config-reference.md (limit, quota).
  *
  * Flow (plan -> fetch -> decide):
  *  1. limits_plan: which checks apply to this txn, with identities and costs.

@@ -1,6 +1,6 @@
 /*
  * privdrop - give up root for good once the daemon has bound its sockets
- * and opened its files (DESIGN.md: privileges dropped after binding).
+ * and opened its files.
  *
  * privdrop(user) makes the process user's uid, its primary gid and its
  * supplementary groups, and checks that root cannot be regained. Started

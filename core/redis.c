@@ -256,7 +256,7 @@ int redis_role_is_master(const redisReply *r)
 		return 0;
 	e = r->element[0];
 	return (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS) &&
-	       e->len == 6 && memcmp(e->str, "master", 6) == 0;
+	       e->len == BUF_LIT_LEN("master") && memcmp(e->str, BUF_LIT("master")) == 0;
 }
 
 /* redis_resp_len - "<c><n>\r\n" (a RESP array or bulk header) */
@@ -264,7 +264,7 @@ static void redis_resp_len(struct buf *b, char c, size_t n)
 {
 	buf_putc(b, c);
 	buf_put_u64(b, n);
-	buf_append(b, "\r\n", 2);
+	buf_append(b, BUF_LIT("\r\n"));
 }
 
 /* redis_resp_array - see redis.h */
@@ -278,7 +278,7 @@ void redis_resp_bulk(struct buf *b, const char *s, size_t n)
 {
 	redis_resp_len(b, '$', n);
 	buf_append(b, s, n);
-	buf_append(b, "\r\n", 2);
+	buf_append(b, BUF_LIT("\r\n"));
 }
 
 /* redis_resp_evalsha - see redis.h */

@@ -14,7 +14,9 @@ void redis_settings_from_config(struct redis_settings *s, const struct rw_config
 	for (size_t i = 0; i < cfg->redis.servers.n; i++) {
 		const char *srv = cfg->redis.servers.v[i];
 
-		strvec_add(&s->servers, strncmp(srv, "unix:", 5) == 0 ? srv + 5 : srv);
+		if (strncmp(srv, BUF_LIT("unix:")) == 0)
+			srv += BUF_LIT_LEN("unix:");
+		strvec_add(&s->servers, srv);
 	}
 	for (size_t i = 0; i < cfg->redis.sentinels.n; i++)
 		strvec_add(&s->sentinels, cfg->redis.sentinels.v[i]);

@@ -6,7 +6,7 @@
  * daemons and the CLI, and over tables in unit tests and fuzzers.
  *
  * Semantics are RFC 7208's, checked by the whole RFC 7208 test suite
- * (../shared/conformance/spf/): every mechanism and modifier, macros and
+ * (tests/integration/spf_offline.sh and spf_suite.sh): every mechanism and modifier, macros and
  * their syntax errors, CIDR lengths incl. /0, exp= rendered by us (printable
  * ASCII only, length-capped, never a record's text in an SMTP reply
  * verbatim), redirect=, the limits (10 DNS-querying terms across

@@ -1,7 +1,7 @@
 /*
  * spf_policy - what SPF results mean for one transaction. Pure: libc only.
  *
- * Two directions (DESIGN.md, "SPF, DKIM, alignment"):
+ * Two directions (README.md, "SPF"):
  *  - inbound: mail to our domains (local_domains, relay_domains): the MAIL
  *    FROM domain (HELO for the null sender) evaluated for the connecting
  *    client;

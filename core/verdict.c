@@ -126,7 +126,7 @@ void verdict_reply(const struct rw_verdict *v, struct buf *out)
 			out->data[i] = '?';
 	}
 	if (v->id[0] != '\0') {
-		buf_append(out, " (id ", 5);
+		buf_append(out, BUF_LIT(" (id "));
 		buf_puts(out, v->id);
 		buf_putc(out, ')');
 	}

@@ -130,7 +130,7 @@ void session_macros(struct session *s, session_getsym_fn *getsym, void *ctx)
 /* session_is_postfix - macro v names Postfix */
 int session_is_postfix(const struct session *s)
 {
-	return s->mta != NULL && strncasecmp(s->mta, "Postfix", 7) == 0;
+	return s->mta != NULL && strncasecmp(s->mta, BUF_LIT("Postfix")) == 0;
 }
 
 /* session_xtext - "+XX" hex escapes decoded; control characters refused */

@@ -164,16 +164,15 @@ static void conn_audit(struct conn *c, const struct decision *d, const struct bu
 static void conn_answer(struct conn *c)
 {
 	struct decision *d = &c->dec;
-	struct buf reply = BUF_INIT;
-
 	struct rw_verdict *v = &d->dec.v;
 	int audited = decide_audited(&d->dec);
+	struct buf reply = BUF_INIT;
 
 	if (v->action == ACT_REJECT || v->action == ACT_DEFER || audited)
 		decid_next(v->id);
 	verdict_reply(v, &reply);
 	decide_action(&d->dec, &reply, &c->out);
-	buf_append(&c->out, "\n\n", 2);
+	buf_append(&c->out, BUF_LIT("\n\n"));
 	metrics_decision(&d->t, v, &d->dec.plan, d->dec.results, now_mono_us() - c->started_us);
 	if (audited)
 		conn_audit(c, d, &reply);

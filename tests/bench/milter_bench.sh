@@ -1,6 +1,6 @@
 #!/bin/bash
 # milter_bench.sh - Postfix throughput on loopback with and without
-# milters (issue #5's bench): smtp-source -> Postfix -> smtp-sink, the same
+# milters: smtp-source -> Postfix -> smtp-sink, the same
 # DKIM-signed message, three smtpd listeners of one Postfix instance:
 #
 #   none        no milter
@@ -20,7 +20,7 @@
 # accepted / wall time of smtp-source. Each run also reports the milter
 # processes' CPU per message and the whole machine's busy CPU per message
 # (/proc/stat, first message to last delivery), so "machine time a milter
-# adds" (DESIGN.md: under 1 ms) is that minus the no-milter run's. The
+# adds" (the target: under 1 ms) is that minus the no-milter run's. The
 # queue is drained before the next run; the configurations alternate for
 # BENCH_ROUNDS rounds (3) and the median counts. Before timing, one message per configuration goes to
 # a dumping smtp-sink, and its Authentication-Results lines are shown
@@ -549,7 +549,7 @@ bench() {
 			(r >= 0.85 * n) ? "met" : "NOT met"
 		printf "relaywarden / opendkim+opendmarc: %.2fx (target >= 3x): %s\n", r / p,
 			(r >= 3 * p) ? "met" : "NOT met"
-		printf "machine time relaywarden adds: %.3f ms/message (DESIGN.md: under 1 ms): %s;" \
+		printf "machine time relaywarden adds: %.3f ms/message (target: under 1 ms): %s;" \
 			" of it above the do-nothing filter: %.3f ms\n", mr - mn, (mr - mn < 1) ? "met" : "NOT met", mr - ml
 		printf "no milter / opendkim+opendmarc on this machine: %.2fx (a milter can be at most that)\n", n / p }'
 }

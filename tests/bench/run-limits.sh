@@ -153,7 +153,7 @@ for c in $conns; do
 	printf '%-6s %12s %10s %10s %14s %10s\n' "$c" "${rps:-?}" "${p50:-?}" "${p99:-?}" "${rb:-?}" "$ratio"
 	grep -q 'errors=0' <<<"$line" || echo "  loadgen: $line"
 done
-# The Redis ceiling as DESIGN.md also quotes it: one connection, 16 calls
+# The Redis ceiling as it is usually quoted: one connection, 16 calls
 # pipelined - what the script costs Redis with no client round trips.
 pipe=$(redis-benchmark -p "$rport" -c 1 -P 16 -n $((secs * 40000)) -r 100000 -q EVALSHA "$sha" \
 	"$nkeys" "${evalsha[@]:2}" 2>/dev/null | tr '\r' '\n' |

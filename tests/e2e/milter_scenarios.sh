@@ -1,5 +1,5 @@
-# milter_scenarios.sh - relaywarden-milter in Postfix's smtpd_milters
-# (issue #5); sourced by run.sh after scenarios.sh, whose helpers it uses.
+# milter_scenarios.sh - relaywarden-milter in Postfix's smtpd_milters;
+# sourced by run.sh after scenarios.sh, whose helpers it uses.
 #
 # The stack starts the milter with its checks (DKIM, SPF, alignment) in
 # shadow mode; `stack.sh checks DIR enforce` reloads it (SIGHUP) with every

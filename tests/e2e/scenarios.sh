@@ -166,7 +166,7 @@ s8_source_route() {
 		"$route" verdict=REJECT "reply*=source route not allowed"
 }
 
-# s8_trailing_dot - domains compare without one trailing dot (issue #2):
+# s8_trailing_dot - domains compare without one trailing dot:
 # user@example.test. is local mail, not relay, even from an unknown client
 s8_trailing_dot() {
 	smtp "${SMTP[@]}" --from someone@elsewhere.test --to 'user@example.test.' --quit-after RCPT
@@ -235,7 +235,7 @@ alice_sends() {
 	expect_sink_all "$name" relay "${rcpts[@]}"
 }
 
-# s10_limits - issue #3 through Postfix: alice's "alice-messages" (3 per
+# s10_limits - rate limits through Postfix: alice's "alice-messages" (3 per
 # hour, burst 3) and "alice-recipients" (6 a day) are peeked at RCPT and
 # charged at END-OF-MESSAGE, all or nothing; over them she gets 450 4.7.1
 # naming the limit and its unit; `relaywarden quota reset` lets her send
@@ -289,7 +289,7 @@ s10_limits() {
 }
 
 # s11_dns_spf - the stack's DNS server answers the test domains' SPF
-# records (issue #4 groundwork): relaywarden spf through $RW_DNS
+# records: relaywarden spf through $RW_DNS
 # s12_spf_egress - relayed mail is checked the egress way: the sender
 # domain's SPF evaluated for our egress address (127.0.0.1). remote-sender.test
 # publishes "v=spf1 -all": refused before relay, audited with the SPF result;

@@ -256,6 +256,22 @@ static void test_strvec(void **state)
 }
 
 /* test_u64 - decimal text of 64-bit values, appended or standalone */
+/* BUF_LIT gives a literal's bytes and length, embedded NUL and escapes included */
+static void test_lit(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_append(&b, BUF_LIT("},\"a\":"));
+	buf_append(&b, BUF_LIT("x\0y"));
+	assert_int_equal(b.len, 9);
+	assert_memory_equal(b.data, "},\"a\":x\0y", 9);
+	assert_int_equal(BUF_LIT_LEN("unix:"), 5);
+	assert_int_equal(BUF_LIT_LEN(""), 0);
+	assert_int_equal(strncmp("unix:/run/x", BUF_LIT("unix:")), 0);
+	buf_release(&b);
+}
+
 static void test_u64(void **state)
 {
 	char d[BUF_U64_SIZE];
@@ -277,6 +293,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_lit),
 		cmocka_unit_test(test_zeroed),
 		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_large_append),
