@@ -4,7 +4,7 @@
  * Usage: relaywarden COMMAND [ARGS]
  *   check-config [-q] FILE           validate, print the effective settings
  *   check-config --options           every option: type, default, values
- *   explain [-c FILE] [--json] [NAME=VALUE ...]
+ *   explain [-c FILE] [--json] [--live] [NAME=VALUE ...]
  *                                    decide a policy request without side effects
  *   spf --ip IP --mail-from ADDR --helo NAME [--dns HOST@PORT]
  *                                    SPF result and explanation
