@@ -12,7 +12,8 @@ addresses 192.0.2.10 and 2001:db8::10): the action, the reply text
 Received-SPF header answered as PREPEND at DATA in tag mode, the audit
 record's "spf" object (schema-valid), one evaluation per transaction.
 Hostile DNS: an include chain past the 10-term limit gives permerror; a
-slow chain gives temperror within budget_ms; while an evaluation waits on
+slow chain gives temperror within budget_ms; `relaywarden explain --live`
+gives every mode's case the action policyd gives; while an evaluation waits on
 DNS, other clients (relay-only requests) are answered first (ordering, not
 timing).
 """
@@ -28,7 +29,8 @@ import time
 
 from dnslib import QTYPE, RCODE, RR, TXT, DNSRecord
 
-from rwtest import Policyd, check, finish, rcpt, read_reply, request_bytes, validate_records
+from rwtest import (CLI, WAIT, Policyd, check, finish, rcpt, read_reply, request_bytes,
+                    validate_records)
 
 UNBOUND = "/usr/sbin/unbound"
 EGRESS4, EGRESS6 = "192.0.2.10", "2001:db8::10"
@@ -239,6 +241,14 @@ EXPECT = [
 ]
 
 
+def explain_live(conf, req):
+    """`relaywarden explain --live` of req: its action= line (it runs the SPF checks too)."""
+    p = subprocess.run([CLI, "explain", "--live", "-c", conf], input=request_bytes(req),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT)
+    lines = [l for l in p.stdout.decode().splitlines() if l.startswith("action=")]
+    return lines[0] if lines else None
+
+
 def audit_spf(records, instance):
     return [r.get("spf") for r in records if r.get("instance") == instance and r["stage"] == "RCPT"]
 
@@ -252,6 +262,8 @@ def test_modes(dns_port):
                     continue
                 got = "action=" + (d.ask(req) or "")
                 check(got == want, "%s: %s: %s" % (mode, name, got))
+                said = explain_live(d.conf, req)
+                check(said == got, "%s: %s: explain --live says the same (%s)" % (mode, name, said))
             if mode == "tag":
                 test_tag(d)
             if mode == "reject":
