@@ -1,6 +1,6 @@
 /*
  * safefile - open a file in a directory that another user may write, from
- * a daemon that may still be root (STYLE.md: security is part of style).
+ * a daemon that may still be root.
  *
  * With `user = NAME` the audit directory belongs to NAME, so NAME decides
  * what the audit path names; the same holds for any path in a directory
