@@ -9,6 +9,9 @@
 #   5. end to end: a real Sendmail (Debian's sendmail-bin unpacked, not
 #      installed) with relaywarden-milter (tests/e2e/sendmail.sh;
 #      RW_SKIP_SENDMAIL=1 skips)
+#   6. packaging: build the Debian package, lintian, dpkg -i, the installed
+#      daemons behind a chrooted Postfix, dpkg --purge (tests/pkg/run.sh;
+#      RW_SKIP_PKG=1 skips)
 # Prints "N passed, M failed" per tier and in total; exits non-zero on any failure.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,6 +82,19 @@ if [ "${RW_SKIP_SENDMAIL:-0}" != 1 ] && [ -x build-asan/milter/relaywarden-milte
 	sm_rc=0
 	RW_BUILD="$top/build-asan" tests/e2e/sendmail.sh >build-asan/sendmail.log 2>&1 || sm_rc=1
 	tally_script build-asan/sendmail.log "end-to-end (Sendmail)" "$sm_rc"
+fi
+
+# ---- packaging tier (tests/pkg/run.sh): self-contained; it installs and
+# purges the relaywarden package on this machine
+if [ "${RW_SKIP_PKG:-0}" != 1 ]; then
+	if tests/pkg/run.sh >build-vg/pkg.log 2>&1; then pkg_rc=0; else pkg_rc=1; status=1; fi
+	cat build-vg/pkg.log
+	p=$(grep -c '^ok ' build-vg/pkg.log || true)
+	f=$(grep -c '^FAIL ' build-vg/pkg.log || true)
+	[ "$pkg_rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+	echo "== packaging (Debian package): $p passed, $f failed"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
 fi
 
 echo "== total: $total_pass passed, $total_fail failed"
