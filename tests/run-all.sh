@@ -87,14 +87,9 @@ fi
 # ---- packaging tier (tests/pkg/run.sh): self-contained; it installs and
 # purges the relaywarden package on this machine
 if [ "${RW_SKIP_PKG:-0}" != 1 ]; then
-	if tests/pkg/run.sh >build-vg/pkg.log 2>&1; then pkg_rc=0; else pkg_rc=1; status=1; fi
-	cat build-vg/pkg.log
-	p=$(grep -c '^ok ' build-vg/pkg.log || true)
-	f=$(grep -c '^FAIL ' build-vg/pkg.log || true)
-	[ "$pkg_rc" = 0 ] || [ "$f" -gt 0 ] || f=1
-	echo "== packaging (Debian package): $p passed, $f failed"
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
+	pkg_rc=0
+	tests/pkg/run.sh >build-vg/pkg.log 2>&1 || pkg_rc=1
+	tally_script build-vg/pkg.log "packaging (Debian package)" "$pkg_rc"
 fi
 
 echo "== total: $total_pass passed, $total_fail failed"

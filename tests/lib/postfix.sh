@@ -6,6 +6,7 @@
 #                         none chrooted (test instances run from their own
 #                         config and queue directories); callers add their
 #                         listeners before and their transports after
+#   rw_postfix_main_base  the main.cf lines every test instance shares
 
 # rw_postfix_services - print the standard services, tab-indented for a
 # <<- here-document
@@ -34,4 +35,31 @@ rw_postfix_services() {
 		scache    unix  - - n - 1 scache
 		postlog   unix-dgram n - n - 1 postlogd
 	EOF2
+}
+
+# rw_postfix_main_base DIR QUEUE_DIR SYSLOG_NAME - the main.cf lines every
+# throwaway instance shares: its own queue and data directories, logging
+# to DIR/log/maillog through postlogd, loopback only, no DNS, no aliases,
+# no local recipient check; callers add names, restrictions, transports
+rw_postfix_main_base() {
+	cat <<EOF2
+compatibility_level = 3.6
+queue_directory = $2
+data_directory = $1/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $1/log/maillog
+maillog_file_prefixes = $1/log
+syslog_name = $3
+relay_domains =
+mynetworks = 127.0.0.1/32
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+EOF2
 }
