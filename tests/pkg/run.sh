@@ -306,7 +306,20 @@ relay "submission" {
 	require_tls = true
 }
 EOF
-check "the edited configuration passes check-config" relaywarden check-config -q "$conf"
+# A secret through /etc/default/relaywarden: the audit chain's key file,
+# named as ${RELAYWARDEN_HMAC_KEY_FILE} in the configuration.
+(umask 077 && openssl rand -hex 32 | tr -d '\n' >/etc/relaywarden/audit.key)
+chown relaywarden /etc/relaywarden/audit.key
+echo 'RELAYWARDEN_HMAC_KEY_FILE=/etc/relaywarden/audit.key' >>/etc/default/relaywarden
+sed -i 's|^\t#hmac_key_file = "${RELAYWARDEN_HMAC_KEY_FILE}"$|\thmac_key_file = "${RELAYWARDEN_HMAC_KEY_FILE}"|' "$conf"
+# secret_used - the edited configuration names the variable, not the file
+secret_used() {
+	grep -q -x -F '	hmac_key_file = "${RELAYWARDEN_HMAC_KEY_FILE}"' "$conf" ||
+		{ echo "no hmac_key_file line to enable in $conf"; return 1; }
+}
+check "the configuration takes the key file from /etc/default/relaywarden (\${VAR})" secret_used
+check "the edited configuration passes check-config (with /etc/default/relaywarden)" \
+	env RELAYWARDEN_HMAC_KEY_FILE=/etc/relaywarden/audit.key relaywarden check-config -q "$conf"
 
 # TLS for STARTTLS on the submission listener; SASL (sasldb inside the chroot).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -493,6 +506,8 @@ check "audit: milter OK record for alice's relay through its unix socket (rule s
 check "audit: every record matches schema/audit-record.schema.json" \
 	"$acheck" --schema "$top/schema/audit-record.schema.json" "$audit"
 check "audit file: relaywarden:adm 640" owner_mode "$audit" "relaywarden:adm 640"
+check "audit: records sealed with the key from /etc/default/relaywarden (mac)" \
+	"$acheck" --stage RCPT --component milter "$audit" "$skip" carol1@remote.example "mac?" "chain?"
 
 # ---- logrotate signals both daemons --------------------------------------
 
@@ -509,6 +524,10 @@ check "after rotation policyd writes to the new audit.jsonl" \
 	"$acheck" --stage RCPT --component policyd "$audit" 0 carol2@remote.example verdict=OK
 check "after rotation the milter writes to the new audit.jsonl" \
 	"$acheck" --stage RCPT --component milter "$audit" 0 carol2@remote.example verdict=OK
+# as the service user: the key is relaywarden's alone (root refuses to open
+# a key owned by a user the configuration does not name)
+check "relaywarden audit verify (as relaywarden): the chain whole across the rotation" \
+	runuser -u relaywarden -- relaywarden audit verify -k /etc/relaywarden/audit.key "$audit.1" "$audit"
 # nothing_more - the rotated file got no records after the rotation
 nothing_more() {
 	[ "$(lines "$audit.1")" = "$old" ] || { echo "audit.jsonl.1 grew from $old lines"; return 1; }
