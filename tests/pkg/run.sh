@@ -7,7 +7,10 @@
 # main.cf/master.cf snippets in front, and check with swaks: a refused
 # relay, an authenticated relay through the milter's unix socket, the audit
 # records in /var/log/relaywarden, a logrotate run that both daemons follow;
-# then dpkg --purge and check that nothing is left.
+# then a real Sendmail (sendmail-bin unpacked with dpkg -x, a .cf built from
+# the shipped .mc lines) in front of the milter: a refused relay, an
+# allowlisted client's relay, local delivery, the audit records; then
+# dpkg --purge and check that nothing is left.
 #
 #   tests/pkg/run.sh [WORKDIR]     (root; Debian 12 with debhelper, lintian,
 #                                   postfix, swaks, sasl2-bin installed)
@@ -16,7 +19,8 @@
 # "pkg: P passed, F failed"; exits 1 on any failure. Refuses to run when a
 # relaywarden package or user is already on the machine (it installs and
 # purges its own). Ports (loopback): RW_PKG_SMTP_PORT (2725),
-# RW_PKG_SUBMISSION_PORT (2787), apart from tests/e2e/stack.sh's.
+# RW_PKG_SUBMISSION_PORT (2787), RW_PKG_SENDMAIL_PORT (2925), apart from
+# tests/e2e/stack.sh's. apt-get download needs the Debian mirror.
 #
 # The throwaway Postfix has its own config and queue directories (WORK/etc,
 # WORK/spool), so its chroot is WORK/spool, not /var/spool/postfix: the
@@ -30,10 +34,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 here="$top/tests/pkg"
 SMTP_PORT=${RW_PKG_SMTP_PORT:-2725}
 SUB_PORT=${RW_PKG_SUBMISSION_PORT:-2787}
+SM_PORT=${RW_PKG_SENDMAIL_PORT:-2925}
 SASL_PASS=alice-pkg-pw
 n=0 passed=0 failed=0
 installed=0 pf_up=0
-policyd_pid='' milter_pid=''
+policyd_pid='' milter_pid='' sm_pid=''
 
 # shellcheck source=tests/lib/postfix.sh
 . "$top/tests/lib/postfix.sh"
@@ -85,6 +90,7 @@ stop_pid() {
 
 # cleanup - stop what we started, purge what we installed (trap)
 cleanup() {
+	stop_pid "$sm_pid" sendmail
 	stop_pid "$milter_pid" relaywarden-milter
 	stop_pid "$policyd_pid" relaywarden-policyd
 	[ "$pf_up" = 0 ] || postfix -c "$W/etc" stop >/dev/null 2>&1 || true
@@ -101,14 +107,14 @@ port_free() {
 
 [ "$(id -u)" = 0 ] || die "run as root"
 for tool in dpkg-buildpackage lintian dh swaks postfix saslpasswd2 setpriv logrotate \
-	systemd-analyze systemd-tmpfiles openssl; do
+	systemd-analyze systemd-tmpfiles openssl m4 apt-get; do
 	command -v "$tool" >/dev/null || die "$tool is missing (deploy/install-deps.sh installs it)"
 done
 if dpkg-query -W -f='${Status}' relaywarden 2>/dev/null | grep -q 'installed'; then
 	die "a relaywarden package is already installed; this tier installs and purges its own"
 fi
 getent passwd relaywarden >/dev/null && die "a relaywarden user exists already"
-for p in "$SMTP_PORT" "$SUB_PORT"; do
+for p in "$SMTP_PORT" "$SUB_PORT" "$SM_PORT"; do
 	port_free "$p" || die "127.0.0.1:$p is in use"
 done
 W=$(mktemp -d "${1:-/tmp}/rw-pkg.XXXXXX")
@@ -533,6 +539,153 @@ nothing_more() {
 	[ "$(lines "$audit.1")" = "$old" ] || { echo "audit.jsonl.1 grew from $old lines"; return 1; }
 }
 check "the rotated file gets nothing after the rotation" nothing_more
+
+# ---- a real Sendmail with the shipped .mc lines -------------------------
+#
+# Debian's sendmail-bin conflicts with the postfix package: apt-get download
+# it (and sendmail-cf, sendmail-base, the two libraries it needs that
+# Postfix does not) and dpkg -x it into WORK/sendmail/root. The .cf is built
+# with its own cf.m4 from a .mc that includes the installed
+# examples/sendmail/relaywarden.mc unchanged (the milter on
+# unix:/run/relaywarden/milter.sock, F=T, the macro lists); its own queue,
+# a loopback port, Sendmail's relaying opened to 127/8 (RELAY_DOMAIN) so
+# that the milter is what narrows it to the allowlisted 127.0.0.2.
+
+# sendmail_stage - unpack, configure and start Sendmail; 1 if it cannot
+sendmail_stage() {
+	local i
+	S=$W/sendmail R=$W/sendmail/root
+	mkdir -p "$S/dl" "$R" "$S/q" "$S/etc" "$S/sink"
+	chmod 0700 "$S/q"
+	chmod 0777 "$S/sink"
+	(cd "$S/dl" && apt-get download sendmail-bin sendmail-cf sendmail-base liblockfile1 libwrap0) \
+		>"$S/download.log" 2>&1 || { cat "$S/download.log"; return 1; }
+	for d in "$S"/dl/*.deb; do dpkg -x "$d" "$R" || return 1; done
+	SM=$R/usr/libexec/sendmail/sendmail
+	chmod 0755 "$SM"	# set-group-id would make the loader ignore LD_LIBRARY_PATH
+	cp "$R/etc/mail/helpfile" "$S/etc/helpfile"
+	: >"$S/etc/statistics"
+	printf 'hosts files\naliases files\n' >"$S/etc/service.switch"
+	printf 'postmaster: root\nMAILER-DAEMON: postmaster\nalice: root\n' >"$S/etc/aliases"
+	{
+		echo '#!/bin/sh'
+		echo '# sink.sh RECIPIENT - store one locally delivered message'
+		echo "tmp=\$(mktemp \"$S/sink/.tmp.XXXXXX\") && cat >\"\$tmp\" && mv \"\$tmp\" \"$S/sink/\$1-\$\$.eml\""
+	} >"$S/sink.sh"
+	chmod 0755 "$S/sink.sh"
+	sed -e "s|@R@|$R|g" -e "s|@S@|$S|g" -e "s|@PORT@|$SM_PORT|g" -e "s|@EX@|$ex|g" \
+		>"$S/etc/test.mc" <<'MC'
+divert(-1)dnl
+divert(0)dnl
+include(`@R@/usr/share/sendmail/cf/m4/cf.m4')dnl
+VERSIONID(`relaywarden packaging tier')dnl
+OSTYPE(`linux')dnl
+define(`QUEUE_DIR', `@S@/q')dnl
+define(`STATUS_FILE', `@S@/etc/statistics')dnl
+define(`confHELP_FILE', `@S@/etc/helpfile')dnl
+define(`confPID_FILE', `@S@/sendmail.pid')dnl
+define(`ALIAS_FILE', `@S@/etc/aliases')dnl
+define(`confSERVICE_SWITCH_FILE', `@S@/etc/service.switch')dnl
+define(`confDONT_PROBE_INTERFACES', `True')dnl
+define(`confDOMAIN_NAME', `mx.example.test')dnl
+define(`confCW_FILE', `')dnl
+define(`confDONT_BLAME_SENDMAIL', `TrustStickyBit')dnl
+define(`LOCAL_MAILER_PATH', `@S@/sink.sh')dnl
+define(`LOCAL_MAILER_ARGS', `sink.sh $u')dnl
+FEATURE(`nocanonify')dnl
+FEATURE(`accept_unresolvable_domains')dnl
+LOCAL_DOMAIN(`example.test')dnl
+DAEMON_OPTIONS(`Port=@PORT@, Addr=127.0.0.1, Name=MTA')dnl
+RELAY_DOMAIN(`127')dnl
+include(`@EX@/sendmail/relaywarden.mc')dnl
+MAILER(`local')dnl
+MAILER(`smtp')dnl
+MC
+	m4 "$S/etc/test.mc" >"$S/etc/test.cf" 2>"$S/m4.log" || { cat "$S/m4.log"; return 1; }
+	grep -q '^Xrelaywarden, S=unix:/run/relaywarden/milter.sock, F=T' "$S/etc/test.cf" ||
+		{ echo "no INPUT_MAIL_FILTER line from relaywarden.mc in the .cf"; return 1; }
+	LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu "$SM" -C "$S/etc/test.cf" -bi >"$S/newaliases.log" 2>&1 ||
+		{ cat "$S/newaliases.log"; return 1; }
+	LD_LIBRARY_PATH=$R/usr/lib/x86_64-linux-gnu "$SM" -C "$S/etc/test.cf" -bd -L rw-pkg-sendmail \
+		>"$S/start.log" 2>&1 || { cat "$S/start.log"; return 1; }
+	for ((i = 0; i < 100; i++)); do
+		! port_free "$SM_PORT" && sm_pid=$(head -1 "$S/sendmail.pid" 2>/dev/null) && return 0
+		sleep 0.1
+	done
+	echo "Sendmail does not listen on 127.0.0.1:$SM_PORT"
+	cat "$S/start.log"
+	return 1
+}
+
+# sm_delivered - the local message reached Sendmail's sink
+sm_delivered() {
+	local i
+	for ((i = 0; i < 150; i++)); do
+		grep -l -q 'relaywarden sendmail local$' "$W"/sendmail/sink/*.eml 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nothing in $W/sendmail/sink"
+	LD_LIBRARY_PATH=$W/sendmail/root/usr/lib/x86_64-linux-gnu "$SM" -C "$W/sendmail/etc/test.cf" -bp
+	return 1
+}
+
+# sm_swaks CLIENT RCPT [SWAKS-ARGS] - one message to Sendmail from CLIENT
+sm_swaks() {
+	local client=$1 rcpt=$2
+	shift 2
+	swaks --server 127.0.0.1 --port "$SM_PORT" --local-interface "$client" \
+		--from x@stranger.example --to "$rcpt" --timeout 15 "$@" 2>&1
+}
+
+# The installed milter, configured as for Sendmail: its socket where the
+# shipped .mc names it, and a network rule for 127.0.0.2.
+sed -i "s|^\tlisten = \"unix:$Q/relaywarden/milter.sock\"\$|\tlisten = \"unix:/run/relaywarden/milter.sock\"|" "$conf"
+printf 'relay "allowlisted" {\n\ttype = network\n\tnetworks = { "127.0.0.2" }\n}\n' >>"$conf"
+stop_pid "$milter_pid" relaywarden-milter
+milter_pid=$("$here/unitrun.py" start /lib/systemd/system/relaywarden-milter.service \
+	"$W/log/milter.log" 2>"$W/log/milter.start")
+if [ -n "$milter_pid" ] && [ -S /run/relaywarden/milter.sock ]; then
+	ok "relaywarden-milter restarted on unix:/run/relaywarden/milter.sock (the Sendmail socket)"
+else
+	fail "relaywarden-milter restarted on unix:/run/relaywarden/milter.sock" "$(cat "$W/log/milter.start")"
+fi
+if out=$(sendmail_stage 2>&1); then
+	ok "a real Sendmail (sendmail-bin, dpkg -x) runs with the shipped relaywarden.mc lines"
+	SM=$W/sendmail/root/usr/libexec/sendmail/sendmail
+	sm_pid=$(head -1 "$W/sendmail/sendmail.pid")
+	skip=$(lines "$audit")
+	out=$(sm_swaks 127.0.0.1 dave@remote.example)
+	if printf '%s\n' "$out" | grep -q '<\*\* *554 5\.7\.1 <dave@remote.example>: Relay access denied'; then
+		ok "Sendmail: a relay Sendmail permits is refused by the milter (554 5.7.1)"
+	else
+		fail "Sendmail: a relay Sendmail permits is refused by the milter (554 5.7.1)" "$out"
+	fi
+	check "Sendmail: audit: milter REJECT record (listener MTA)" \
+		"$acheck" --stage RCPT --component milter "$audit" "$skip" dave@remote.example \
+		verdict=REJECT client_address=127.0.0.1 listener=MTA
+	out=$(sm_swaks 127.0.0.2 erin@remote.example)
+	if printf '%s\n' "$out" | grep -q '<- *250 .*accepted for delivery'; then
+		ok "Sendmail: the allowlisted client (127.0.0.2) relays"
+	else
+		fail "Sendmail: the allowlisted client (127.0.0.2) relays" "$out"
+	fi
+	check "Sendmail: audit: milter OK record (rule allowlisted)" \
+		"$acheck" --stage RCPT --component milter "$audit" "$skip" erin@remote.example \
+		verdict=OK rule=allowlisted client_address=127.0.0.2
+	out=$(sm_swaks 127.0.0.1 alice@example.test --header "Subject: relaywarden sendmail local")
+	if printf '%s\n' "$out" | grep -q '<- *250 .*accepted for delivery'; then
+		ok "Sendmail: mail for the local domain is accepted"
+	else
+		fail "Sendmail: mail for the local domain is accepted" "$out"
+	fi
+	check "Sendmail: the local message is delivered" sm_delivered
+	check "Sendmail: audit: milter OK record for the local recipient" \
+		"$acheck" --stage RCPT --component milter "$audit" "$skip" alice@example.test verdict=OK
+else
+	fail "a real Sendmail (sendmail-bin, dpkg -x) runs with the shipped relaywarden.mc lines" "$out"
+fi
+stop_pid "$sm_pid" sendmail
+sm_pid=''
 
 # ---- stop, purge, nothing left -------------------------------------------
 
