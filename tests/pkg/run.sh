@@ -61,6 +61,12 @@ check() {
 	if out=$("$@" 2>&1); then ok "$what"; else fail "$what" "$out"; fi
 }
 
+# replied WHAT PATTERN OUTPUT - ok if the SMTP dialogue OUTPUT has a line
+# matching PATTERN (grep -E), else fail showing it
+replied() {
+	if printf '%s\n' "$3" | grep -E -q "$2"; then ok "$1"; else fail "$1" "$3"; fi
+}
+
 # finish - print the tally and exit
 finish() {
 	echo "pkg: $passed passed, $failed failed"
@@ -465,11 +471,7 @@ lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 skip=$(lines "$audit")
 out=$(swaks --server 127.0.0.1 --port "$SMTP_PORT" --from x@stranger.example \
 	--to bob@remote.example --quit-after RCPT --timeout 15 2>&1)
-if printf '%s\n' "$out" | grep -q '<\*\* *554 5\.7\.1 .*Relay access denied'; then
-	ok "a stranger's relay is refused: 554 5.7.1 Relay access denied"
-else
-	fail "a stranger's relay is refused: 554 5.7.1 Relay access denied" "$out"
-fi
+replied "a stranger's relay is refused: 554 5.7.1 Relay access denied" '<\*\* *554 5\.7\.1 .*Relay access denied' "$out"
 check "audit: policyd REJECT record for the refused relay" \
 	"$acheck" --stage RCPT --component policyd "$audit" "$skip" bob@remote.example \
 	verdict=REJECT client_address=127.0.0.1
@@ -655,29 +657,17 @@ if out=$(sendmail_stage 2>&1); then
 	sm_pid=$(head -1 "$W/sendmail/sendmail.pid")
 	skip=$(lines "$audit")
 	out=$(sm_swaks 127.0.0.1 dave@remote.example)
-	if printf '%s\n' "$out" | grep -q '<\*\* *554 5\.7\.1 <dave@remote.example>: Relay access denied'; then
-		ok "Sendmail: a relay Sendmail permits is refused by the milter (554 5.7.1)"
-	else
-		fail "Sendmail: a relay Sendmail permits is refused by the milter (554 5.7.1)" "$out"
-	fi
+	replied "Sendmail: a relay Sendmail permits is refused by the milter (554 5.7.1)" '<\*\* *554 5\.7\.1 <dave@remote.example>: Relay access denied' "$out"
 	check "Sendmail: audit: milter REJECT record (listener MTA)" \
 		"$acheck" --stage RCPT --component milter "$audit" "$skip" dave@remote.example \
 		verdict=REJECT client_address=127.0.0.1 listener=MTA
 	out=$(sm_swaks 127.0.0.2 erin@remote.example)
-	if printf '%s\n' "$out" | grep -q '<- *250 .*accepted for delivery'; then
-		ok "Sendmail: the allowlisted client (127.0.0.2) relays"
-	else
-		fail "Sendmail: the allowlisted client (127.0.0.2) relays" "$out"
-	fi
+	replied "Sendmail: the allowlisted client (127.0.0.2) relays" '<- *250 .*accepted for delivery' "$out"
 	check "Sendmail: audit: milter OK record (rule allowlisted)" \
 		"$acheck" --stage RCPT --component milter "$audit" "$skip" erin@remote.example \
 		verdict=OK rule=allowlisted client_address=127.0.0.2
 	out=$(sm_swaks 127.0.0.1 alice@example.test --header "Subject: relaywarden sendmail local")
-	if printf '%s\n' "$out" | grep -q '<- *250 .*accepted for delivery'; then
-		ok "Sendmail: mail for the local domain is accepted"
-	else
-		fail "Sendmail: mail for the local domain is accepted" "$out"
-	fi
+	replied "Sendmail: mail for the local domain is accepted" '<- *250 .*accepted for delivery' "$out"
 	check "Sendmail: the local message is delivered" sm_delivered
 	check "Sendmail: audit: milter OK record for the local recipient" \
 		"$acheck" --stage RCPT --component milter "$audit" "$skip" alice@example.test verdict=OK
