@@ -48,8 +48,10 @@ def example_mentions(text, sections):
     found, stack, list_depth = set(), [], 0
     for raw in text.splitlines():
         line = raw.strip()
+        if line.startswith("##"):
+            continue                        # prose (the example's convention)
         if line.startswith("#"):
-            line = line.lstrip("#").strip()
+            line = line.lstrip("#").strip().lstrip("#").strip()
             if not CODE.match(line):
                 continue                    # prose
         toks = TOKEN.findall(strip_comment(line))
