@@ -13,6 +13,7 @@
 #include "core/limit_keys.h"
 #include "core/limit_store.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/redis.h"
 #include "core/strvec.h"
@@ -318,4 +319,38 @@ enum limit_store_rc limit_store_parse(const redisReply *reply, const struct limi
 	if (committed != NULL)
 		*committed = (int)commit;
 	return LIMIT_STORE_OK;
+}
+
+/* limit_store_time_part - one decimal element of a TIME reply */
+static int limit_store_time_part(const redisReply *e, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (e == NULL || e->type != REDIS_REPLY_STRING || e->len < 1 || e->len > 19 ||
+	    e->str[0] < '0' || e->str[0] > '9')
+		return -1;
+	*v = strtoull(e->str, &end, 10);
+	return *end == '\0' && *v <= max ? 0 : -1;
+}
+
+/* limit_store_time - see limit_store.h */
+int limit_store_time(const redisReply *reply, uint64_t *us)
+{
+	uint64_t s, u;
+
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    limit_store_time_part(reply->element[0], UINT64_MAX / 1000000u - 1, &s) < 0 ||
+	    limit_store_time_part(reply->element[1], 999999, &u) < 0)
+		return -1;
+	*us = s * 1000000u + u;
+	return 0;
+}
+
+/* limit_store_log_note - see limit_store.h */
+void limit_store_log_note(void *arg, enum limit_note_level level, const char *line)
+{
+	static const enum log_level lv[] = { LOG_L_WARN, LOG_L_INFO, LOG_L_DEBUG };
+
+	(void)arg;
+	log_msg(lv[level], "%s", line);
 }

@@ -27,6 +27,7 @@
 #include <hiredis/hiredis.h>
 
 #include "core/buf.h"
+#include "core/limit_client.h"
 #include "core/limits.h"
 #include "core/strvec.h"
 
@@ -87,5 +88,11 @@ void limit_store_command(const char *sha, const struct strvec *keys,
 enum limit_store_rc limit_store_parse(const redisReply *reply, const struct limit_plan *plan,
 				      struct limit_result *results, int *committed,
 				      const char **error_r);
+
+/* limit_store_time - Redis's TIME reply in µs; 0, or -1 for any other reply */
+int limit_store_time(const redisReply *reply, uint64_t *us);
+
+/* limit_store_log_note - a limit_note_fn writing to the log (core/log.c) */
+void limit_store_log_note(void *arg, enum limit_note_level level, const char *line);
 
 #endif

@@ -94,8 +94,8 @@ struct limit_plan {
 	int charge;		/* 0 peek, 1 charge */
 	/*
 	 * charge: the store must not charge after this time (µs on the store's
-	 * clock, see limiter_charge_deadline): the caller has given up by then
-	 * and applied the fail mode. 0: no deadline.
+	 * clock; the limit client sets it when it sends, core/limit_client.h):
+	 * the caller has given up by then and applied the fail mode. 0: none.
 	 */
 	uint64_t deadline_us;
 };

@@ -23,8 +23,12 @@
  *    duration of the callback: copy what you keep. It is non-NULL for
  *    REDIS_ST_OK, REDIS_ST_ERROR and REDIS_ST_NOSCRIPT, NULL otherwise.
  *  - When no connection is up, commands fail fast: the callback runs on the
- *    next loop iteration with REDIS_ST_DISCONNECTED. Nothing waits for a
- *    connection, so nothing queues without bound and nothing hangs.
+ *    next loop iteration with REDIS_ST_DISCONNECTED -- unless a connection
+ *    is being made (connecting, or the pool's first connect not yet
+ *    started): then the command waits for it within its own deadline (and
+ *    fails with DISCONNECTED when that connect fails). So the first
+ *    commands after start are not taken for a failure of the store, and
+ *    nothing waits longer than its deadline.
  *  - A dropped connection fails its outstanding commands with
  *    REDIS_ST_DISCONNECTED and is re-established after backoff_min_ms,
  *    doubling up to backoff_max_ms while attempts fail. On every (re)connect

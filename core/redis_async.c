@@ -65,9 +65,21 @@ static void redis_table_remove(struct redis_async *c, struct redis_req *r)
 	c->count--;
 }
 
+/* redis_wait_unlink - take r off the waiting list (if it is on it) */
+static void redis_wait_unlink(struct redis_req *r)
+{
+	if (r->wprev == NULL)
+		return;
+	if ((*r->wprev = r->wnext) != NULL)
+		r->wnext->wprev = r->wprev;
+	r->wprev = NULL;
+	r->wnext = NULL;
+}
+
 /* redis_req_free - unlink and free without calling back */
 static void redis_req_free(struct redis_req *r)
 {
+	redis_wait_unlink(r);
 	redis_table_remove(r->client, r);
 	event_free(r->timer);
 	if (r->cmd)
@@ -226,15 +238,52 @@ static struct redis_conn *redis_conn_pick(struct redis_async *c)
 	return best;
 }
 
-/* redis_client_issue - register and send; the request id */
-static uint64_t redis_client_issue(struct redis_async *c, struct redis_req *r,
-				   const char *cmd, size_t len)
+/*
+ * redis_conn_coming - a connection is being made: connecting, or not yet
+ * tried (the pool starts from the loop). A command issued then waits for
+ * it: the first requests after start (or while a dropped connection is
+ * re-made) are not failures of the store.
+ */
+static int redis_conn_coming(const struct redis_async *c)
+{
+	for (unsigned i = 0; i < c->nconns; i++) {
+		const struct redis_conn *conn = &c->conns[i];
+
+		if (conn->state == CONN_CONNECTING || (conn->state == CONN_WAIT && !conn->attempted))
+			return 1;
+	}
+	return 0;
+}
+
+/* redis_client_issue - register and send r->cmd (or wait for a connection); the request id */
+static uint64_t redis_client_issue(struct redis_async *c, struct redis_req *r)
 {
 	struct redis_conn *conn = redis_conn_pick(c);
 
-	if (!conn || redis_conn_send(conn, r, cmd, len) < 0)
+	if (conn == NULL && redis_conn_coming(c)) {
+		r->wprev = &c->waiting;		/* its deadline runs meanwhile */
+		if ((r->wnext = c->waiting) != NULL)
+			c->waiting->wprev = &r->wnext;
+		c->waiting = r;
+	} else if (!conn || redis_conn_send(conn, r, r->cmd, r->cmdlen) < 0) {
 		redis_req_fail_soon(r, REDIS_ST_DISCONNECTED);
+	}
 	return r->id;
+}
+
+/* redis_async_conn_changed - see redis_int.h */
+void redis_async_conn_changed(struct redis_async *c)
+{
+	while (c->waiting != NULL && !c->freeing) {
+		struct redis_req *r = c->waiting;
+		struct redis_conn *conn = redis_conn_pick(c);
+
+		if (conn == NULL && redis_conn_coming(c))
+			return;		/* keep waiting */
+		redis_wait_unlink(r);
+		if (!conn || redis_conn_send(conn, r, r->cmd, r->cmdlen) < 0)
+			redis_req_fail_soon(r, REDIS_ST_DISCONNECTED);
+	}
 }
 
 /* redis_async_command - see redis.h */
@@ -242,18 +291,19 @@ uint64_t redis_async_command(struct redis_async *c, int argc,
 			     const char **argv, const size_t *argvlen,
 			     redis_cb *cb, void *arg)
 {
+	struct redis_req *r;
 	char *cmd = NULL;
 	int len;
-	uint64_t id;
 
 	if (c->freeing)
 		return 0;
 	len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
 	if (len < 0)
 		abort();	/* hiredis out of memory */
-	id = redis_client_issue(c, redis_req_new(c, cb, arg), cmd, (size_t)len);
-	redisFreeCommand(cmd);
-	return id;
+	r = redis_req_new(c, cb, arg);
+	r->cmd = cmd;		/* freed with the request */
+	r->cmdlen = (size_t)len;
+	return redis_client_issue(c, r);
 }
 
 /* redis_async_evalsha - see redis.h */
@@ -288,7 +338,7 @@ uint64_t redis_async_evalsha_resp(struct redis_async *c, const struct redis_scri
 	r->script = s;
 	r->cmd = cmd;
 	r->cmdlen = len;
-	return redis_client_issue(c, r, r->cmd, r->cmdlen);
+	return redis_client_issue(c, r);
 }
 
 /* redis_async_cancel - forget the request; its reply will be dropped */

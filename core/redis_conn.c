@@ -97,6 +97,7 @@ static void redis_conn_fail(struct redis_conn *conn, const char *why)
 	conn->established = 0;
 	redis_conn_drop(conn);
 	redis_conn_backoff(conn);
+	redis_async_conn_changed(c);
 }
 
 /* redis_conn_lost - hiredis is freeing the context itself */
@@ -153,6 +154,7 @@ static void redis_conn_hs_reply(redisAsyncContext *ac, void *reply, void *priv)
 	conn->established = 1;
 	conn->backoff_ms = conn->client->set.backoff_min_ms;
 	log_debug("redis connection up");
+	redis_async_conn_changed(conn->client);
 }
 
 /* redis_conn_hs_send - queue one handshake command */
@@ -192,10 +194,13 @@ static void redis_conn_connect(struct redis_conn *conn)
 	redisAsyncContext *ac;
 
 	if (redis_conn_target(c) < 0) {
+		conn->attempted = 1;
 		redis_conn_backoff(conn);
+		redis_async_conn_changed(c);
 		return;
 	}
 	conn->gen = c->target_gen;
+	conn->attempted = 1;
 	ac = c->target.path ? redisAsyncConnectUnix(c->target.path)
 			    : redisAsyncConnect(c->target.host, c->target.port);
 	if (!ac)

@@ -72,8 +72,9 @@ struct redis_req {
 	enum redis_status early;	/* failed before sending: deliver this */
 	enum req_phase phase;
 	const struct redis_script *script;	/* evalsha: borrowed */
-	char *cmd;			/* evalsha: formatted, for the retry */
+	char *cmd;			/* formatted: evalsha's retry, a waiting request's send */
 	size_t cmdlen;
+	struct redis_req *wnext, **wprev;	/* waiting for a connection; wprev NULL: not */
 };
 
 struct redis_conn {
@@ -86,6 +87,7 @@ struct redis_conn {
 	unsigned gen;			/* the target generation it connected to */
 	int established;		/* handshake done since the last failure */
 	int up_before;			/* was up once: the next up is a reconnect */
+	int attempted;			/* a connect was started (the first wait is over) */
 	struct event *timer;		/* backoff wait, then connect deadline */
 };
 
@@ -104,12 +106,15 @@ struct redis_async {
 	int rediscover;			/* Sentinel: ask again before connecting */
 	long long discover_failed_ms;	/* monotonic time of the last failure */
 	size_t server_idx;
+	struct redis_req *waiting;	/* commands issued while a connection was being made */
 	int freeing;
 };
 
 /* redis_req_finish - free the request, then run its callback (once) */
 void redis_req_finish(struct redis_req *r, enum redis_status st,
 		      const redisReply *reply);
+/* redis_async_conn_changed - a connection came up or failed: the waiting commands go or fail */
+void redis_async_conn_changed(struct redis_async *c);
 /* redis_conn_start - set up a pool connection; it connects from the loop */
 void redis_conn_start(struct redis_conn *conn, struct redis_async *c);
 /* redis_conn_close - drop it for good, failing its requests */

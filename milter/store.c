@@ -7,40 +7,25 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "core/breaker.h"
+#include "core/limit_client.h"
 #include "core/limit_store.h"
-#include "core/local_store.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/now.h"
 #include "core/redis.h"
 #include "milter/store.h"
 
-/* Keys the local fallback may hold; least recently used go first. */
-#define STORE_LOCAL_ENTRIES 100000
-/* Consecutive store failures that open the breaker; its backoff range. */
-#define STORE_BREAKER_FAILURES 3
-#define STORE_BREAKER_MIN_US 500000
-#define STORE_BREAKER_MAX_US 5000000
 /* Idle Redis clients kept for reuse; more are closed when given back. */
 #define STORE_IDLE_MAX 64
-/* How often Redis's clock is sampled (TIME) for charge deadlines. */
-#define STORE_CLOCK_EVERY_US 60000000u
 
 struct store {
 	unsigned refs;			/* atomic */
 	pthread_mutex_t lock;		/* everything below */
 	struct redis_settings settings;	/* read-only after store_new */
 	struct redis_script script;	/* read-only after store_new */
-	int use_redis;
 	struct redis_sync *idle[STORE_IDLE_MAX];
 	size_t n_idle;
-	struct local_store *local;
-	struct breaker breaker;
-	int degraded;			/* the last Redis outcome was a failure */
-	const char *state;
-	int64_t clock_offset_us;	/* Redis's TIME minus our clock */
-	uint64_t clock_at_us;		/* monotonic time of that sample; 0: none */
+	struct limit_client lc;		/* breaker, fallback, clock, degraded state */
 };
 
 /* store_new - see store.h */
@@ -48,17 +33,15 @@ struct store *store_new(const struct rw_config *cfg, struct buf *err)
 {
 	struct store *s = rw_calloc(1, sizeof(*s));
 	const char *e = NULL;
+	int use_redis;
 
 	s->refs = 1;
 	pthread_mutex_init(&s->lock, NULL);
-	s->local = local_store_new(STORE_LOCAL_ENTRIES);
-	breaker_init(&s->breaker, STORE_BREAKER_FAILURES, STORE_BREAKER_MIN_US,
-		     STORE_BREAKER_MAX_US);
 	redis_settings_from_config(&s->settings, cfg);
 	redis_script_init(&s->script, limit_store_lua, limit_store_lua_len);
-	s->use_redis = s->settings.servers.n > 0 || s->settings.sentinels.n > 0;
-	s->state = s->use_redis ? "redis" : "local";
-	if (s->use_redis && redis_settings_check(&s->settings, &e) < 0) {
+	use_redis = s->settings.servers.n > 0 || s->settings.sentinels.n > 0;
+	limit_client_init(&s->lc, use_redis, s->settings.timeout_ms, limit_store_log_note, NULL);
+	if (use_redis && redis_settings_check(&s->settings, &e) < 0) {
 		buf_printf(err, "redis: %s", e);
 		store_unref(&s);
 	}
@@ -78,22 +61,20 @@ int store_same(const struct store *st, const struct rw_config *cfg)
 	return same;
 }
 
-/* store_take - an idle client, or a new one; 0 when the breaker says no */
-static int store_take(struct store *s, struct redis_sync **cp)
+/* store_take - an idle client, or a new one */
+static struct redis_sync *store_take(struct store *s)
 {
+	struct redis_sync *c = NULL;
 	struct buf err = BUF_INIT;
-	int allow;
 
-	*cp = NULL;
 	pthread_mutex_lock(&s->lock);
-	allow = breaker_allow(&s->breaker, now_mono_us());
-	if (allow && s->n_idle > 0)
-		*cp = s->idle[--s->n_idle];
+	if (s->n_idle > 0)
+		c = s->idle[--s->n_idle];
 	pthread_mutex_unlock(&s->lock);
-	if (allow && *cp == NULL)
-		*cp = redis_sync_new(&s->settings, &err);	/* settings were checked */
+	if (c == NULL && (c = redis_sync_new(&s->settings, &err)) == NULL)
+		abort();	/* the settings were checked in store_new */
 	buf_release(&err);
-	return allow;
+	return c;
 }
 
 /* store_give - back to the pool (or closed when the pool is full) */
@@ -108,137 +89,105 @@ static void store_give(struct store *s, struct redis_sync *c)
 	redis_sync_free(&c);
 }
 
-/* store_outcome - count a Redis success or failure (lock held); log changes */
-static void store_outcome(struct store *s, int ok, const char *err)
+/* store_error - why c failed, or dflt */
+static const char *store_error(struct redis_sync *c, const char *dflt)
 {
-	enum breaker_state before = s->breaker.state;
-
-	if (ok) {
-		breaker_success(&s->breaker);
-		s->state = "redis";
-		if (s->degraded)
-			log_info("event=store_recovered store=redis");
-		s->degraded = 0;
-		return;
-	}
-	breaker_failure(&s->breaker, now_mono_us());
-	s->state = s->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
-	if (!s->degraded)
-		log_warn("event=store_degraded store=redis error=\"%s\" breaker=%s", err,
-			 breaker_state_name(s->breaker.state));
-	s->degraded = 1;
-	if (before != BREAKER_OPEN && s->breaker.state == BREAKER_OPEN)
-		log_warn("event=breaker_open store=redis error=\"%s\" probe_in_ms=%llu", err,
-			 (unsigned long long)(s->breaker.backoff_us / 1000));
-}
-
-/* store_sample_clock - Redis's TIME against ours (half the round trip), when stale */
-static void store_sample_clock(struct store *s, struct redis_sync *c)
-{
-	const char *argv[] = { "TIME" };
-	redisReply *r = NULL;
-	uint64_t sent = now_wall_us(), now, at;
-	int stale;
-
-	pthread_mutex_lock(&s->lock);
-	at = s->clock_at_us;
-	stale = at == 0 || now_mono_us() - at > STORE_CLOCK_EVERY_US;
-	pthread_mutex_unlock(&s->lock);
-	if (!stale || redis_sync_command(c, 1, argv, NULL, &r) != REDIS_ST_OK)
-		goto out;
-	now = now_wall_us();
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-	    r->element[0]->type == REDIS_REPLY_STRING &&
-	    r->element[1]->type == REDIS_REPLY_STRING) {
-		int64_t off = (int64_t)(strtoull(r->element[0]->str, NULL, 10) * 1000000u +
-					strtoull(r->element[1]->str, NULL, 10)) -
-			      (int64_t)(sent + (now - sent) / 2);
-
-		pthread_mutex_lock(&s->lock);
-		s->clock_offset_us = off;
-		s->clock_at_us = now_mono_us();
-		pthread_mutex_unlock(&s->lock);
-	}
-out:
-	if (r != NULL)
-		freeReplyObject(r);
+	return redis_sync_error(c)[0] != '\0' ? redis_sync_error(c) : dflt;
 }
 
 /*
- * store_deadline - a charge must not be written after our read deadline
- * (schema/limits.lua refuses it, RWLATE): a stalled Redis that runs the
- * script after we gave up and applied the fail mode never charges mail
- * that was deferred. 0 (none) until Redis's clock is known.
+ * store_clock - sample Redis's clock (TIME) on c; a charge that needs it
+ * (route LIMIT_ROUTE_CLOCK) then learns whether it may go: REDIS or LOCAL
  */
-static uint64_t store_deadline(struct store *s)
+static enum limit_route store_clock(struct store *s, struct redis_sync *c, enum limit_route route,
+				    struct limit_ticket *t)
 {
-	uint64_t d = 0;
+	const char *argv[] = { "TIME" };
+	redisReply *r = NULL;
+	enum redis_status st = redis_sync_command(c, 1, argv, NULL, &r);
+	uint64_t us = 0;
+	int ok = st == REDIS_ST_OK && limit_store_time(r, &us) == 0;
 
+	if (r != NULL)
+		freeReplyObject(r);
 	pthread_mutex_lock(&s->lock);
-	if (s->clock_at_us != 0)
-		d = (uint64_t)((int64_t)now_wall_us() + s->clock_offset_us) +
-		    (uint64_t)s->settings.timeout_ms * 1000u;
+	limit_client_clock_reply(&s->lc, ok, us, st == REDIS_ST_OK ? NULL : store_error(c, "TIME"),
+				 now_mono_us());
+	if (route == LIMIT_ROUTE_CLOCK)
+		route = limit_client_resume(&s->lc, t, now_mono_us());
 	pthread_mutex_unlock(&s->lock);
-	return d;
+	return route;
 }
 
-/* store_redis - the plan as one EVALSHA; 0 when results were filled */
-static int store_redis(struct store *s, struct redis_sync *c, const struct limit_plan *plan,
-		       struct limit_result *results, const char **err)
+/* store_eval - the plan, with the ticket's deadline, as one EVALSHA; 1 when results were filled */
+static int store_eval(struct store *s, struct redis_sync *c, const struct limit_plan *plan,
+		      const struct limit_ticket *t, struct limit_result *results)
 {
 	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
 	struct limit_plan timed = *plan;	/* shares plan's checks */
 	redisReply *reply = NULL;
 	enum redis_status st;
-	int rc = -1;
+	const char *err = "bad reply";
+	int ok = 0;
 
-	if (plan->charge) {
-		store_sample_clock(s, c);
-		timed.deadline_us = store_deadline(s);
-	}
-	if (limit_store_marshal(&timed, &keys, &args, err) == 0) {
+	timed.deadline_us = t->deadline_us;
+	if (limit_store_marshal(&timed, &keys, &args, &err) == 0) {
 		limit_store_command(NULL, &keys, &args, &cmd);
 		st = redis_sync_evalsha(c, &s->script, (int)keys.n, (int)cmd.n,
 					(const char **)cmd.v, NULL, &reply);
-		*err = st == REDIS_ST_OK || st == REDIS_ST_ERROR ? "bad reply" :
-		       redis_status_name(st);
-		if ((st == REDIS_ST_OK || st == REDIS_ST_ERROR) &&
-		    limit_store_parse(reply, plan, results, NULL, err) == LIMIT_STORE_OK)
-			rc = 0;
+		if (st != REDIS_ST_OK && st != REDIS_ST_ERROR)
+			err = store_error(c, redis_status_name(st));
+		else
+			ok = limit_store_parse(reply, plan, results, NULL, &err) == LIMIT_STORE_OK;
 		if (reply != NULL)
 			freeReplyObject(reply);
 	}
 	strvec_release(&keys);
 	strvec_release(&args);
 	strvec_release(&cmd);
-	return rc;
+	pthread_mutex_lock(&s->lock);
+	limit_client_done(&s->lc, ok, err, now_mono_us());
+	pthread_mutex_unlock(&s->lock);
+	if (!ok)
+		log_debug("event=store_fallback store=local error=\"%s\"", err);
+	return ok;
+}
+
+/* store_redis - route, sample the clock when due, run the plan; 1 when results were filled */
+static int store_redis(struct store *s, const struct limit_plan *plan,
+		       struct limit_result *results)
+{
+	struct limit_ticket t;
+	enum limit_route route;
+	struct redis_sync *c;
+	int clock, ok = 0;
+
+	pthread_mutex_lock(&s->lock);
+	route = limit_client_route(&s->lc, plan->charge, now_mono_us(), &t);
+	clock = route == LIMIT_ROUTE_CLOCK ||
+		(route == LIMIT_ROUTE_REDIS && plan->charge &&
+		 limit_client_clock_due(&s->lc, now_mono_us()));
+	if (clock)
+		limit_client_clock_sent(&s->lc, now_mono_us());
+	pthread_mutex_unlock(&s->lock);
+	if (route == LIMIT_ROUTE_LOCAL)
+		return 0;
+	c = store_take(s);
+	if (clock)
+		route = store_clock(s, c, route, &t);
+	if (route == LIMIT_ROUTE_REDIS)
+		ok = store_eval(s, c, plan, &t, results);
+	store_give(s, c);
+	return ok;
 }
 
 /* store_run - see store.h */
 void store_run(struct store *s, const struct limit_plan *plan, struct limit_result *results)
 {
-	struct redis_sync *c = NULL;
-	const char *err = "breaker open";
-	int ok = 0;
-
-	if (s->use_redis && store_take(s, &c)) {
-		err = "no client";
-		ok = c != NULL && store_redis(s, c, plan, results, &err) == 0;
-		if (!ok && c != NULL && redis_sync_error(c)[0] != '\0')
-			err = redis_sync_error(c);
-		pthread_mutex_lock(&s->lock);
-		store_outcome(s, ok, err);
-		pthread_mutex_unlock(&s->lock);
-		if (!ok)
-			log_debug("event=store_fallback store=local error=\"%s\"", err);
-		if (c != NULL)
-			store_give(s, c);
-	}
-	if (ok)
+	if (store_redis(s, plan, results))
 		return;
-	memset(results, 0, plan->n * sizeof(*results));
 	pthread_mutex_lock(&s->lock);
-	local_store_run(s->local, plan, now_wall_us(), results);
+	limit_client_local(&s->lc, plan, now_wall_us(), results);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -248,7 +197,7 @@ const char *store_state(struct store *s)
 	const char *st;
 
 	pthread_mutex_lock(&s->lock);
-	st = s->state;
+	st = limit_client_state(&s->lc);
 	pthread_mutex_unlock(&s->lock);
 	return st;
 }
@@ -270,7 +219,7 @@ void store_unref(struct store **sp)
 		return;
 	for (size_t i = 0; i < s->n_idle; i++)
 		redis_sync_free(&s->idle[i]);
-	local_store_free(&s->local);
+	limit_client_release(&s->lc);
 	redis_script_release(&s->script);
 	redis_settings_release(&s->settings);
 	pthread_mutex_destroy(&s->lock);

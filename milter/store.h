@@ -9,15 +9,13 @@
  * between threads: a thread takes an idle client from the store's pool for
  * one call and gives it back (a new one is made when none is idle), so
  * connections are reused across SMTP sessions and there are never more
- * than the concurrent decisions. When Redis fails (error, timeout,
- * disconnect) or the circuit breaker (core/breaker.c) is open, every result
- * is marked degraded and checks of limits with on_store_failure = local run
- * on the in-process store (core/local_store.c); limits_decide then applies
- * each limit's fail mode. Without a redis section every plan runs locally.
- * A charge carries a deadline on Redis's clock (sampled with TIME once a
- * minute): our read deadline, after which schema/limits.lua refuses to
- * charge (RWLATE), so a stalled Redis never charges mail we deferred.
- *
+ * than the concurrent decisions. The breaker, the local fallback, Redis's
+ * clock (a charge's deadline) and the degraded state are
+ * core/limit_client.c's, as in policyd: this file is the synchronous glue.
+ * A charge first samples Redis's clock (TIME) on its own connection when
+ * no sample is known or the last is LIMIT_CLIENT_CLOCK_EVERY_US old; when
+ * the sample fails the charge is not sent and the fail mode applies.
+
  * Thread-safety: store_run may be called from any number of threads; the
  * pool, the breaker and the local store are behind one mutex (never held
  * during Redis I/O). store_ref/store_unref are atomic. Ownership: results

@@ -1,4 +1,4 @@
-/* limiter - policyd's async limit store; see limiter.h */
+/* limiter - policyd's async limit store: the event-loop glue of core/limit_client.c; see limiter.h */
 #include "autoconfig.h"
 
 #include <stdlib.h>
@@ -8,22 +8,13 @@
 
 #include <event2/event.h>
 
-#include "core/breaker.h"
+#include "core/limit_client.h"
 #include "core/limit_store.h"
-#include "core/local_store.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/now.h"
 #include "core/redis.h"
 #include "policyd/limiter.h"
-
-/* Keys the local fallback may hold; least recently used go first. */
-#define LIMITER_LOCAL_ENTRIES 100000
-/* Consecutive store failures that open the breaker; its backoff range. */
-#define LIMITER_CLOCK_SAMPLE_S 10
-#define LIMITER_BREAKER_FAILURES 3
-#define LIMITER_BREAKER_MIN_US 500000
-#define LIMITER_BREAKER_MAX_US 5000000
 
 struct lim_req {
 	uint64_t id;
@@ -31,8 +22,9 @@ struct lim_req {
 	const struct limit_plan *plan;
 	limiter_cb *cb;
 	void *arg;
+	struct limit_ticket ticket;
 	uint64_t redis_id;		/* 0: not (or no longer) at Redis */
-	int probe;			/* the breaker's half-open probe */
+	unsigned waiting;		/* a charge waiting for clock sample nr. waiting; 0: not */
 	struct event *local_ev;		/* runs the local store from the loop */
 	struct lim_req *next, **pprev;	/* the limiter's pending list */
 };
@@ -42,58 +34,84 @@ struct limiter {
 	struct redis_settings settings;
 	struct redis_async *redis;	/* NULL: no redis section, local only */
 	struct redis_script script;
-	struct local_store *local;
-	struct breaker breaker;
+	struct limit_client lc;		/* breaker, fallback, clock, degraded state */
 	uint64_t next_id;
 	struct lim_req *pending;
-	const char *state;
-	int degraded;			/* the last Redis outcome was a failure */
-	/* Redis's clock minus ours (µs), sampled with TIME: charge deadlines */
-	int64_t clock_offset_us;
-	int clock_known;
-	uint64_t time_sent_us;		/* != 0 while a TIME sample is out */
-	struct event *time_ev;		/* resamples every LIMITER_CLOCK_SAMPLE_S */
+	struct event *time_ev;		/* resamples the clock every LIMIT_CLIENT_CLOCK_EVERY_US */
+	unsigned clock_seq;		/* the clock samples sent */
+	int freeing;
 };
 
-/* limiter_on_time - a TIME reply: Redis's clock against ours, half the round trip */
+static void limiter_send(struct lim_req *r);
+static void limiter_fallback(struct lim_req *r);
+
+/*
+ * limiter_resume - clock sample nr. seq is back: the charges that waited
+ * for it go on (a fallback runs callbacks, which may change the list: the
+ * walk starts over after each; a charge queued meanwhile waits for the
+ * next sample)
+ */
+static void limiter_resume(struct limiter *l, unsigned seq)
+{
+	struct lim_req *r = l->pending;
+
+	while (r != NULL) {
+		if (r->waiting != seq) {
+			r = r->next;
+			continue;
+		}
+		r->waiting = 0;
+		if (limit_client_resume(&l->lc, &r->ticket, now_mono_us()) == LIMIT_ROUTE_REDIS)
+			limiter_send(r);
+		else
+			limiter_fallback(r);
+		r = l->pending;
+	}
+}
+
+/* limiter_on_time - a TIME reply: Redis's clock against ours */
 static void limiter_on_time(enum redis_status st, const redisReply *reply, void *arg)
 {
 	struct limiter *l = arg;
-	uint64_t now = now_wall_us(), sent = l->time_sent_us;
+	unsigned seq = l->clock_seq;	/* one sample is out at a time: this one */
+	uint64_t us = 0;
+	int ok = st == REDIS_ST_OK && limit_store_time(reply, &us) == 0;
 
-	l->time_sent_us = 0;
-	if (st != REDIS_ST_OK || reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
-	    reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
-	    reply->element[1]->type != REDIS_REPLY_STRING)
+	if (l->freeing)
 		return;
-	l->clock_offset_us = (int64_t)(strtoull(reply->element[0]->str, NULL, 10) * 1000000u +
-				       strtoull(reply->element[1]->str, NULL, 10)) -
-			     (int64_t)(sent + (now - sent) / 2);
-	l->clock_known = 1;
+	limit_client_clock_reply(&l->lc, ok, us, st == REDIS_ST_OK ? NULL : redis_status_name(st),
+				 now_mono_us());
+	limiter_resume(l, seq);
 }
 
-/* limiter_sample_clock - ask Redis for TIME (one sample out at a time) */
-static void limiter_sample_clock(evutil_socket_t fd, short what, void *arg)
+/* limiter_clock - send a TIME sample (force: a charge waits for it) */
+static void limiter_clock(struct limiter *l, int force)
 {
-	struct limiter *l = arg;
 	const char *argv[] = { "TIME" };
+	uint64_t now = now_mono_us();
+	struct limit_ticket t;
 
+	if (l->redis == NULL || !limit_client_clock_due(&l->lc, now))
+		return;
+	if (!force && limit_client_route(&l->lc, 0, now, &t) == LIMIT_ROUTE_LOCAL)
+		return;		/* breaker open: no sampling either */
+	limit_client_clock_sent(&l->lc, now);
+	l->clock_seq = l->clock_seq + 1 ? l->clock_seq + 1 : 1;
+	(void)redis_async_command(l->redis, 1, argv, NULL, limiter_on_time, l);
+}
+
+/* limiter_on_clock_timer - periodic resampling */
+static void limiter_on_clock_timer(evutil_socket_t fd, short what, void *arg)
+{
 	(void)fd;
 	(void)what;
-	if (l->redis == NULL || l->time_sent_us != 0)
-		return;
-	l->time_sent_us = now_wall_us();
-	if (redis_async_command(l->redis, 1, argv, NULL, limiter_on_time, l) == 0)
-		l->time_sent_us = 0;
+	limiter_clock(arg, 0);
 }
 
 /* limiter_charge_deadline - see limiter.h */
 uint64_t limiter_charge_deadline(const struct limiter *l)
 {
-	if (l->redis == NULL || !l->clock_known)
-		return 0;
-	return (uint64_t)((int64_t)now_wall_us() + l->clock_offset_us) +
-	       (uint64_t)l->settings.timeout_ms * 1000u;
+	return l->redis == NULL ? 0 : limit_client_deadline(&l->lc, now_mono_us());
 }
 
 /* limiter_new - see limiter.h */
@@ -101,26 +119,25 @@ struct limiter *limiter_new(struct event_base *base, const struct rw_config *cfg
 			    struct buf *err)
 {
 	struct limiter *l = rw_calloc(1, sizeof(*l));
+	int use_redis;
 
 	l->base = base;
-	l->local = local_store_new(LIMITER_LOCAL_ENTRIES);
-	breaker_init(&l->breaker, LIMITER_BREAKER_FAILURES, LIMITER_BREAKER_MIN_US,
-		     LIMITER_BREAKER_MAX_US);
 	redis_settings_from_config(&l->settings, cfg);
 	redis_script_init(&l->script, limit_store_lua, limit_store_lua_len);
-	l->state = "local";
-	if (l->settings.servers.n > 0 || l->settings.sentinels.n > 0) {
+	use_redis = l->settings.servers.n > 0 || l->settings.sentinels.n > 0;
+	limit_client_init(&l->lc, use_redis, l->settings.timeout_ms, limit_store_log_note, NULL);
+	if (use_redis) {
 		l->redis = redis_async_new(base, &l->settings, err);
 		if (l->redis == NULL) {
 			limiter_free(&l);
 			return NULL;
 		}
-		l->state = "redis";
-		l->time_ev = event_new(base, -1, EV_PERSIST, limiter_sample_clock, l);
+		l->time_ev = event_new(base, -1, EV_PERSIST, limiter_on_clock_timer, l);
 		if (l->time_ev == NULL)
 			abort();	/* out of memory in libevent */
-		event_add(l->time_ev, &(struct timeval){ .tv_sec = LIMITER_CLOCK_SAMPLE_S });
-		limiter_sample_clock(-1, 0, l);
+		event_add(l->time_ev,
+			  &(struct timeval){ .tv_sec = LIMIT_CLIENT_CLOCK_EVERY_US / 1000000 });
+		limiter_clock(l, 1);
 	}
 	return l;
 }
@@ -164,7 +181,7 @@ static void limiter_fallback(struct lim_req *r)
 {
 	struct limit_result *results = rw_calloc(r->plan->n ? r->plan->n : 1, sizeof(*results));
 
-	local_store_run(r->l->local, r->plan, now_wall_us(), results);
+	limit_client_local(&r->l->lc, r->plan, now_wall_us(), results);
 	limiter_finish(r, results);
 }
 
@@ -176,40 +193,13 @@ static void limiter_on_local(evutil_socket_t fd, short what, void *arg)
 	limiter_fallback(arg);
 }
 
-/* limiter_store_ok - Redis answered: close the breaker, log a recovery */
-static void limiter_store_ok(struct limiter *l)
+/* limiter_local_soon - the local store decides, from the loop */
+static void limiter_local_soon(struct lim_req *r)
 {
-	enum breaker_state before = l->breaker.state;
-
-	breaker_success(&l->breaker);
-	l->state = "redis";
-	if (before != BREAKER_CLOSED)
-		log_info("event=breaker_closed store=redis");
-	if (l->degraded)
-		log_info("event=store_recovered store=redis");
-	l->degraded = 0;
-}
-
-/* limiter_store_failed - Redis failed a request: count it, log state changes */
-static void limiter_store_failed(struct limiter *l, const char *err)
-{
-	enum breaker_state before = l->breaker.state;
-
-	breaker_failure(&l->breaker, now_mono_us());
-	l->state = l->breaker.state == BREAKER_CLOSED ? "redis (failing)" : "degraded (breaker open)";
-	if (!l->degraded)
-		log_warn("event=store_degraded store=redis error=\"%s\" breaker=%s", err,
-			 breaker_state_name(l->breaker.state));
-	else
-		log_debug("event=store_failed store=redis error=\"%s\" breaker=%s", err,
-			  breaker_state_name(l->breaker.state));
-	l->degraded = 1;
-	if (before == BREAKER_CLOSED && l->breaker.state == BREAKER_OPEN)
-		log_warn("event=breaker_open store=redis error=\"%s\" probe_in_ms=%llu", err,
-			 (unsigned long long)(l->breaker.backoff_us / 1000));
-	else if (before == BREAKER_HALF_OPEN && l->breaker.state == BREAKER_OPEN)
-		log_info("event=breaker_probe_failed store=redis error=\"%s\" probe_in_ms=%llu",
-			 err, (unsigned long long)(l->breaker.backoff_us / 1000));
+	r->local_ev = event_new(r->l->base, -1, 0, limiter_on_local, r);
+	if (r->local_ev == NULL)
+		abort();	/* out of memory in libevent */
+	event_active(r->local_ev, 0, 0);
 }
 
 /* limiter_on_redis - the script's reply, or why there is none */
@@ -222,41 +212,45 @@ static void limiter_on_redis(enum redis_status st, const redisReply *reply, void
 
 	r->redis_id = 0;
 	if (r->cb == NULL) {	/* a cancelled probe: only the breaker wants it */
-		if (st == REDIS_ST_OK)
-			limiter_store_ok(l);
-		else
-			limiter_store_failed(l, err);
+		limit_client_done(&l->lc, st == REDIS_ST_OK, err, now_mono_us());
 		limiter_req_free(r);
 		return;
 	}
 	if (st == REDIS_ST_OK || st == REDIS_ST_ERROR) {
 		results = rw_calloc(r->plan->n ? r->plan->n : 1, sizeof(*results));
 		if (limit_store_parse(reply, r->plan, results, NULL, &err) == LIMIT_STORE_OK) {
-			limiter_store_ok(l);
+			limit_client_done(&l->lc, 1, NULL, now_mono_us());
 			limiter_finish(r, results);
 			return;
 		}
 		free(results);
 	}
-	limiter_store_failed(l, err);
+	limit_client_done(&l->lc, 0, err, now_mono_us());
 	limiter_fallback(r);
 }
 
-/* limiter_send - the plan as one EVALSHA; 0 when it could not be sent */
-static uint64_t limiter_send(struct lim_req *r)
+/* limiter_send - the plan, with the ticket's deadline, as one EVALSHA */
+static void limiter_send(struct lim_req *r)
 {
+	struct limit_plan timed = *r->plan;	/* shares the plan's checks */
 	struct buf cmd = BUF_INIT;
 	const char *err;
 	size_t len;
 
-	if (limit_store_resp(r->plan, r->l->script.sha1, &cmd, &err) < 0) {
+	timed.deadline_us = r->ticket.deadline_us;
+	if (limit_store_resp(&timed, r->l->script.sha1, &cmd, &err) < 0) {
 		log_err("event=store_marshal_failed error=\"%s\"", err);
 		buf_release(&cmd);
-		return 0;
+	} else {
+		len = cmd.len;
+		r->redis_id = redis_async_evalsha_resp(r->l->redis, &r->l->script,
+						       buf_detach(&cmd), len, limiter_on_redis, r);
+		if (r->redis_id != 0)
+			return;
 	}
-	len = cmd.len;
-	return redis_async_evalsha_resp(r->l->redis, &r->l->script, buf_detach(&cmd), len,
-					limiter_on_redis, r);
+	if (r->ticket.probe)	/* never sent: let the next request probe */
+		limit_client_done(&r->l->lc, 0, "not sent", now_mono_us());
+	limiter_local_soon(r);
 }
 
 /* limiter_run - see limiter.h */
@@ -269,37 +263,38 @@ uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_c
 	r->plan = plan;
 	r->cb = cb;
 	r->arg = arg;
-	if (!l->clock_known)
-		limiter_sample_clock(-1, 0, l);	/* until the first sample lands */
 	r->pprev = &l->pending;
 	if ((r->next = l->pending) != NULL)
 		l->pending->pprev = &r->next;
 	l->pending = r;
-	if (l->redis != NULL && breaker_allow(&l->breaker, now_mono_us())) {
-		r->probe = l->breaker.state == BREAKER_HALF_OPEN;
-		if ((r->redis_id = limiter_send(r)) != 0)
-			return r->id;
-		if (r->probe)	/* never sent: let the next request probe */
-			limiter_store_failed(l, "not sent");
+	switch (limit_client_route(&l->lc, plan->charge, now_mono_us(), &r->ticket)) {
+	case LIMIT_ROUTE_REDIS:
+		limiter_send(r);
+		break;
+	case LIMIT_ROUTE_CLOCK:
+		limiter_clock(l, 1);	/* unless one is out already */
+		r->waiting = l->clock_seq;	/* limiter_resume sends it, or falls back */
+		break;
+	case LIMIT_ROUTE_LOCAL:
+		limiter_local_soon(r);
+		break;
 	}
-	r->local_ev = event_new(l->base, -1, 0, limiter_on_local, r);
-	if (r->local_ev == NULL)
-		abort();	/* out of memory in libevent */
-	event_active(r->local_ev, 0, 0);
 	return r->id;
 }
 
 /*
  * limiter_cancel - see limiter.h. A probe in flight stays at Redis without
  * its caller (the plan may go): the breaker still learns how it went, or
- * it would wait backoff_max for an answer that never comes.
+ * it would wait backoff_max for an answer that never comes. A charge
+ * waiting for the clock just goes: the sample it waits for reports to the
+ * breaker itself.
  */
 void limiter_cancel(struct limiter *l, uint64_t id)
 {
 	for (struct lim_req *r = l->pending; r != NULL; r = r->next) {
 		if (r->id != id || r->cb == NULL)
 			continue;
-		if (r->redis_id && r->probe) {
+		if (r->redis_id && r->ticket.probe) {
 			r->cb = NULL;
 			r->arg = NULL;
 			r->plan = NULL;
@@ -315,13 +310,13 @@ void limiter_cancel(struct limiter *l, uint64_t id)
 /* limiter_store_state - see limiter.h */
 const char *limiter_store_state(const struct limiter *l)
 {
-	return l->state;
+	return limit_client_state(&l->lc);
 }
 
 /* limiter_degraded - see limiter.h */
 int limiter_degraded(const struct limiter *l)
 {
-	return strcmp(l->state, "redis") != 0 && strcmp(l->state, "local") != 0;
+	return limit_client_degraded(&l->lc);
 }
 
 /* limiter_free - finish what is pending on the local store, then free */
@@ -331,12 +326,14 @@ void limiter_free(struct limiter **lp)
 
 	if (l == NULL)
 		return;
+	l->freeing = 1;
 	while (l->pending != NULL) {
 		struct lim_req *r = l->pending;
 
 		if (r->redis_id)
 			redis_async_cancel(l->redis, r->redis_id);
 		r->redis_id = 0;
+		r->waiting = 0;
 		if (r->cb == NULL)
 			limiter_req_free(r);	/* a cancelled probe */
 		else
@@ -347,7 +344,7 @@ void limiter_free(struct limiter **lp)
 	redis_async_free(&l->redis);
 	redis_script_release(&l->script);
 	redis_settings_release(&l->settings);
-	local_store_free(&l->local);
+	limit_client_release(&l->lc);
 	free(l);
 	*lp = NULL;
 }

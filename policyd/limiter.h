@@ -4,12 +4,18 @@
  *
  * A plan runs as one EVALSHA of schema/limits.lua (core/limit_store.c) on
  * the async Redis client (core/redis.c: per-command deadline, reconnection,
- * Sentinel). When Redis fails (error, timeout, disconnect) or the circuit
- * breaker is open, every result is marked degraded and checks of limits
- * with on_store_failure = local run on the in-process store
- * (core/local_store.c); limits_decide then applies each limit's fail mode.
- * Without a redis section every plan runs locally.
- *
+ * Sentinel). The breaker, the local fallback, Redis's clock offset and the
+ * degraded state are core/limit_client.c's (the milter's store uses the
+ * same); this file is the event-loop glue. When Redis fails (error,
+ * timeout, disconnect) or the circuit breaker is open, every result is
+ * marked degraded and checks of limits with on_store_failure = local run
+ * on the in-process store; limits_decide then applies each limit's fail
+ * mode. Without a redis section every plan runs locally. A charge carries
+ * its deadline on Redis's clock (set here at sending, whatever
+ * plan->deadline_us says); a charge made before Redis's clock is known
+ * waits for the TIME sample within its own timeout, and falls back when
+ * the sample fails: no charge is sent without a deadline.
+
  * The callback runs exactly once per limiter_run, from the loop (never from
  * inside limiter_run), unless limiter_cancel ran first. The plan stays the
  * caller's and must live until the callback or the cancel; results passed
@@ -42,11 +48,10 @@ int limiter_same_store(const struct limiter *l, const struct rw_config *cfg);
 uint64_t limiter_run(struct limiter *l, const struct limit_plan *plan, limiter_cb *cb,
 		     void *arg);
 /*
- * limiter_charge_deadline - for a charge plan's deadline_us: the moment, on
- * Redis's clock (offset sampled with TIME every 10 s), after which this
- * limiter will have given up on a request sent now; 0 when unknown (no
- * Redis, no sample yet). A stalled Redis that catches up later then
- * refuses the charge (RWLATE) instead of charging mail that was deferred.
+ * limiter_charge_deadline - the deadline on Redis's clock a charge starting
+ * now gets (limit_client_deadline); 0 when unknown (no Redis, no sample
+ * yet). For logs and callers that show it: limiter_run sets a charge's
+ * deadline itself.
  */
 uint64_t limiter_charge_deadline(const struct limiter *l);
 /* limiter_cancel - the callback of id will not run */
