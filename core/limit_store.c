@@ -321,6 +321,97 @@ enum limit_store_rc limit_store_parse(const redisReply *reply, const struct limi
 	return LIMIT_STORE_OK;
 }
 
+/* limit_store_bulk - the RESP bulk string at *off of cmd: its text; *off moves past it */
+static int limit_store_bulk(const char *cmd, size_t len, size_t *off, const char **s, size_t *n)
+{
+	size_t i = *off, v = 0;
+
+	if (i >= len || cmd[i++] != '$')
+		return -1;
+	for (; i < len && cmd[i] >= '0' && cmd[i] <= '9' && v < len; i++)
+		v = v * 10 + (size_t)(cmd[i] - '0');
+	if (i + 2 > len || cmd[i] != '\r' || cmd[i + 1] != '\n' || v > len - i - 2 ||
+	    len - i - 2 - v < 2 || cmd[i + 2 + v] != '\r' || cmd[i + 3 + v] != '\n')
+		return -1;
+	*s = cmd + i + 2;
+	*n = v;
+	*off = i + 4 + v;
+	return 0;
+}
+
+/* limit_store_skip - past count bulks at *off; the text of the last */
+static int limit_store_skip(const char *cmd, size_t len, size_t *off, size_t count,
+			    const char **s, size_t *n)
+{
+	for (size_t i = 0; i < count; i++)
+		if (limit_store_bulk(cmd, len, off, s, n) < 0)
+			return -1;
+	return 0;
+}
+
+/* limit_store_charged - the mask of checks a committed charge's reply charged; 0 when none */
+static int limit_store_charged(const redisReply *reply, size_t n, struct buf *mask)
+{
+	int any = 0;
+
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != LIMIT_STORE_REPLY_HEAD + LIMIT_STORE_REPLY_PER_CHECK * n)
+		return -1;
+	for (size_t i = 0; i < reply->elements; i++)
+		if (reply->element[i] == NULL)
+			return -1;
+	if (reply->element[1]->type != REDIS_REPLY_INTEGER || reply->element[1]->integer != 1)
+		return 0;	/* not committed: nothing was charged */
+	for (size_t i = 0; i < n; i++) {
+		const redisReply *ok =
+			reply->element[LIMIT_STORE_REPLY_HEAD + LIMIT_STORE_REPLY_PER_CHECK * i];
+		int charged = ok->type == REDIS_REPLY_INTEGER && ok->integer == 1;
+
+		buf_putc(mask, charged ? '1' : '0');
+		any |= charged;
+	}
+	return any;
+}
+
+/* limit_store_refund - see limit_store.h */
+int limit_store_refund(const redisReply *reply, const char *cmd, size_t len, struct buf *out)
+{
+	struct buf mask = BUF_INIT;
+	size_t off, mode_at, nkeys, n;
+	const char *s, *margin;
+	size_t sn, margin_n;
+	int rc;
+
+	/* *N, EVALSHA, sha, nkeys, KEYS..., proto, (mode, margin, deadline), checks... */
+	s = len > 0 && cmd[0] == '*' ? memchr(cmd, '\n', len) : NULL;
+	if (s == NULL)
+		return -1;
+	off = (size_t)(s - cmd) + 1;
+	if (limit_store_skip(cmd, len, &off, 3, &s, &sn) < 0 ||
+	    sn == 0 || sn > 9 || strspn(s, "0123456789") < sn)
+		return -1;
+	nkeys = (size_t)strtoul(s, NULL, 10);
+	n = nkeys / LIMIT_STORE_KEYS_PER_CHECK;
+	if (n * LIMIT_STORE_KEYS_PER_CHECK != nkeys ||
+	    limit_store_skip(cmd, len, &off, nkeys + 1, &s, &sn) < 0)
+		return -1;
+	mode_at = off;
+	if (limit_store_bulk(cmd, len, &off, &s, &sn) < 0 || sn != 6 || memcmp(s, "charge", 6) != 0 ||
+	    limit_store_bulk(cmd, len, &off, &margin, &margin_n) < 0 ||
+	    limit_store_bulk(cmd, len, &off, &s, &sn) < 0)
+		return -1;
+	rc = limit_store_charged(reply, n, &mask);
+	if (rc > 0) {
+		buf_append(out, cmd, mode_at);
+		redis_resp_bulk(out, "refund", 6);
+		redis_resp_bulk(out, margin, margin_n);
+		redis_resp_bulk(out, mask.data, mask.len);
+		buf_append(out, cmd + off, len - off);
+	}
+	buf_release(&mask);
+	return rc;
+}
+
 /* limit_store_time_part - one decimal element of a TIME reply */
 static int limit_store_time_part(const redisReply *e, uint64_t max, uint64_t *v)
 {

@@ -89,6 +89,16 @@ enum limit_store_rc limit_store_parse(const redisReply *reply, const struct limi
 				      struct limit_result *results, int *committed,
 				      const char **error_r);
 
+/*
+ * limit_store_refund - the reply of a charge came after its client gave up
+ * (the message was deferred): when it says the charge committed, the
+ * "refund" call that gives back what it charged -- cmd (len bytes) is the
+ * charge's EVALSHA in RESP as sent (limit_store_resp), the refund goes to
+ * out. 1 when out holds a refund, 0 when nothing was charged, -1 when cmd
+ * or the reply is not a charge's.
+ */
+int limit_store_refund(const redisReply *reply, const char *cmd, size_t len, struct buf *out);
+
 /* limit_store_time - Redis's TIME reply in µs; 0, or -1 for any other reply */
 int limit_store_time(const redisReply *reply, uint64_t *us);
 

@@ -187,9 +187,22 @@ uint64_t redis_async_evalsha_resp(struct redis_async *c, const struct redis_scri
 				  char *cmd, size_t len, redis_cb *cb, void *arg);
 /* redis_async_cancel - the callback will not run; 0, or -1 if already done */
 int redis_async_cancel(struct redis_async *c, uint64_t id);
+/*
+ * redis_async_keep_late - a command whose effect matters even after its
+ * caller gave up (a charge that commits just before a stall delays its
+ * reply): when request id times out or is cancelled after it was sent,
+ * the client keeps waiting for its reply, and late(st, reply, cmd, cmdlen,
+ * arg) runs once with it (REDIS_ST_OK / ERROR / NOSCRIPT), or with
+ * REDIS_ST_DISCONNECTED when the connection or the client goes first. cmd
+ * is the command as sent, borrowed for the call. A request never sent, or
+ * answered in time, never calls late. -1 when id is not pending.
+ */
+typedef void redis_late_cb(enum redis_status st, const redisReply *reply, const char *cmd,
+			   size_t cmdlen, void *arg);
+int redis_async_keep_late(struct redis_async *c, uint64_t id, redis_late_cb *late, void *arg);
 /* redis_async_connected - how many pool connections take commands now */
 unsigned redis_async_connected(const struct redis_async *c);
-/* redis_async_pending - requests whose callback has not run yet */
+/* redis_async_pending - requests whose callback has not run yet (late ones not counted) */
 size_t redis_async_pending(const struct redis_async *c);
 void redis_async_free(struct redis_async **cp);
 

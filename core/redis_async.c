@@ -99,14 +99,45 @@ void redis_req_finish(struct redis_req *r, enum redis_status st,
 	cb(st, reply, arg);
 }
 
+/* redis_req_sent - r went to a connection (not waiting for one, not failed early) */
+static int redis_req_sent(const struct redis_req *r)
+{
+	return r->wprev == NULL && r->early == REDIS_ST_OK;
+}
+
+/* redis_req_go_late - its caller is done with r; only the late callback waits for the reply */
+static void redis_req_go_late(struct redis_req *r)
+{
+	r->is_late = 1;
+	r->cb = NULL;
+	r->arg = NULL;
+	evtimer_del(r->timer);
+	r->client->late++;
+}
+
+/* redis_req_late_finish - the reply (or the loss) for a late request; then free it */
+static void redis_req_late_finish(struct redis_req *r, enum redis_status st,
+				  const redisReply *reply)
+{
+	r->client->late--;
+	r->late(st, reply, r->cmd, r->cmdlen, r->late_arg);
+	redis_req_free(r);
+}
+
 /* redis_req_deadline - timer: the deadline passed, or an early failure */
 static void redis_req_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct redis_req *r = arg;
+	redis_cb *cb = r->cb;
+	void *cb_arg = r->arg;
 
 	(void)fd, (void)what;
-	redis_req_finish(r, r->early != REDIS_ST_OK ? r->early : REDIS_ST_TIMEOUT,
-			 NULL);
+	if (r->late == NULL || !redis_req_sent(r)) {
+		redis_req_finish(r, r->early != REDIS_ST_OK ? r->early : REDIS_ST_TIMEOUT, NULL);
+		return;
+	}
+	redis_req_go_late(r);
+	cb(REDIS_ST_TIMEOUT, NULL, cb_arg);
 }
 
 /* redis_req_new - a pending request with its deadline armed */
@@ -211,6 +242,10 @@ static void redis_req_reply(redisAsyncContext *ac, void *reply, void *priv)
 	r = redis_table_find(c, (uint64_t)(uintptr_t)priv);
 	if (!r)
 		return;		/* late reply: timed out or cancelled */
+	if (r->is_late) {
+		redis_req_late_finish(r, rep ? redis_reply_status(rep) : REDIS_ST_DISCONNECTED, rep);
+		return;
+	}
 	if (!rep) {
 		redis_req_finish(r, REDIS_ST_DISCONNECTED, NULL);
 		return;
@@ -346,9 +381,24 @@ int redis_async_cancel(struct redis_async *c, uint64_t id)
 {
 	struct redis_req *r = redis_table_find(c, id);
 
-	if (!r)
+	if (!r || r->is_late)
 		return -1;
-	redis_req_free(r);
+	if (r->late != NULL && redis_req_sent(r))
+		redis_req_go_late(r);
+	else
+		redis_req_free(r);
+	return 0;
+}
+
+/* redis_async_keep_late - see redis.h */
+int redis_async_keep_late(struct redis_async *c, uint64_t id, redis_late_cb *late, void *arg)
+{
+	struct redis_req *r = redis_table_find(c, id);
+
+	if (!r || r->is_late)
+		return -1;
+	r->late = late;
+	r->late_arg = arg;
 	return 0;
 }
 
@@ -365,7 +415,7 @@ unsigned redis_async_connected(const struct redis_async *c)
 /* redis_async_pending - callbacks still to run */
 size_t redis_async_pending(const struct redis_async *c)
 {
-	return c->count;
+	return c->count - c->late;
 }
 
 /* redis_async_new - check settings, start connecting from the loop */
@@ -405,7 +455,10 @@ void redis_async_free(struct redis_async **cp)
 		redis_conn_close(&c->conns[i]);
 	for (size_t i = 0; i < c->tsize; i++)
 		while (c->table[i])
-			redis_req_finish(c->table[i], REDIS_ST_DISCONNECTED, NULL);
+			if (c->table[i]->is_late)
+				redis_req_late_finish(c->table[i], REDIS_ST_DISCONNECTED, NULL);
+			else
+				redis_req_finish(c->table[i], REDIS_ST_DISCONNECTED, NULL);
 	free(c->table);
 	free(c->conns);
 	redis_addr_release(&c->target);

@@ -75,6 +75,9 @@ struct redis_req {
 	char *cmd;			/* formatted: evalsha's retry, a waiting request's send */
 	size_t cmdlen;
 	struct redis_req *wnext, **wprev;	/* waiting for a connection; wprev NULL: not */
+	redis_late_cb *late;		/* redis_async_keep_late: the reply after all */
+	void *late_arg;
+	int is_late;			/* cb ran (timeout) or was cancelled: late only */
 };
 
 struct redis_conn {
@@ -98,7 +101,8 @@ struct redis_async {
 	unsigned nconns;
 	unsigned rr;			/* round-robin start among equals */
 	struct redis_req **table;	/* pending requests by id */
-	size_t tsize, count;
+	size_t tsize, count;		/* count: in the table, late ones too */
+	size_t late;			/* requests only late callbacks wait for */
 	uint64_t next_id;
 	struct redis_addr target;	/* where connections go */
 	int have_target;

@@ -229,6 +229,48 @@ static void limiter_on_redis(enum redis_status st, const redisReply *reply, void
 	limiter_fallback(r);
 }
 
+/* limiter_on_refund - a refund's reply: for the log only (it is no decision's) */
+static void limiter_on_refund(enum redis_status st, const redisReply *reply, void *arg)
+{
+	(void)reply;
+	(void)arg;
+	if (st != REDIS_ST_OK)
+		log_warn("event=charge_refund_failed store=redis error=%s: a deferred message may "
+			 "stay charged", redis_status_name(st));
+}
+
+/*
+ * limiter_on_late - a charge's reply came after the request gave up (timeout,
+ * or its decision went): the message was deferred or never accepted, so
+ * what the charge committed is given back (a stall between the script and
+ * its reply can delay a reply past any deadline the script checks).
+ */
+static void limiter_on_late(enum redis_status st, const redisReply *reply, const char *cmd,
+			    size_t cmdlen, void *arg)
+{
+	struct limiter *l = arg;
+	struct buf refund = BUF_INIT;
+	size_t len;
+	int rc;
+
+	if (l->freeing)
+		return;
+	if (st == REDIS_ST_DISCONNECTED) {
+		log_warn("event=charge_unknown store=redis error=disconnected: the reply of a charge "
+			 "made after its deadline was lost; a deferred message may be charged");
+		return;
+	}
+	rc = st == REDIS_ST_OK ? limit_store_refund(reply, cmd, cmdlen, &refund) : 0;
+	if (rc <= 0) {
+		buf_release(&refund);
+		return;		/* refused (RWLATE), or nothing charged */
+	}
+	log_info("event=charge_refunded store=redis: its reply came after the message was deferred");
+	len = refund.len;
+	(void)redis_async_evalsha_resp(l->redis, &l->script, buf_detach(&refund), len,
+				       limiter_on_refund, l);
+}
+
 /* limiter_send - the plan, with the ticket's deadline, as one EVALSHA */
 static void limiter_send(struct lim_req *r)
 {
@@ -245,6 +287,8 @@ static void limiter_send(struct lim_req *r)
 		len = cmd.len;
 		r->redis_id = redis_async_evalsha_resp(r->l->redis, &r->l->script,
 						       buf_detach(&cmd), len, limiter_on_redis, r);
+		if (r->redis_id != 0 && timed.charge)
+			(void)redis_async_keep_late(r->l->redis, r->redis_id, limiter_on_late, r->l);
 		if (r->redis_id != 0)
 			return;
 	}

@@ -15,10 +15,16 @@ KEYS, 5 per check i (base 5*(i-1)):
 ARGV:
   [1] protocol version "2"      [2] mode "peek" | "charge"
   [3] quota margin in seconds (quota hashes expire at window end + margin)
+  [2] may also be "refund": give back what a committed charge took, when
+      its reply reached the client only after the client had given up (the
+      message was deferred, so it must cost nothing). KEYS and ARGV are the
+      charge's, except ARGV[2] and ARGV[4].
   [4] charge deadline, microseconds on this server's TIME clock; "0" = none.
       A charge that runs later is refused with "RWLATE": its client has
       given up (and answered with the limit's fail mode), so the message must
-      not cost anything when a stalled Redis catches up.
+      not cost anything when a stalled Redis catches up. The client sets it
+      early enough that the reply's way back fits in its timeout.
+      refund: one "1" or "0" per check, whether the charge charged it.
   then 6 per check i (base 4 + 6*(i-1)):
   +1 kind  "rate" | "quota"
   +2 mode  "e" (enforce) | "s" (shadow)
@@ -40,6 +46,7 @@ Reply: { 1, committed (0|1), then 6 per check:
          ok (0|1), never_fits (0|1), blocked (0|1), reason (string | nil),
          remaining (units left: after this cost when ok, before it when not),
          retry_after_ms } ; numbers are clamped to 2^53.
+A refund replies { 1, 1 } (no rows).
 Errors: "RWPROTO ..." (version mismatch), "RWARGS ..." (bad layout),
 "RWLATE ..." (a charge past its deadline; nothing was written).
 ]]
@@ -79,13 +86,19 @@ local function parse()
     return nil, 'RWPROTO script speaks protocol ' .. PROTO
   end
   local mode = ARGV[2]
-  if mode ~= 'peek' and mode ~= 'charge' then return nil, 'mode' end
+  if mode ~= 'peek' and mode ~= 'charge' and mode ~= 'refund' then return nil, 'mode' end
   local margin = tonumber(ARGV[3])
   if not margin or margin < 0 then return nil, 'margin' end
-  local deadline = tonumber(ARGV[4])
-  if not deadline or deadline < 0 then return nil, 'deadline' end
   local n = (#ARGV - NH) / NA
   if n ~= math.floor(n) or #KEYS ~= n * NK then return nil, 'counts' end
+  local deadline, mask = 0, nil
+  if mode == 'refund' then
+    mask = ARGV[4]
+    if #mask ~= n or string.find(mask, '[^01]') then return nil, 'mask' end
+  else
+    deadline = tonumber(ARGV[4])
+    if not deadline or deadline < 0 then return nil, 'deadline' end
+  end
   local checks = {}
   for i = 1, n do
     local a, k = NH + NA * (i - 1), NK * (i - 1)
@@ -104,7 +117,7 @@ local function parse()
     end
     checks[i] = c
   end
-  return { mode = mode, margin = margin, deadline = deadline, checks = checks }
+  return { mode = mode, margin = margin, deadline = deadline, mask = mask, checks = checks }
 end
 
 -- rate: GCRA against the pending TAT of c.key (same arithmetic as core/gcra.c)
@@ -189,6 +202,26 @@ local function charge(req, res, now)
   end
 end
 
+-- refund: undo what charge() wrote for the checks the mask names
+local function refund(req, now)
+  for i, c in ipairs(req.checks) do
+    if string.sub(req.mask, i, i) == '1' and c.cost > 0 then
+      if c.kind == 'rate' then
+        local em = override(c.okey, c.ocust, 'emission_us', c.p1)
+        local tat = (tonumber(redis.call('GET', c.key) or '0') or 0) - c.cost * em
+        if tat > now then
+          redis.call('SET', c.key, string.format('%.0f', tat), 'PX',
+                     clamp(math.ceil((tat - now) / 1000) + 1))
+        else
+          redis.call('DEL', c.key)
+        end
+      elseif redis.call('HINCRBY', c.key, c.field, string.format('%.0f', -c.cost)) < 0 then
+        redis.call('HSET', c.key, c.field, 0)
+      end
+    end
+  end
+end
+
 local req, err = parse()
 if not req then
   if string.sub(err, 1, 7) == 'RWPROTO' then return redis.error_reply(err) end
@@ -196,6 +229,10 @@ if not req then
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if req.mode == 'refund' then
+  refund(req, now)
+  return { 1, 1 }
+end
 if req.mode == 'charge' and req.deadline > 0 and now > req.deadline then
   return redis.error_reply('RWLATE charge deadline passed, nothing charged')
 end
