@@ -570,6 +570,91 @@ static void test_bad_args(void **state)
 	freeReplyObject(rep);
 }
 
+/* send_resp - a command already in RESP; its reply (caller frees) */
+static redisReply *send_resp(struct fx *f, const char *resp, size_t len)
+{
+	void *r = NULL;
+
+	assert_int_equal(redisAppendFormattedCommand(f->c, resp, len), REDIS_OK);
+	assert_int_equal(redisGetReply(f->c, &r), REDIS_OK);
+	assert_non_null(r);
+	return r;
+}
+
+/*
+ * test_refund - a charge's late reply gives the refund that undoes it
+ * (policyd: the reply came after the message was deferred): the rate and
+ * the quota it charged are back where they were, the shadow check it did
+ * not charge is left alone; an uncommitted charge gives no refund.
+ */
+static void test_refund(void **state)
+{
+	struct fx *f = *state;
+	struct limit_check v[3] = { mk(&rate_lim, "alice", 1, 3), mk(&quota_lim, "acme", 2, 10),
+				    mk(&shadow_lim, "alice", 1, 1) };
+	struct limit_plan plan = { v, 3, 1, 0 };
+	struct limit_result res[3];
+	struct buf charge = BUF_INIT, refund = BUF_INIT, rk = BUF_INIT, qk = BUF_INIT, sk = BUF_INIT;
+	const char *err = NULL;
+	long long shadow_tat;
+	redisReply *r;
+	int committed;
+
+	key_of(&v[0], &rk);
+	key_of(&v[1], &qk);
+	key_of(&v[2], &sk);
+	assert_true(run1(f, v[2], 1, &res[2]));	/* the shadow check is full now */
+	shadow_tat = get_num(f, buf_cstr(&sk));
+	assert_true(run1(f, v[0], 1, &res[0]));	/* alice used one of 3 */
+	assert_int_equal(limit_store_resp(&plan, f->sha, &charge, &err), 0);
+	r = send_resp(f, charge.data, charge.len);
+	assert_int_equal(limit_store_parse(r, &plan, res, &committed, &err), LIMIT_STORE_OK);
+	assert_true(committed && res[0].ok && res[1].ok && !res[2].ok);
+	assert_int_equal(res[0].remaining, 1);
+	assert_int_equal(hget_num(f, buf_cstr(&qk), "m"), 2);
+	assert_int_equal(limit_store_refund(r, charge.data, charge.len, &refund), 1);
+	for (size_t i = 0; i < 3; i++)
+		limit_result_release(&res[i]);
+	freeReplyObject(r);
+	r = send_resp(f, refund.data, refund.len);
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(r->elements, 2);
+	freeReplyObject(r);
+	assert_int_equal(hget_num(f, buf_cstr(&qk), "m"), 0);
+	assert_int_equal(get_num(f, buf_cstr(&sk)), shadow_tat);
+	/* alice has 2 of 3 left again: the same charge gives the same answer */
+	r = send_resp(f, charge.data, charge.len);
+	assert_int_equal(limit_store_parse(r, &plan, res, &committed, &err), LIMIT_STORE_OK);
+	assert_true(committed);
+	assert_int_equal(res[0].remaining, 1);
+	for (size_t i = 0; i < 3; i++)
+		limit_result_release(&res[i]);
+	freeReplyObject(r);
+	/* one more fits (a refund again); a cost of 3 does not commit: nothing to refund */
+	r = send_resp(f, charge.data, charge.len);
+	buf_truncate(&refund, 0);
+	assert_int_equal(limit_store_refund(r, charge.data, charge.len, &refund), 1);
+	freeReplyObject(r);
+	v[0].cost = 3;
+	buf_truncate(&charge, 0);
+	assert_int_equal(limit_store_resp(&plan, f->sha, &charge, &err), 0);
+	r = send_resp(f, charge.data, charge.len);
+	buf_truncate(&refund, 0);
+	assert_int_equal(limit_store_refund(r, charge.data, charge.len, &refund), 0);
+	assert_int_equal(refund.len, 0);
+	/* a reply or a command that is not a charge's: -1 */
+	assert_int_equal(limit_store_refund(r, "*1\r\n$4\r\nPING\r\n", 14, &refund), -1);
+	freeReplyObject(r);
+	r = cmd(f, "PING");
+	assert_int_equal(limit_store_refund(r, charge.data, charge.len, &refund), -1);
+	freeReplyObject(r);
+	buf_release(&charge);
+	buf_release(&refund);
+	buf_release(&rk);
+	buf_release(&qk);
+	buf_release(&sk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +671,7 @@ int main(void)
 		T(test_shadow),
 		T(test_exact_concurrent),
 		T(test_bad_args),
+		T(test_refund),
 #undef T
 	};
 

@@ -323,6 +323,103 @@ static void test_cancel(void **state)
 	redis_async_free(&dead);
 }
 
+/* One late callback's outcome. */
+struct late {
+	int calls;
+	enum redis_status st;
+	long long integer;
+	char cmd[64];		/* the command as sent, its start */
+};
+
+/* late_cb - a redis_late_cb recording into struct late */
+static void late_cb(enum redis_status st, const redisReply *r, const char *cmd, size_t len,
+		    void *arg)
+{
+	struct late *l = arg;
+
+	l->calls++;
+	l->st = st;
+	l->integer = r != NULL && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+	memcpy(l->cmd, cmd, len < sizeof(l->cmd) - 1 ? len : sizeof(l->cmd) - 1);
+}
+
+/*
+ * test_keep_late - a command kept for its late reply: its callback gets
+ * TIMEOUT at the deadline (or never runs, when cancelled), and the late
+ * callback gets the reply that comes after all, with the command as sent;
+ * one answered in time never calls late; freeing the client reports the
+ * ones still out as DISCONNECTED.
+ */
+static void test_keep_late(void **state)
+{
+	struct redis_async *c = new_async(srv.port, 1, 100);
+	const char *sleep05[] = { "DEBUG", "SLEEP", "0.5" }, *incr[] = { "INCR", "late:n" };
+	struct res a = { 0 }, b = { 0 }, d = { 0 }, q = { 0 };
+	struct late la = { 0 }, lb = { 0 }, ld = { 0 }, lq = { 0 };
+	uint64_t id;
+
+	(void)state;
+	id = redis_async_command(c, 2, incr, NULL, res_cb, &q);	/* answered in time */
+	assert_int_equal(redis_async_keep_late(c, id, late_cb, &lq), 0);
+	assert_int_equal(wait_calls(&q.calls, 1, 5000), 0);
+	assert_int_equal(q.st, REDIS_ST_OK);
+	redis_async_command(c, 3, sleep05, NULL, res_cb, &d);
+	id = redis_async_command(c, 2, incr, NULL, res_cb, &a);
+	assert_int_equal(redis_async_keep_late(c, id, late_cb, &la), 0);
+	id = redis_async_command(c, 2, incr, NULL, res_cb, &b);
+	assert_int_equal(redis_async_keep_late(c, id, late_cb, &lb), 0);
+	pump(10);
+	assert_int_equal(redis_async_cancel(c, id), 0);	/* its caller went */
+	assert_int_equal(wait_calls(&a.calls, 1, 5000), 0);
+	assert_int_equal(a.st, REDIS_ST_TIMEOUT);
+	assert_int_equal(redis_async_pending(c), 0);	/* only late callbacks wait */
+	assert_int_equal(la.calls, 0);
+	assert_int_equal(wait_calls(&lb.calls, 1, 5000), 0);
+	assert_int_equal(la.calls, 1);
+	assert_int_equal(la.st, REDIS_ST_OK);
+	assert_int_equal(la.integer, 2);
+	assert_non_null(strstr(la.cmd, "INCR"));
+	assert_int_equal(lb.st, REDIS_ST_OK);
+	assert_int_equal(lb.integer, 3);
+	assert_int_equal(b.calls, 0);
+	assert_int_equal(lq.calls, 0);
+	/* still out when the client goes: DISCONNECTED */
+	redis_async_command(c, 3, sleep05, NULL, res_cb, &d);
+	id = redis_async_command(c, 2, incr, NULL, res_cb, &a);
+	assert_int_equal(redis_async_keep_late(c, id, late_cb, &ld), 0);
+	assert_int_equal(wait_calls(&a.calls, 2, 5000), 0);
+	redis_async_free(&c);
+	assert_int_equal(ld.calls, 1);
+	assert_int_equal(ld.st, REDIS_ST_DISCONNECTED);
+	pump(600);		/* the server is done sleeping before the next test */
+}
+
+/*
+ * test_issue_while_connecting - a command issued at once after
+ * redis_async_new waits for the first connection instead of failing as
+ * DISCONNECTED (the first requests after a start are no store failure)
+ */
+static void test_issue_while_connecting(void **state)
+{
+	const char *ping[] = { "PING" };
+	struct redis_settings s;
+	struct buf err = BUF_INIT;
+	struct redis_async *c;
+	struct res a = { 0 };
+
+	(void)state;
+	settings_port(&s, srv.port, 2, 2000);
+	c = redis_async_new(test_base, &s, &err);
+	redis_settings_release(&s);
+	assert_non_null(c);
+	assert_int_equal(redis_async_connected(c), 0);
+	redis_async_command(c, 1, ping, NULL, res_cb, &a);
+	assert_int_equal(wait_calls(&a.calls, 1, 5000), 0);
+	assert_int_equal(a.st, REDIS_ST_OK);
+	assert_string_equal(a.str, "PONG");
+	redis_async_free(&c);
+}
+
 /* test_kill_restart - killed mid-load: DISCONNECTED; restarted: back */
 static void test_kill_restart(void **state)
 {
@@ -574,6 +671,8 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_sync_timeout),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_keep_late),
+		cmocka_unit_test(test_issue_while_connecting),
 		cmocka_unit_test(test_kill_restart),
 		cmocka_unit_test(test_noscript),
 		cmocka_unit_test(test_auth_select),
