@@ -60,7 +60,8 @@
  *    connects (same discovery and handshake as above, blocking, bounded by
  *    connect_timeout_ms per address). Every socket read and write is
  *    bounded by timeout_ms (redisSetTimeout); after a timeout the connection
- *    is closed (a late reply must never be taken for the next command's).
+ *    is closed by the next command (a late reply must never be taken for
+ *    the next command's) -- unless redis_sync_late reads that reply first.
  *  - A connection found closed before sending is silently re-opened. A
  *    connection error during a command, or a READONLY reply, closes it and
  *    retries the command once on a fresh connection (rediscovering the
@@ -221,6 +222,16 @@ enum redis_status redis_sync_evalsha(struct redis_sync *c,
 				     const struct redis_script *s, int nkeys,
 				     int argc, const char **argv,
 				     const size_t *argvlen, redisReply **reply_r);
+/* redis_sync_evalsha_resp - the same for an EVALSHA of s already in RESP (cmd borrowed) */
+enum redis_status redis_sync_evalsha_resp(struct redis_sync *c, const struct redis_script *s,
+					  const char *cmd, size_t len, redisReply **reply_r);
+/*
+ * redis_sync_late - the last command timed out: wait up to wait_ms more
+ * for its reply (a command whose effect must be known although its caller
+ * gave up). OK / ERROR / NOSCRIPT with *reply_r (the connection is clean
+ * again), or TIMEOUT / DISCONNECTED when none came (it is closed).
+ */
+enum redis_status redis_sync_late(struct redis_sync *c, unsigned wait_ms, redisReply **reply_r);
 /* redis_sync_error - why the last command failed ("" if it did not) */
 const char *redis_sync_error(const struct redis_sync *c);
 void redis_sync_free(struct redis_sync **cp);

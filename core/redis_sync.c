@@ -19,6 +19,7 @@ struct redis_sync {
 	size_t server_idx;	/* servers mode: the one tried first */
 	struct buf error;
 	int connected_before;	/* the next connection is a reconnect */
+	int late;		/* the last command timed out; its reply may still come */
 };
 
 /* redis_sync_new - check and copy the settings */
@@ -172,7 +173,10 @@ static int redis_sync_alive(redisContext *ctx)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-/* redis_sync_io_failed - record why and close; TIMEOUT or DISCONNECTED */
+/*
+ * redis_sync_io_failed - record why; TIMEOUT (the connection is kept for
+ * redis_sync_late, and closed by the next command) or DISCONNECTED (closed)
+ */
 static enum redis_status redis_sync_io_failed(struct redis_sync *c, int saved)
 {
 	int timeout = c->ctx->err == REDIS_ERR_IO &&
@@ -180,8 +184,37 @@ static enum redis_status redis_sync_io_failed(struct redis_sync *c, int saved)
 
 	buf_truncate(&c->error, 0);
 	buf_puts(&c->error, timeout ? "timeout" : c->ctx->errstr);
-	redis_sync_drop(c);
-	return timeout ? REDIS_ST_TIMEOUT : REDIS_ST_DISCONNECTED;
+	if (!timeout) {
+		redis_sync_drop(c);
+		return REDIS_ST_DISCONNECTED;
+	}
+	c->late = 1;
+	return REDIS_ST_TIMEOUT;
+}
+
+/* redis_sync_late - see redis.h */
+enum redis_status redis_sync_late(struct redis_sync *c, unsigned wait_ms, redisReply **reply_r)
+{
+	void *r = NULL;
+	int ok;
+
+	*reply_r = NULL;
+	if (!c->late || !c->ctx)
+		return REDIS_ST_DISCONNECTED;
+	c->late = 0;
+	c->ctx->err = 0;	/* the timeout: hiredis reads no more until it is cleared */
+	c->ctx->errstr[0] = '\0';
+	ok = redisSetTimeout(c->ctx, redis_ms_tv(wait_ms)) == REDIS_OK &&
+	     redisGetReply(c->ctx, &r) == REDIS_OK && r != NULL &&
+	     redisSetTimeout(c->ctx, redis_ms_tv(c->set.timeout_ms)) == REDIS_OK;
+	if (!ok) {
+		if (r != NULL)
+			freeReplyObject(r);
+		redis_sync_drop(c);
+		return REDIS_ST_TIMEOUT;
+	}
+	*reply_r = r;
+	return redis_reply_status(r);
 }
 
 /* redis_sync_run - one formatted command, one retry on a fresh connection */
@@ -193,8 +226,9 @@ static enum redis_status redis_sync_run(struct redis_sync *c, const char *cmd,
 
 	*reply_r = NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (c->ctx && !redis_sync_alive(c->ctx))
-			redis_sync_drop(c);
+		if (c->ctx && (c->late || !redis_sync_alive(c->ctx)))
+			redis_sync_drop(c);	/* never read a stale reply as this one's */
+		c->late = 0;
 		if (!c->ctx && redis_sync_connect(c) < 0)
 			return REDIS_ST_DISCONNECTED;
 		errno = 0;
@@ -260,7 +294,23 @@ static enum redis_status redis_sync_load(struct redis_sync *c,
 	return st;
 }
 
-/* redis_sync_evalsha - EVALSHA, on NOSCRIPT load and try once more */
+/* redis_sync_evalsha_resp - EVALSHA in RESP, on NOSCRIPT load and try once more */
+enum redis_status redis_sync_evalsha_resp(struct redis_sync *c, const struct redis_script *s,
+					  const char *cmd, size_t len, redisReply **reply_r)
+{
+	enum redis_status st = redis_sync_exec(c, cmd, len, reply_r);
+
+	if (st == REDIS_ST_NOSCRIPT) {
+		freeReplyObject(*reply_r);
+		*reply_r = NULL;
+		st = redis_sync_load(c, s, reply_r);
+		if (st == REDIS_ST_OK)
+			st = redis_sync_exec(c, cmd, len, reply_r);
+	}
+	return st;
+}
+
+/* redis_sync_evalsha - format, then redis_sync_evalsha_resp */
 enum redis_status redis_sync_evalsha(struct redis_sync *c,
 				     const struct redis_script *s, int nkeys,
 				     int argc, const char **argv,
@@ -272,14 +322,7 @@ enum redis_status redis_sync_evalsha(struct redis_sync *c,
 
 	if (len < 0)
 		abort();	/* hiredis out of memory */
-	st = redis_sync_exec(c, cmd, (size_t)len, reply_r);
-	if (st == REDIS_ST_NOSCRIPT) {
-		freeReplyObject(*reply_r);
-		*reply_r = NULL;
-		st = redis_sync_load(c, s, reply_r);
-		if (st == REDIS_ST_OK)
-			st = redis_sync_exec(c, cmd, (size_t)len, reply_r);
-	}
+	st = redis_sync_evalsha_resp(c, s, cmd, (size_t)len, reply_r);
 	redisFreeCommand(cmd);
 	return st;
 }

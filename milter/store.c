@@ -17,6 +17,12 @@
 
 /* Idle Redis clients kept for reuse; more are closed when given back. */
 #define STORE_IDLE_MAX 64
+/*
+ * How long a charge that timed out waits on for its reply (store_late),
+ * before the milter answers: a reply that comes within it is refunded; one
+ * that comes later leaves the deferred message charged (logged).
+ */
+#define STORE_LATE_WAIT_MS 1000
 
 struct store {
 	unsigned refs;			/* atomic */
@@ -119,22 +125,51 @@ static enum limit_route store_clock(struct store *s, struct redis_sync *c, enum 
 	return route;
 }
 
+/*
+ * store_late - a charge timed out: wait STORE_LATE_WAIT_MS more for its
+ * reply, and when it committed after all (a stall between the script and
+ * its reply), give back what it charged: the message is being deferred.
+ */
+static void store_late(struct store *s, struct redis_sync *c, const struct buf *cmd)
+{
+	struct buf refund = BUF_INIT;
+	redisReply *reply = NULL;
+	enum redis_status st = redis_sync_late(c, STORE_LATE_WAIT_MS, &reply);
+	int rc = st == REDIS_ST_OK ? limit_store_refund(reply, cmd->data, cmd->len, &refund) : 0;
+
+	if (reply != NULL)
+		freeReplyObject(reply);
+	reply = NULL;
+	if (st == REDIS_ST_TIMEOUT || st == REDIS_ST_DISCONNECTED)
+		log_warn("event=charge_unknown store=redis error=%s: the reply of a charge made after "
+			 "its deadline was lost; a deferred message may be charged",
+			 redis_status_name(st));
+	else if (rc > 0)
+		log_info("event=charge_refunded store=redis: its reply came after the message was "
+			 "deferred");
+	if (rc > 0 &&
+	    redis_sync_evalsha_resp(c, &s->script, refund.data, refund.len, &reply) != REDIS_ST_OK)
+		log_warn("event=charge_refund_failed store=redis error=\"%s\": a deferred message may "
+			 "stay charged", store_error(c, "error"));
+	if (reply != NULL)
+		freeReplyObject(reply);
+	buf_release(&refund);
+}
+
 /* store_eval - the plan, with the ticket's deadline, as one EVALSHA; 1 when results were filled */
 static int store_eval(struct store *s, struct redis_sync *c, const struct limit_plan *plan,
 		      const struct limit_ticket *t, struct limit_result *results)
 {
-	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
 	struct limit_plan timed = *plan;	/* shares plan's checks */
+	struct buf cmd = BUF_INIT;
 	redisReply *reply = NULL;
-	enum redis_status st;
+	enum redis_status st = REDIS_ST_ERROR;
 	const char *err = "bad reply";
 	int ok = 0;
 
 	timed.deadline_us = t->deadline_us;
-	if (limit_store_marshal(&timed, &keys, &args, &err) == 0) {
-		limit_store_command(NULL, &keys, &args, &cmd);
-		st = redis_sync_evalsha(c, &s->script, (int)keys.n, (int)cmd.n,
-					(const char **)cmd.v, NULL, &reply);
+	if (limit_store_resp(&timed, s->script.sha1, &cmd, &err) == 0) {
+		st = redis_sync_evalsha_resp(c, &s->script, cmd.data, cmd.len, &reply);
 		if (st != REDIS_ST_OK && st != REDIS_ST_ERROR)
 			err = store_error(c, redis_status_name(st));
 		else
@@ -142,14 +177,14 @@ static int store_eval(struct store *s, struct redis_sync *c, const struct limit_
 		if (reply != NULL)
 			freeReplyObject(reply);
 	}
-	strvec_release(&keys);
-	strvec_release(&args);
-	strvec_release(&cmd);
 	pthread_mutex_lock(&s->lock);
 	limit_client_done(&s->lc, ok, err, now_mono_us());
 	pthread_mutex_unlock(&s->lock);
 	if (!ok)
 		log_debug("event=store_fallback store=local error=\"%s\"", err);
+	if (st == REDIS_ST_TIMEOUT && plan->charge)
+		store_late(s, c, &cmd);
+	buf_release(&cmd);
 	return ok;
 }
 

@@ -14,7 +14,10 @@
  * core/limit_client.c's, as in policyd: this file is the synchronous glue.
  * A charge first samples Redis's clock (TIME) on its own connection when
  * no sample is known or the last is LIMIT_CLIENT_CLOCK_EVERY_US old; when
- * the sample fails the charge is not sent and the fail mode applies.
+ * the sample fails the charge is not sent and the fail mode applies. A
+ * charge that times out waits up to a second more for its reply, and gives
+ * back what it charged when the reply says it committed after all (a stall
+ * between the script and its reply), before the message is deferred.
 
  * Thread-safety: store_run may be called from any number of threads; the
  * pool, the breaker and the local store are behind one mutex (never held

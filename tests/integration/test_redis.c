@@ -290,6 +290,47 @@ static void test_sync_timeout(void **state)
 	redis_sync_free(&c);
 }
 
+/*
+ * test_sync_late - after a timeout, redis_sync_late reads the reply that
+ * comes after all (and the connection is clean again); without it the next
+ * command never sees that reply
+ */
+static void test_sync_late(void **state)
+{
+	struct redis_sync *c = new_sync(srv.port, 100);
+	struct redis_async *ac = new_async(srv.port, 1, 2000);
+	const char *sleep[] = { "DEBUG", "SLEEP", "0.3" }, *incr[] = { "INCR", "synclate:n" };
+	const char *ping[] = { "PING" };
+	struct res a = { 0 };
+	redisReply *r = NULL;
+	char out[64];
+
+	(void)state;
+	assert_int_equal(scmd(c, 2, incr, out, sizeof(out)), REDIS_ST_OK);
+	assert_int_equal(redis_sync_late(c, 2000, &r), REDIS_ST_DISCONNECTED);	/* nothing late */
+	assert_null(r);
+	redis_async_command(ac, 3, sleep, NULL, res_cb, &a);	/* the server sleeps */
+	pump(20);
+	assert_int_equal(scmd(c, 2, incr, out, sizeof(out)), REDIS_ST_TIMEOUT);
+	assert_int_equal(redis_sync_late(c, 3000, &r), REDIS_ST_OK);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	assert_int_equal(r->integer, 2);
+	freeReplyObject(r);
+	assert_int_equal(wait_calls(&a.calls, 1, 3000), 0);
+	assert_int_equal(scmd(c, 1, ping, out, sizeof(out)), REDIS_ST_OK);
+	assert_string_equal(out, "PONG");
+	/* without redis_sync_late the next command never takes the late reply */
+	redis_async_command(ac, 3, sleep, NULL, res_cb, &a);
+	pump(20);
+	assert_int_equal(scmd(c, 2, incr, out, sizeof(out)), REDIS_ST_TIMEOUT);
+	assert_int_equal(wait_calls(&a.calls, 2, 3000), 0);
+	assert_int_equal(scmd(c, 1, ping, out, sizeof(out)), REDIS_ST_OK);
+	assert_string_equal(out, "PONG");
+	redis_async_free(&ac);
+	redis_sync_free(&c);
+}
+
 /* test_cancel - a cancelled callback never runs; fail-fast is cancellable */
 static void test_cancel(void **state)
 {
@@ -670,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_short_writes),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_sync_timeout),
+		cmocka_unit_test(test_sync_late),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_keep_late),
 		cmocka_unit_test(test_issue_while_connecting),
