@@ -161,14 +161,21 @@ void limit_client_clock_sent(struct limit_client *lc, uint64_t now_us)
 /*
  * limit_client_clock_reply - see limit_client.h. Redis read its clock at
  * some moment between sending and now: taking now gives the lowest offset
- * the sample allows, so deadlines err early.
+ * the sample allows, so deadlines err early. Every such bound holds, so the
+ * highest within the window is kept (the tightest).
  */
 void limit_client_clock_reply(struct limit_client *lc, int ok, uint64_t redis_us,
 			      const char *err, uint64_t now_us)
 {
+	int64_t low = (int64_t)redis_us - (int64_t)now_us;
+
 	lc->clock_out_us = 0;
 	if (ok) {
-		lc->clock_offset_us = (int64_t)redis_us - (int64_t)now_us;
+		if (!lc->clock_known || low >= lc->clock_offset_us ||
+		    now_us - lc->clock_best_at_us >= LIMIT_CLIENT_CLOCK_WINDOW_US) {
+			lc->clock_offset_us = low;
+			lc->clock_best_at_us = now_us;
+		}
 		lc->clock_at_us = now_us;
 		lc->clock_known = 1;
 	}

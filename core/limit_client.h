@@ -23,11 +23,16 @@
  * gives up timeout after the request began (start); the script's reply
  * must still get back before that, so the deadline is
  *     start + offset + timeout - margin,  margin = timeout * MARGIN_PCT / 100
- * where offset (Redis's TIME minus our monotonic clock) is the lower bound
- * of the last sample (TIME read at the latest when its reply arrived): the
- * deadline is early, never late, by the sample's round trip. With the
- * default timeout_ms 100 the script must run within 50 ms of the request,
- * leaving 50 ms for the reply's way back. No charge leaves without a
+ * where offset (Redis's TIME minus our monotonic clock) is a lower bound:
+ * each sample's (Redis read TIME at the latest when its reply arrived), the
+ * highest of those taken within CLOCK_WINDOW, so one sample whose reply
+ * waited (a busy loop) does not pull every deadline early. The deadline is
+ * early, never late, by the best sample's round trip. With the default
+ * timeout_ms 100 the script must run within 75 ms of the request, leaving
+ * 25 ms for the reply's way back. A reply that still comes after the client
+ * gave up (a stall between the script and its reply, which no deadline the
+ * script checks can cover) is the transport glue's to refund
+ * (limit_store_refund). No charge leaves without a
  * deadline: before the first sample (or when the last one is older than
  * CLOCK_MAX_AGE) a charge waits for a sample within its own timeout
  * (LIMIT_ROUTE_CLOCK) and falls back to the fail mode when the sample fails
@@ -54,11 +59,16 @@ struct local_store;
 #define LIMIT_CLIENT_BREAKER_FAILURES 3
 #define LIMIT_CLIENT_BREAKER_MIN_US   500000
 #define LIMIT_CLIENT_BREAKER_MAX_US   5000000
-/* Redis's clock is sampled this often; a sample older than MAX_AGE is not used. */
+/*
+ * Redis's clock is sampled this often; without a sample for MAX_AGE the
+ * offset is not used; the best lower bound is kept for WINDOW (a clock
+ * that steps back is followed within it).
+ */
 #define LIMIT_CLIENT_CLOCK_EVERY_US   10000000
 #define LIMIT_CLIENT_CLOCK_MAX_AGE_US 30000000
+#define LIMIT_CLIENT_CLOCK_WINDOW_US  60000000
 /* Share of the timeout kept for the reply's way back (see above). */
-#define LIMIT_CLIENT_MARGIN_PCT 50
+#define LIMIT_CLIENT_MARGIN_PCT 25
 
 enum limit_route {
 	LIMIT_ROUTE_LOCAL = 0,	/* skip Redis: limit_client_local */
@@ -88,7 +98,8 @@ struct limit_client {
 	const char *state;		/* "redis", "redis (failing)", "degraded (breaker open)", "local" */
 	int clock_known;
 	int64_t clock_offset_us;	/* Redis's TIME minus our monotonic clock (lower bound) */
-	uint64_t clock_at_us;		/* monotonic time of that sample */
+	uint64_t clock_at_us;		/* monotonic time of the last sample */
+	uint64_t clock_best_at_us;	/* monotonic time of the sample clock_offset_us is from */
 	uint64_t clock_out_us;		/* a sample is out since then; 0: none */
 	limit_note_fn *note;
 	void *note_arg;

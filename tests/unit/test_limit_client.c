@@ -21,7 +21,7 @@
 #define MS 1000ULL
 #define T_MS 100		/* the transport's timeout */
 #define T_US (T_MS * MS)
-#define HALF_US (T_US * LIMIT_CLIENT_MARGIN_PCT / 100)
+#define MARGIN_US (T_US * LIMIT_CLIENT_MARGIN_PCT / 100)
 
 /* The fake transport: Redis's clock is ours plus skew; a command takes rtt. */
 struct fake {
@@ -170,12 +170,12 @@ static void test_charge_waits_for_clock(void **state)
 				 f.now);
 	assert_int_equal(limit_client_resume(&lc, &t, f.now), LIMIT_ROUTE_REDIS);
 	assert_int_equal(t.deadline_us,
-			 (uint64_t)((int64_t)start + f.skew) - 1 * MS + T_US - HALF_US);
+			 (uint64_t)((int64_t)start + f.skew) - 1 * MS + T_US - MARGIN_US);
 	/* the next charge goes at once, its deadline counted from its own start */
 	f.now += 3 * MS;
 	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_REDIS);
 	assert_int_equal(t.deadline_us,
-			 (uint64_t)((int64_t)f.now + f.skew) - 1 * MS + T_US - HALF_US);
+			 (uint64_t)((int64_t)f.now + f.skew) - 1 * MS + T_US - MARGIN_US);
 	assert_false(limit_client_degraded(&lc));
 	limit_client_release(&lc);
 }
@@ -205,12 +205,41 @@ static void test_deadline_leaves_the_way_back(void **state)
 						 NULL, f.now);
 			start = f.now + 7 * MS;
 			true_start = (uint64_t)((int64_t)start + f.skew);
-			assert_true(limit_client_deadline(&lc, start) <= true_start + T_US - HALF_US);
+			assert_true(limit_client_deadline(&lc, start) <= true_start + T_US - MARGIN_US);
 			assert_true(limit_client_deadline(&lc, start) + rtts[i] >=
-				    true_start + T_US - HALF_US);
+				    true_start + T_US - MARGIN_US);
 			limit_client_release(&lc);
 		}
 	}
+}
+
+/*
+ * test_clock_best_bound - a sample whose reply waited (a busy loop) gives a
+ * lower offset; the better bound taken before is kept within the window,
+ * then the newer one is taken (a clock that stepped back)
+ */
+static void test_clock_best_bound(void **state)
+{
+	struct fake f;
+	struct limit_client lc;
+	uint64_t good;
+
+	(void)state;
+	setup(&f, &lc);
+	fake_clock(&lc, &f);
+	good = limit_client_deadline(&lc, f.now);
+	f.rtt = 40 * MS;	/* Redis read TIME at once, the reply waited 40 ms */
+	f.now += LIMIT_CLIENT_CLOCK_EVERY_US;
+	limit_client_clock_sent(&lc, f.now);
+	limit_client_clock_reply(&lc, 1, (uint64_t)((int64_t)f.now + f.skew), NULL, f.now + f.rtt);
+	assert_int_equal(limit_client_deadline(&lc, f.now), good + LIMIT_CLIENT_CLOCK_EVERY_US);
+	f.now += LIMIT_CLIENT_CLOCK_WINDOW_US;
+	f.skew -= 5 * MS;	/* Redis's clock stepped back: the old bound is too high now */
+	f.rtt = 1 * MS;
+	fake_clock(&lc, &f);
+	assert_int_equal(limit_client_deadline(&lc, f.now),
+			 (uint64_t)((int64_t)f.now + f.skew) - f.rtt / 2 + T_US - MARGIN_US);
+	limit_client_release(&lc);
 }
 
 /* test_clock_failure - the sample fails: the charge is not sent, the store is degraded */
@@ -247,7 +276,7 @@ static void test_clock_wait_timeout(void **state)
 
 	(void)state;
 	setup(&f, &lc);
-	f.rtt = HALF_US;	/* the sample takes all the time the script had */
+	f.rtt = T_US - MARGIN_US;	/* the sample takes all the time the script had */
 	assert_int_equal(fake_request(&lc, &f, 1, &t), LIMIT_ROUTE_LOCAL);
 	assert_true(limit_client_degraded(&lc));
 	assert_true(fake_noted(&f, "event=store_degraded store=redis error=\"timeout waiting",
@@ -280,7 +309,7 @@ static void test_clock_resample(void **state)
 	fake_clock(&lc, &f);
 	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_REDIS);
 	assert_int_equal(t.deadline_us,
-			 (uint64_t)((int64_t)f.now + f.skew) - f.rtt / 2 + T_US - HALF_US);
+			 (uint64_t)((int64_t)f.now + f.skew) - f.rtt / 2 + T_US - MARGIN_US);
 	limit_client_release(&lc);
 }
 
@@ -367,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_peek_needs_no_clock),
 		cmocka_unit_test(test_charge_waits_for_clock),
 		cmocka_unit_test(test_deadline_leaves_the_way_back),
+		cmocka_unit_test(test_clock_best_bound),
 		cmocka_unit_test(test_clock_failure),
 		cmocka_unit_test(test_clock_wait_timeout),
 		cmocka_unit_test(test_clock_resample),
