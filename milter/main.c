@@ -250,7 +250,7 @@ static void milter_gauges(void *arg, struct metrics_gauges *g)
 	}
 	st = store_state(sn->store);
 	metrics_gauges_set(g, st, sn->cfg->digest);
-	g->degraded = strcmp(st, "redis") != 0 && strcmp(st, "local") != 0;
+	g->degraded = store_degraded(sn->store);
 	g->ready = metrics_store_ready(sn->cfg, g->degraded);
 	state_put(&sn);
 }

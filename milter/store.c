@@ -237,6 +237,17 @@ const char *store_state(struct store *s)
 	return st;
 }
 
+/* store_degraded - see store.h */
+int store_degraded(struct store *s)
+{
+	int d;
+
+	pthread_mutex_lock(&s->lock);
+	d = limit_client_degraded(&s->lc);
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
 /* store_ref - one more reference */
 struct store *store_ref(struct store *s)
 {

@@ -42,6 +42,8 @@ int store_same(const struct store *s, const struct rw_config *cfg);
 void store_run(struct store *s, const struct limit_plan *plan, struct limit_result *results);
 /* store_state - "redis", "redis (failing)", "degraded (breaker open)", "local" */
 const char *store_state(struct store *s);
+/* store_degraded - 1 while Redis is configured and failing (limits apply their fail mode) */
+int store_degraded(struct store *s);
 struct store *store_ref(struct store *s);
 void store_unref(struct store **sp);
 
