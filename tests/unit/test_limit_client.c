@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -92,15 +93,41 @@ static enum limit_route fake_request(struct limit_client *lc, struct fake *f, in
 	return LIMIT_ROUTE_REDIS;
 }
 
-/* setup - a client on Redis with the fake transport (skewed clock, 1 ms round trip) */
-static struct limit_client *setup(struct fake *f, struct limit_client *lc)
+/* The fixture: a client on Redis with the fake transport (skewed clock, 1 ms round trip). */
+struct fx {
+	struct fake f;
+	struct limit_client lc;
+	struct limit_ticket t;
+};
+
+/* fx_reset - the fixture as new */
+static void fx_reset(struct fx *x)
 {
-	memset(f, 0, sizeof(*f));
-	f->now = 5000000;
-	f->skew = 1700000000000000LL;
-	f->rtt = 1 * MS;
-	limit_client_init(lc, 1, T_MS, fake_note, f);
-	return lc;
+	limit_client_release(&x->lc);
+	memset(x, 0, sizeof(*x));
+	x->f.now = 5000000;
+	x->f.skew = 1700000000000000LL;
+	x->f.rtt = 1 * MS;
+	limit_client_init(&x->lc, 1, T_MS, fake_note, &x->f);
+}
+
+/* setup, teardown - cmocka's per-test fixture */
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+
+	fx_reset(x);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	limit_client_release(&x->lc);
+	free(x);
+	return 0;
 }
 
 /* test_no_redis - without Redis everything is local, nothing degraded */
@@ -134,50 +161,46 @@ static void test_no_redis(void **state)
 /* test_peek_needs_no_clock - a peek goes at once, with no deadline */
 static void test_peek_needs_no_clock(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 
-	(void)state;
-	setup(&f, &lc);
-	assert_int_equal(limit_client_route(&lc, 0, f.now, &t), LIMIT_ROUTE_REDIS);
-	assert_int_equal(t.deadline_us, 0);
-	assert_false(t.probe);
-	assert_true(limit_client_clock_due(&lc, f.now));
-	limit_client_release(&lc);
+	assert_int_equal(limit_client_route(lc, 0, f->now, t), LIMIT_ROUTE_REDIS);
+	assert_int_equal(t->deadline_us, 0);
+	assert_false(t->probe);
+	assert_true(limit_client_clock_due(lc, f->now));
 }
 
 /* test_charge_waits_for_clock - no charge leaves before Redis's clock is known */
 static void test_charge_waits_for_clock(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 	uint64_t start;
 
-	(void)state;
-	setup(&f, &lc);
-	start = f.now;
-	assert_int_equal(limit_client_deadline(&lc, f.now), 0);
-	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_CLOCK);
-	assert_int_equal(t.deadline_us, 0);
-	assert_true(limit_client_clock_due(&lc, f.now));
-	limit_client_clock_sent(&lc, f.now);
-	assert_false(limit_client_clock_due(&lc, f.now));	/* one sample out at a time */
-	f.now += 2 * MS;
+	start = f->now;
+	assert_int_equal(limit_client_deadline(lc, f->now), 0);
+	assert_int_equal(limit_client_route(lc, 1, f->now, t), LIMIT_ROUTE_CLOCK);
+	assert_int_equal(t->deadline_us, 0);
+	assert_true(limit_client_clock_due(lc, f->now));
+	limit_client_clock_sent(lc, f->now);
+	assert_false(limit_client_clock_due(lc, f->now));	/* one sample out at a time */
+	f->now += 2 * MS;
 	/* Redis read its clock 1 ms after the send: offset's lower bound is 1 ms short */
-	limit_client_clock_reply(&lc, 1, (uint64_t)((int64_t)(start + 1 * MS) + f.skew), NULL,
-				 f.now);
-	assert_int_equal(limit_client_resume(&lc, &t, f.now), LIMIT_ROUTE_REDIS);
-	assert_int_equal(t.deadline_us,
-			 (uint64_t)((int64_t)start + f.skew) - 1 * MS + T_US - MARGIN_US);
+	limit_client_clock_reply(lc, 1, (uint64_t)((int64_t)(start + 1 * MS) + f->skew), NULL,
+				 f->now);
+	assert_int_equal(limit_client_resume(lc, t, f->now), LIMIT_ROUTE_REDIS);
+	assert_int_equal(t->deadline_us,
+			 (uint64_t)((int64_t)start + f->skew) - 1 * MS + T_US - MARGIN_US);
 	/* the next charge goes at once, its deadline counted from its own start */
-	f.now += 3 * MS;
-	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_REDIS);
-	assert_int_equal(t.deadline_us,
-			 (uint64_t)((int64_t)f.now + f.skew) - 1 * MS + T_US - MARGIN_US);
-	assert_false(limit_client_degraded(&lc));
-	limit_client_release(&lc);
+	f->now += 3 * MS;
+	assert_int_equal(limit_client_route(lc, 1, f->now, t), LIMIT_ROUTE_REDIS);
+	assert_int_equal(t->deadline_us,
+			 (uint64_t)((int64_t)f->now + f->skew) - 1 * MS + T_US - MARGIN_US);
+	assert_false(limit_client_degraded(lc));
 }
 
 /*
@@ -189,26 +212,25 @@ static void test_charge_waits_for_clock(void **state)
 static void test_deadline_leaves_the_way_back(void **state)
 {
 	static const uint64_t rtts[] = { 0, 1, 500, 1 * MS, 20 * MS, 49 * MS };
-	struct fake f;
-	struct limit_client lc;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(rtts) / sizeof(rtts[0]); i++) {
 		for (uint64_t at = 0; at <= rtts[i]; at += rtts[i] / 4 + 1) {
 			uint64_t sent, start, true_start;
 
-			setup(&f, &lc);
-			sent = f.now;
-			limit_client_clock_sent(&lc, sent);
-			f.now += rtts[i];
-			limit_client_clock_reply(&lc, 1, (uint64_t)((int64_t)(sent + at) + f.skew),
-						 NULL, f.now);
-			start = f.now + 7 * MS;
-			true_start = (uint64_t)((int64_t)start + f.skew);
-			assert_true(limit_client_deadline(&lc, start) <= true_start + T_US - MARGIN_US);
-			assert_true(limit_client_deadline(&lc, start) + rtts[i] >=
+			fx_reset(x);
+			sent = f->now;
+			limit_client_clock_sent(lc, sent);
+			f->now += rtts[i];
+			limit_client_clock_reply(lc, 1, (uint64_t)((int64_t)(sent + at) + f->skew),
+						 NULL, f->now);
+			start = f->now + 7 * MS;
+			true_start = (uint64_t)((int64_t)start + f->skew);
+			assert_true(limit_client_deadline(lc, start) <= true_start + T_US - MARGIN_US);
+			assert_true(limit_client_deadline(lc, start) + rtts[i] >=
 				    true_start + T_US - MARGIN_US);
-			limit_client_release(&lc);
 		}
 	}
 }
@@ -220,188 +242,176 @@ static void test_deadline_leaves_the_way_back(void **state)
  */
 static void test_clock_best_bound(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
 	uint64_t good;
 
-	(void)state;
-	setup(&f, &lc);
-	fake_clock(&lc, &f);
-	good = limit_client_deadline(&lc, f.now);
-	f.rtt = 40 * MS;	/* Redis read TIME at once, the reply waited 40 ms */
-	f.now += LIMIT_CLIENT_CLOCK_EVERY_US;
-	limit_client_clock_sent(&lc, f.now);
-	limit_client_clock_reply(&lc, 1, (uint64_t)((int64_t)f.now + f.skew), NULL, f.now + f.rtt);
-	assert_int_equal(limit_client_deadline(&lc, f.now), good + LIMIT_CLIENT_CLOCK_EVERY_US);
-	f.now += LIMIT_CLIENT_CLOCK_WINDOW_US;
-	f.skew -= 5 * MS;	/* Redis's clock stepped back: the old bound is too high now */
-	f.rtt = 1 * MS;
-	fake_clock(&lc, &f);
-	assert_int_equal(limit_client_deadline(&lc, f.now),
-			 (uint64_t)((int64_t)f.now + f.skew) - f.rtt / 2 + T_US - MARGIN_US);
-	limit_client_release(&lc);
+	fake_clock(lc, f);
+	good = limit_client_deadline(lc, f->now);
+	f->rtt = 40 * MS;	/* Redis read TIME at once, the reply waited 40 ms */
+	f->now += LIMIT_CLIENT_CLOCK_EVERY_US;
+	limit_client_clock_sent(lc, f->now);
+	limit_client_clock_reply(lc, 1, (uint64_t)((int64_t)f->now + f->skew), NULL, f->now + f->rtt);
+	assert_int_equal(limit_client_deadline(lc, f->now), good + LIMIT_CLIENT_CLOCK_EVERY_US);
+	f->now += LIMIT_CLIENT_CLOCK_WINDOW_US;
+	f->skew -= 5 * MS;	/* Redis's clock stepped back: the old bound is too high now */
+	f->rtt = 1 * MS;
+	fake_clock(lc, f);
+	assert_int_equal(limit_client_deadline(lc, f->now),
+			 (uint64_t)((int64_t)f->now + f->skew) - f->rtt / 2 + T_US - MARGIN_US);
 }
 
 /* test_clock_failure - the sample fails: the charge is not sent, the store is degraded */
 static void test_clock_failure(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 
-	(void)state;
-	setup(&f, &lc);
-	f.down = 1;
-	assert_int_equal(fake_request(&lc, &f, 1, &t), LIMIT_ROUTE_LOCAL);
-	assert_int_equal(t.deadline_us, 0);
-	assert_true(limit_client_degraded(&lc));
-	assert_string_equal(limit_client_state(&lc), "redis (failing)");
-	assert_true(fake_noted(&f, "event=store_degraded store=redis error=\"timeout\"",
+	f->down = 1;
+	assert_int_equal(fake_request(lc, f, 1, t), LIMIT_ROUTE_LOCAL);
+	assert_int_equal(t->deadline_us, 0);
+	assert_true(limit_client_degraded(lc));
+	assert_string_equal(limit_client_state(lc), "redis (failing)");
+	assert_true(fake_noted(f, "event=store_degraded store=redis error=\"timeout\"",
 			       LIMIT_NOTE_WARN));
-	f.down = 0;
-	assert_int_equal(fake_request(&lc, &f, 1, &t), LIMIT_ROUTE_REDIS);
-	assert_true(t.deadline_us != 0);
-	assert_false(limit_client_degraded(&lc));
-	assert_string_equal(limit_client_state(&lc), "redis");
-	assert_true(fake_noted(&f, "event=store_recovered", LIMIT_NOTE_INFO));
-	limit_client_release(&lc);
+	f->down = 0;
+	assert_int_equal(fake_request(lc, f, 1, t), LIMIT_ROUTE_REDIS);
+	assert_true(t->deadline_us != 0);
+	assert_false(limit_client_degraded(lc));
+	assert_string_equal(limit_client_state(lc), "redis");
+	assert_true(fake_noted(f, "event=store_recovered", LIMIT_NOTE_INFO));
 }
 
 /* test_clock_wait_timeout - a charge that waited too long for the clock is not sent */
 static void test_clock_wait_timeout(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 
-	(void)state;
-	setup(&f, &lc);
-	f.rtt = T_US - MARGIN_US;	/* the sample takes all the time the script had */
-	assert_int_equal(fake_request(&lc, &f, 1, &t), LIMIT_ROUTE_LOCAL);
-	assert_true(limit_client_degraded(&lc));
-	assert_true(fake_noted(&f, "event=store_degraded store=redis error=\"timeout waiting",
+	f->rtt = T_US - MARGIN_US;	/* the sample takes all the time the script had */
+	assert_int_equal(fake_request(lc, f, 1, t), LIMIT_ROUTE_LOCAL);
+	assert_true(limit_client_degraded(lc));
+	assert_true(fake_noted(f, "event=store_degraded store=redis error=\"timeout waiting",
 			       LIMIT_NOTE_WARN));
-	f.rtt = 1 * MS;		/* the clock is known now: the next one goes */
-	assert_int_equal(fake_request(&lc, &f, 1, &t), LIMIT_ROUTE_REDIS);
-	limit_client_release(&lc);
+	f->rtt = 1 * MS;		/* the clock is known now: the next one goes */
+	assert_int_equal(fake_request(lc, f, 1, t), LIMIT_ROUTE_REDIS);
 }
 
 /* test_clock_resample - due every CLOCK_EVERY; too old a sample is not used */
 static void test_clock_resample(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 
-	(void)state;
-	setup(&f, &lc);
-	fake_clock(&lc, &f);
-	assert_false(limit_client_clock_due(&lc, f.now));
-	assert_false(limit_client_clock_due(&lc, f.now + LIMIT_CLIENT_CLOCK_EVERY_US - 1));
-	assert_true(limit_client_clock_due(&lc, f.now + LIMIT_CLIENT_CLOCK_EVERY_US));
-	assert_int_equal(limit_client_route(&lc, 1, f.now + LIMIT_CLIENT_CLOCK_MAX_AGE_US - 1, &t),
+	fake_clock(lc, f);
+	assert_false(limit_client_clock_due(lc, f->now));
+	assert_false(limit_client_clock_due(lc, f->now + LIMIT_CLIENT_CLOCK_EVERY_US - 1));
+	assert_true(limit_client_clock_due(lc, f->now + LIMIT_CLIENT_CLOCK_EVERY_US));
+	assert_int_equal(limit_client_route(lc, 1, f->now + LIMIT_CLIENT_CLOCK_MAX_AGE_US - 1, t),
 			 LIMIT_ROUTE_REDIS);
-	assert_int_equal(limit_client_route(&lc, 1, f.now + LIMIT_CLIENT_CLOCK_MAX_AGE_US, &t),
+	assert_int_equal(limit_client_route(lc, 1, f->now + LIMIT_CLIENT_CLOCK_MAX_AGE_US, t),
 			 LIMIT_ROUTE_CLOCK);
 	/* a new offset replaces the old one (Redis's clock stepped) */
-	f.now += LIMIT_CLIENT_CLOCK_EVERY_US;
-	f.skew += 5 * MS;
-	fake_clock(&lc, &f);
-	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_REDIS);
-	assert_int_equal(t.deadline_us,
-			 (uint64_t)((int64_t)f.now + f.skew) - f.rtt / 2 + T_US - MARGIN_US);
-	limit_client_release(&lc);
+	f->now += LIMIT_CLIENT_CLOCK_EVERY_US;
+	f->skew += 5 * MS;
+	fake_clock(lc, f);
+	assert_int_equal(limit_client_route(lc, 1, f->now, t), LIMIT_ROUTE_REDIS);
+	assert_int_equal(t->deadline_us,
+			 (uint64_t)((int64_t)f->now + f->skew) - f->rtt / 2 + T_US - MARGIN_US);
 }
 
 /* test_breaker_cycle - failures open it, a probe after the backoff, success closes it */
 static void test_breaker_cycle(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 
-	(void)state;
-	setup(&f, &lc);
-	fake_clock(&lc, &f);
-	f.down = 1;
+	fake_clock(lc, f);
+	f->down = 1;
 	for (int i = 0; i < LIMIT_CLIENT_BREAKER_FAILURES; i++) {
-		assert_int_equal(lc.breaker.state, BREAKER_CLOSED);
-		assert_int_equal(fake_request(&lc, &f, 0, &t), LIMIT_ROUTE_LOCAL);
-		assert_true(limit_client_degraded(&lc));
+		assert_int_equal(lc->breaker.state, BREAKER_CLOSED);
+		assert_int_equal(fake_request(lc, f, 0, t), LIMIT_ROUTE_LOCAL);
+		assert_true(limit_client_degraded(lc));
 	}
-	assert_int_equal(lc.breaker.state, BREAKER_OPEN);
-	assert_string_equal(limit_client_state(&lc), "degraded (breaker open)");
-	assert_true(fake_noted(&f, "event=store_degraded", LIMIT_NOTE_WARN));
-	assert_true(fake_noted(&f, "event=store_failed", LIMIT_NOTE_DEBUG));
-	assert_true(fake_noted(&f, "event=breaker_open store=redis error=\"timeout\" probe_in_ms=500",
+	assert_int_equal(lc->breaker.state, BREAKER_OPEN);
+	assert_string_equal(limit_client_state(lc), "degraded (breaker open)");
+	assert_true(fake_noted(f, "event=store_degraded", LIMIT_NOTE_WARN));
+	assert_true(fake_noted(f, "event=store_failed", LIMIT_NOTE_DEBUG));
+	assert_true(fake_noted(f, "event=breaker_open store=redis error=\"timeout\" probe_in_ms=500",
 			       LIMIT_NOTE_WARN));
 	/* open: nothing goes to Redis, nothing waits */
-	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_LOCAL);
-	assert_int_equal(limit_client_route(&lc, 0, f.now + LIMIT_CLIENT_BREAKER_MIN_US - 1, &t),
+	assert_int_equal(limit_client_route(lc, 1, f->now, t), LIMIT_ROUTE_LOCAL);
+	assert_int_equal(limit_client_route(lc, 0, f->now + LIMIT_CLIENT_BREAKER_MIN_US - 1, t),
 			 LIMIT_ROUTE_LOCAL);
 	/* half-open: one probe; it fails: open again, backoff doubled */
-	f.now += LIMIT_CLIENT_BREAKER_MIN_US;
-	assert_int_equal(limit_client_route(&lc, 0, f.now, &t), LIMIT_ROUTE_REDIS);
-	assert_true(t.probe);
-	assert_int_equal(lc.breaker.state, BREAKER_HALF_OPEN);
-	assert_int_equal(limit_client_route(&lc, 0, f.now, &t), LIMIT_ROUTE_LOCAL);
-	f.now += T_US;
-	limit_client_done(&lc, 0, "timeout", f.now);
-	assert_int_equal(lc.breaker.state, BREAKER_OPEN);
-	assert_true(fake_noted(&f, "event=breaker_probe_failed store=redis error=\"timeout\" "
+	f->now += LIMIT_CLIENT_BREAKER_MIN_US;
+	assert_int_equal(limit_client_route(lc, 0, f->now, t), LIMIT_ROUTE_REDIS);
+	assert_true(t->probe);
+	assert_int_equal(lc->breaker.state, BREAKER_HALF_OPEN);
+	assert_int_equal(limit_client_route(lc, 0, f->now, t), LIMIT_ROUTE_LOCAL);
+	f->now += T_US;
+	limit_client_done(lc, 0, "timeout", f->now);
+	assert_int_equal(lc->breaker.state, BREAKER_OPEN);
+	assert_true(fake_noted(f, "event=breaker_probe_failed store=redis error=\"timeout\" "
 				   "probe_in_ms=1000", LIMIT_NOTE_INFO));
-	assert_int_equal(limit_client_route(&lc, 0, f.now + 2 * LIMIT_CLIENT_BREAKER_MIN_US - 1, &t),
+	assert_int_equal(limit_client_route(lc, 0, f->now + 2 * LIMIT_CLIENT_BREAKER_MIN_US - 1, t),
 			 LIMIT_ROUTE_LOCAL);
 	/* Redis is back: the next probe closes the breaker */
-	f.down = 0;
-	f.now += 2 * LIMIT_CLIENT_BREAKER_MIN_US;
-	assert_int_equal(fake_request(&lc, &f, 1, &t), LIMIT_ROUTE_REDIS);
-	assert_true(t.probe);
-	assert_int_equal(lc.breaker.state, BREAKER_CLOSED);
-	assert_false(limit_client_degraded(&lc));
-	assert_string_equal(limit_client_state(&lc), "redis");
-	assert_true(fake_noted(&f, "event=breaker_closed store=redis", LIMIT_NOTE_INFO));
-	assert_true(fake_noted(&f, "event=store_recovered store=redis", LIMIT_NOTE_INFO));
-	limit_client_release(&lc);
+	f->down = 0;
+	f->now += 2 * LIMIT_CLIENT_BREAKER_MIN_US;
+	assert_int_equal(fake_request(lc, f, 1, t), LIMIT_ROUTE_REDIS);
+	assert_true(t->probe);
+	assert_int_equal(lc->breaker.state, BREAKER_CLOSED);
+	assert_false(limit_client_degraded(lc));
+	assert_string_equal(limit_client_state(lc), "redis");
+	assert_true(fake_noted(f, "event=breaker_closed store=redis", LIMIT_NOTE_INFO));
+	assert_true(fake_noted(f, "event=store_recovered store=redis", LIMIT_NOTE_INFO));
 }
 
 /* test_clock_sample_is_the_probe - in half-open state a clock sample reports like any command */
 static void test_clock_sample_is_the_probe(void **state)
 {
-	struct fake f;
-	struct limit_client lc;
-	struct limit_ticket t;
+	struct fx *x = *state;
+	struct fake *f = &x->f;
+	struct limit_client *lc = &x->lc;
+	struct limit_ticket *t = &x->t;
 
-	(void)state;
-	setup(&f, &lc);
-	f.down = 1;
+	f->down = 1;
 	for (int i = 0; i < LIMIT_CLIENT_BREAKER_FAILURES; i++)
-		fake_request(&lc, &f, 1, &t);	/* each a failed clock sample */
-	assert_int_equal(lc.breaker.state, BREAKER_OPEN);
-	f.down = 0;
-	f.now += LIMIT_CLIENT_BREAKER_MIN_US;
-	assert_int_equal(limit_client_route(&lc, 1, f.now, &t), LIMIT_ROUTE_CLOCK);
-	assert_true(t.probe);
-	fake_clock(&lc, &f);	/* its TIME answers: Redis is back */
-	assert_int_equal(lc.breaker.state, BREAKER_CLOSED);
-	assert_int_equal(limit_client_resume(&lc, &t, f.now), LIMIT_ROUTE_REDIS);
-	assert_true(t.deadline_us != 0);
-	limit_client_release(&lc);
+		fake_request(lc, f, 1, t);	/* each a failed clock sample */
+	assert_int_equal(lc->breaker.state, BREAKER_OPEN);
+	f->down = 0;
+	f->now += LIMIT_CLIENT_BREAKER_MIN_US;
+	assert_int_equal(limit_client_route(lc, 1, f->now, t), LIMIT_ROUTE_CLOCK);
+	assert_true(t->probe);
+	fake_clock(lc, f);	/* its TIME answers: Redis is back */
+	assert_int_equal(lc->breaker.state, BREAKER_CLOSED);
+	assert_int_equal(limit_client_resume(lc, t, f->now), LIMIT_ROUTE_REDIS);
+	assert_true(t->deadline_us != 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_redis),
-		cmocka_unit_test(test_peek_needs_no_clock),
-		cmocka_unit_test(test_charge_waits_for_clock),
-		cmocka_unit_test(test_deadline_leaves_the_way_back),
-		cmocka_unit_test(test_clock_best_bound),
-		cmocka_unit_test(test_clock_failure),
-		cmocka_unit_test(test_clock_wait_timeout),
-		cmocka_unit_test(test_clock_resample),
-		cmocka_unit_test(test_breaker_cycle),
-		cmocka_unit_test(test_clock_sample_is_the_probe),
+		cmocka_unit_test_setup_teardown(test_peek_needs_no_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_charge_waits_for_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline_leaves_the_way_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_best_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_wait_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_resample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_breaker_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_sample_is_the_probe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
