@@ -136,6 +136,7 @@ static void redis_req_deadline(evutil_socket_t fd, short what, void *arg)
 		redis_req_finish(r, r->early != REDIS_ST_OK ? r->early : REDIS_ST_TIMEOUT, NULL);
 		return;
 	}
+	metrics_redis((int)REDIS_ST_TIMEOUT, now_mono_us() - r->started_us);
 	redis_req_go_late(r);
 	cb(REDIS_ST_TIMEOUT, NULL, cb_arg);
 }
