@@ -42,6 +42,7 @@
 #include "core/privdrop.h"
 #include "core/safefile.h"
 #include "milter/callbacks.h"
+#include "milter/nodelay.h"
 #include "milter/ops.h"
 #include "milter/state.h"
 
@@ -174,6 +175,11 @@ static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
 		log_err("event=start_failed listen=%s error=\"cannot open the milter socket\"",
 			listen);
 		return -1;
+	}
+	if (strncmp(listen, "inet", 4) == 0 && nodelay_listeners(&perr) <= 0) {	/* works, slowly */
+		log_warn("event=nodelay_failed listen=%s error=\"%s\"", listen,
+			 perr.len ? buf_cstr(&perr) : "no TCP listening socket found");
+		buf_truncate(&perr, 0);
 	}
 	if (cfg->user != NULL && privdrop(cfg->user, &perr) < 0) {	/* bound: give up root */
 		log_err("event=start_failed error=\"%s\"", buf_cstr(&perr));

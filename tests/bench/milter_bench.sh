@@ -14,6 +14,13 @@
 #               floor libmilter's per-command cost sets for any filter
 #               that reads the message
 #
+# The milters listen on unix sockets (BENCH_SOCKETS=unix, the default: what
+# deploy/ and most operators use) or loopback TCP (BENCH_SOCKETS=inet); in
+# the same run a second relaywarden-milter and a second null filter listen
+# on the other kind, behind two more smtpd listeners, so every round also
+# measures both over the other socket kind and the report compares the two
+# (issue 13: TCP within 10 % of unix).
+#
 # Every run sends the same message (2.2 kB, rsa-sha256 2048-bit,
 # d=bench.example, aligned, SPF pass for 127.0.0.1) BENCH_MESSAGES times
 # (2000) over BENCH_SESSIONS (10) parallel sessions; messages/s = messages
@@ -37,8 +44,9 @@
 # Needs root, postfix (smtp-source, smtp-sink), opendkim, opendmarc,
 # unbound, redis-server, python3-dkim, unshare. BENCH_RW_CHECKS (enforce)
 # sets the milter's checks modes (off: relay and limits only),
-# BENCH_RW_LIMITS=0 drops its limit and quota, BENCH_SOCKETS=unix puts
-# the three milters on unix sockets instead of loopback TCP. Build without
+# BENCH_RW_LIMITS=0 drops its limit and quota, BENCH_SOCKETS=inet puts
+# the three milters on loopback TCP instead of unix sockets (and the
+# comparison rows on unix sockets). Build without
 # sanitizers
 # for figures that mean anything; BENCH_PERF=FILE profiles the relaywarden
 # runs system-wide into FILE (perf record -a -g). Ports from BENCH_PORT_BASE (12500) up.
@@ -58,14 +66,20 @@ SESSIONS=${BENCH_SESSIONS:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 RW_CHECKS=${BENCH_RW_CHECKS:-enforce}
 RW_LIMITS=${BENCH_RW_LIMITS:-1}
-SOCKETS=${BENCH_SOCKETS:-inet}
+SOCKETS=${BENCH_SOCKETS:-unix}
+case $SOCKETS in
+unix) OTHER=inet ;;
+inet) OTHER=unix ;;
+*) echo "milter_bench.sh: BENCH_SOCKETS is unix or inet" >&2 && exit 2 ;;
+esac
 BASE=${BENCH_PORT_BASE:-12500}
 DNS_ADDR=${BENCH_DNS_ADDR:-127.0.0.77}
 OUTFILE=${1:-}
 P_SINK=$BASE P_DUMP=$((BASE + 1)) P_NONE=$((BASE + 2)) P_RW=$((BASE + 3))
 P_PAIR=$((BASE + 4)) P_RWM=$((BASE + 10)) P_DKIM=$((BASE + 11))
 P_DMARC=$((BASE + 12)) P_REDIS=$((BASE + 20)) P_NULL=$((BASE + 5))
-P_NULLM=$((BASE + 13))
+P_NULLM=$((BASE + 13)) P_RWX=$((BASE + 6)) P_NULLX=$((BASE + 7))
+P_RWXM=$((BASE + 14)) P_NULLXM=$((BASE + 15))
 W='' PIDS=()
 declare -A MPID=()
 
@@ -90,18 +104,20 @@ wait_port() {
 	die "$2 does not listen on 127.0.0.1:$1"
 }
 
-# msock - NAME SYNTAX: milter NAME's socket (rw, dkim, dmarc) as libmilter
-# or Postfix spell it: loopback TCP, or with BENCH_SOCKETS=unix a socket
-# in DIR/sock
+# msock - NAME SYNTAX: milter NAME's socket (rw, dkim, dmarc, null; rwx
+# and nullx on the other socket kind) as libmilter or Postfix spell it: a
+# socket in DIR/sock, or loopback TCP
 msock() {
-	local port
+	local port kind=$SOCKETS
 	case $1 in
 	rw) port=$P_RWM ;;
 	dkim) port=$P_DKIM ;;
 	null) port=$P_NULLM ;;
+	rwx) port=$P_RWXM kind=$OTHER ;;
+	nullx) port=$P_NULLXM kind=$OTHER ;;
 	*) port=$P_DMARC ;;
 	esac
-	case $SOCKETS:$2 in
+	case $kind:$2 in
 	unix:*) echo "unix:$W/sock/$1.sock" ;;
 	*:libmilter) echo "inet:$port@127.0.0.1" ;;
 	*) echo "inet:127.0.0.1:$port" ;;
@@ -162,7 +178,8 @@ preflight() {
 	[ -x "$MILTER" ] || die "no $MILTER (set RW_BUILD)"
 	[ -x "$NULLMILTER" ] || die "no $NULLMILTER (make bench-programs)"
 	for p in "$P_SINK" "$P_DUMP" "$P_NONE" "$P_RW" "$P_PAIR" "$P_RWM" "$P_DKIM" \
-		"$P_DMARC" "$P_REDIS" "$P_NULL" "$P_NULLM"; do
+		"$P_DMARC" "$P_REDIS" "$P_NULL" "$P_NULLM" "$P_RWX" "$P_NULLX" "$P_RWXM" \
+		"$P_NULLXM"; do
 		! port_open "$p" || die "127.0.0.1:$p is in use (BENCH_PORT_BASE)"
 	done
 }
@@ -227,7 +244,7 @@ rw_limits() {
 	EOF
 }
 
-# rw_conf - relaywarden.conf of the milter under test
+# rw_conf - NAME: relaywarden.conf of the milter under test (rw or rwx)
 rw_conf() {
 	cat <<-EOF
 		instance = "bench"
@@ -254,11 +271,11 @@ rw_conf() {
 		    authserv_id = "mx.bench.example"
 		}
 		milter {
-		    listen = "$(msock rw libmilter)"
+		    listen = "$(msock "$1" libmilter)"
 		    socket_mode = "0666"
 		}
 		audit {
-		    file = "$W/log/audit.jsonl"
+		    file = "$W/log/audit-$1.jsonl"
 		    syslog = false
 		}
 		log {
@@ -346,6 +363,8 @@ postfix_conf() {
 		127.0.0.1:$P_RW inet n - n - - smtpd -o smtpd_milters=$(msock rw postfix)
 		127.0.0.1:$P_PAIR inet n - n - - smtpd -o smtpd_milters=$(msock dkim postfix),$(msock dmarc postfix)
 		127.0.0.1:$P_NULL inet n - n - - smtpd -o smtpd_milters=$(msock null postfix)
+		127.0.0.1:$P_RWX inet n - n - - smtpd -o smtpd_milters=$(msock rwx postfix)
+		127.0.0.1:$P_NULLX inet n - n - - smtpd -o smtpd_milters=$(msock nullx postfix)
 		$(rw_postfix_services)
 	EOF
 	postfix -c "$e" check || die "postfix check failed"
@@ -363,12 +382,17 @@ start_all() {
 	chown postfix "$W/dump"
 	start sink /usr/sbin/smtp-sink -u postfix -c "127.0.0.1:$P_SINK" 256
 	start dump /usr/sbin/smtp-sink -u postfix -d "$W/dump/%H%M%S." "127.0.0.1:$P_DUMP" 16
-	rw_conf >"$W/relaywarden.conf"
-	start relaywarden "$MILTER" -e -c "$W/relaywarden.conf"
-	MPID[rw]=${PIDS[-1]}
-	# shellcheck disable=SC2016 # expanded by that sh
-	start nullmilter sh -c 'umask 0 && exec "$1" "$2"' sh "$NULLMILTER" "$(msock null libmilter)"
-	MPID[null]=${PIDS[-1]}
+	local m
+	for m in rw rwx; do
+		rw_conf "$m" >"$W/relaywarden-$m.conf"
+		start "relaywarden-$m" "$MILTER" -e -c "$W/relaywarden-$m.conf"
+		MPID[$m]=${PIDS[-1]}
+	done
+	for m in null nullx; do
+		# shellcheck disable=SC2016 # expanded by that sh
+		start "$m" sh -c 'umask 0 && exec "$1" "$2"' sh "$NULLMILTER" "$(msock "$m" libmilter)"
+		MPID[$m]=${PIDS[-1]}
+	done
 	pair_conf
 	start opendkim opendkim -f -x "$W/pair/opendkim.conf"
 	MPID[pair]=${PIDS[-1]}
@@ -380,10 +404,12 @@ start_all() {
 	postfix -c "$W/etc" start >/dev/null 2>&1 || die "postfix start failed"
 	local p
 	for p in "$P_REDIS:redis" "$P_SINK:smtp-sink" "$P_DUMP:smtp-sink" \
-		"$P_NONE:postfix" "$P_RW:postfix" "$P_PAIR:postfix" "$P_NULL:postfix"; do
+		"$P_NONE:postfix" "$P_RW:postfix" "$P_PAIR:postfix" "$P_NULL:postfix" \
+		"$P_RWX:postfix" "$P_NULLX:postfix"; do
 		wait_port "${p%%:*}" "${p#*:}"
 	done
-	for p in rw:relaywarden-milter dkim:opendkim dmarc:opendmarc null:rw-nullmilter; do
+	for p in rw:relaywarden-milter dkim:opendkim dmarc:opendmarc null:rw-nullmilter \
+		rwx:relaywarden-milter nullx:rw-nullmilter; do
 		wait_milter "${p%%:*}" "${p#*:}"
 	done
 }
@@ -408,7 +434,8 @@ drain() {
 # Authentication-Results
 sanity() {
 	local name port f
-	for name in none:$P_NONE relaywarden:$P_RW opendkim+opendmarc:$P_PAIR; do
+	for name in none:$P_NONE relaywarden:$P_RW "relaywarden ($OTHER):$P_RWX" \
+		opendkim+opendmarc:$P_PAIR; do
 		port=${name#*:}
 		rm -f "$W/dump"/*
 		/usr/sbin/smtp-source -m 1 -f bench@bench.example -t check@check.test \
@@ -506,10 +533,11 @@ machine() {
 bench() {
 	local r a b c none=() rw=() pair=() null=() crw=() cpair=() cnull=()
 	local mnone=() mrw=() mpair=() mnull=() mn mr mp ml
+	local rwx=() nullx=() crwx=() cnullx=() mrwx=() mnullx=()
 	echo "relaywarden milter bench: $N messages of $(wc -c <"$W/message.txt") bytes" \
 		"(DKIM rsa-sha256 2048, d=bench.example), $SESSIONS sessions, $ROUNDS rounds"
 	echo "machine: $(machine)"
-	echo "milter sockets: $SOCKETS"
+	echo "milter sockets: $SOCKETS (relaywarden and the null filter also over $OTHER)"
 	echo "relaywarden-milter: $MILTER (relay rule, dkim/spf/alignment $RW_CHECKS," \
 		"limits $([ "$RW_LIMITS" = 1 ] && echo "on: a limit + a quota charged in Redis at end of message" || echo off)," \
 		"audit file)"
@@ -527,8 +555,13 @@ bench() {
 		pair+=("$a") cpair+=("$b") mpair+=("$c")
 		read -r a b c < <(timed_run "$P_NULL" "${MPID[null]}")
 		null+=("$a") cnull+=("$b") mnull+=("$c")
+		read -r a b c < <(timed_run "$P_RWX" "${MPID[rwx]}")
+		rwx+=("$a") crwx+=("$b") mrwx+=("$c")
+		read -r a b c < <(timed_run "$P_NULLX" "${MPID[nullx]}")
+		nullx+=("$a") cnullx+=("$b") mnullx+=("$c")
 		echo "round $r: none ${none[-1]}/s, relaywarden ${rw[-1]}/s," \
 			"opendkim+opendmarc ${pair[-1]}/s, null milter ${null[-1]}/s;" \
+			"over $OTHER: relaywarden ${rwx[-1]}/s, null ${nullx[-1]}/s;" \
 			"milter CPU ms/message: relaywarden ${crw[-1]}, opendkim+opendmarc" \
 			"${cpair[-1]}, null ${cnull[-1]}; machine CPU ms/message: none ${mnone[-1]}," \
 			"relaywarden ${mrw[-1]}, opendkim+opendmarc ${mpair[-1]}, null ${mnull[-1]}"
@@ -540,15 +573,26 @@ bench() {
 	awk -v n="$mn" -v r="$mr" -v p="$mp" -v l="$ml" -v cr="$(median "${crw[@]}")" \
 		-v cp="$(median "${cpair[@]}")" -v cl="$(median "${cnull[@]}")" \
 		-v mn="$(median "${mnone[@]}")" -v mr="$(median "${mrw[@]}")" \
-		-v mp="$(median "${mpair[@]}")" -v ml="$(median "${mnull[@]}")" 'BEGIN {
+		-v mp="$(median "${mpair[@]}")" -v ml="$(median "${mnull[@]}")" \
+		-v k="$SOCKETS" -v o="$OTHER" -v rx="$(median "${rwx[@]}")" \
+		-v lx="$(median "${nullx[@]}")" -v crx="$(median "${crwx[@]}")" \
+		-v clx="$(median "${cnullx[@]}")" -v mrx="$(median "${mrwx[@]}")" \
+		-v mlx="$(median "${mnullx[@]}")" 'BEGIN {
 		printf "| Postfix, no milter | %.1f | 100%% | - | %.3f | - |\n", n, mn
-		printf "| Postfix + relaywarden-milter | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", r, 100 * r / n, cr, mr, mr - mn
-		printf "| Postfix + opendkim + opendmarc | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", p, 100 * p / n, cp, mp, mp - mn
-		printf "| Postfix + a libmilter filter doing nothing (same steps) | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", l, 100 * l / n, cl, ml, ml - mn
+		printf "| Postfix + relaywarden-milter (%s) | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", k, r, 100 * r / n, cr, mr, mr - mn
+		printf "| Postfix + opendkim + opendmarc (%s) | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", k, p, 100 * p / n, cp, mp, mp - mn
+		printf "| Postfix + a libmilter filter doing nothing (same steps, %s) | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", k, l, 100 * l / n, cl, ml, ml - mn
+		printf "| Postfix + relaywarden-milter (%s) | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", o, rx, 100 * rx / n, crx, mrx, mrx - mn
+		printf "| Postfix + a libmilter filter doing nothing (same steps, %s) | %.1f | %.0f%% | %.3f | %.3f | %.3f |\n", o, lx, 100 * lx / n, clx, mlx, mlx - mn
 		printf "relaywarden / no milter: %.0f%% (target >= 85%%): %s\n", 100 * r / n,
 			(r >= 0.85 * n) ? "met" : "NOT met"
 		printf "relaywarden / opendkim+opendmarc: %.2fx (target >= 3x): %s\n", r / p,
 			(r >= 3 * p) ? "met" : "NOT met"
+		tcp = k == "inet" ? r : rx; unx = k == "inet" ? rx : r
+		printf "relaywarden over inet / over unix: %.0f%% (target: within 10%%): %s\n",
+			100 * tcp / unx, (tcp >= 0.9 * unx) ? "met" : "NOT met"
+		tcp = k == "inet" ? l : lx; unx = k == "inet" ? lx : l
+		printf "null filter over inet / over unix: %.0f%%\n", 100 * tcp / unx
 		printf "machine time relaywarden adds: %.3f ms/message (target: under 1 ms): %s;" \
 			" of it above the do-nothing filter: %.3f ms\n", mr - mn, (mr - mn < 1) ? "met" : "NOT met", mr - ml
 		printf "no milter / opendkim+opendmarc on this machine: %.2fx (a milter can be at most that)\n", n / p }'
