@@ -4,23 +4,30 @@
 #include <strings.h>
 
 #include "core/align.h"
+#include "core/align_int.h"
 #include "core/buf.h"
 #include "core/dns.h"
 #include "core/domainset.h"
 #include "core/msgcheck.h"
 #include "core/spf.h"
 
-/* a DMARC look-up: nothing there, a record, a temporary failure, or
- * several records (RFC 7489 6.6.3: discovery stops, defaults apply) */
-enum align_lookup { ALIGN_LK_NONE, ALIGN_LK_FOUND, ALIGN_LK_TEMP, ALIGN_LK_STOP };
-
-/* what each identifier achieves: aligned strictly, or only relaxed */
+/* what each identifier achieves: aligned strictly, relaxed (1 yes, 0 no,
+ * -1 unknown: an Organizational Domain could not be found) */
 struct align_match {
 	int strict, relaxed;
 	int index;		/* DKIM: the signature, -1 */
 };
 
-/* align_org - the organizational domain of d (d itself when the PSL says none) */
+/* one align_check: the inputs, the walks' memo, the From domain's org */
+struct align_run {
+	const struct align_env *env;
+	const struct align_input *in;
+	struct align_walk walk;
+	const char *from;
+	const char *from_org;	/* NULL: unknown */
+};
+
+/* align_org - the organizational domain of d by the PSL (d itself when the PSL says none) */
 static const char *align_org(const struct align_env *env, const char *d)
 {
 	const char *org = env->org_domain ? env->org_domain(env->ctx, d) : NULL;
@@ -28,7 +35,7 @@ static const char *align_org(const struct align_env *env, const char *d)
 	return org != NULL ? org : d;
 }
 
-/* align_domains_align - d1 and d2 align in mode */
+/* align_domains_align - d1 and d2 align in mode (the PSL) */
 int align_domains_align(const struct align_env *env, const char *d1, const char *d2,
 			enum align_mode mode)
 {
@@ -47,7 +54,7 @@ static void align_txt_join(const struct dns_txt *t, struct buf *out)
 		buf_append(out, t->s[i].data, t->s[i].len);
 }
 
-/* align_dmarc_at - the one valid record at _dmarc.<domain> */
+/* align_dmarc_at - the one valid record at _dmarc.<domain> (RFC 7489) */
 static enum align_lookup align_dmarc_at(const struct align_env *env, const char *domain,
 					struct align_outcome *out)
 {
@@ -82,67 +89,182 @@ static enum align_lookup align_dmarc_at(const struct align_env *env, const char 
 	return r;
 }
 
-/* align_dmarc_find - the record of the From domain, else of its org domain */
-static enum align_lookup align_dmarc_find(const struct align_env *env, const char *from,
-					  struct align_outcome *out)
+/* align_dmarc_find_psl - RFC 7489: the record of the From domain, else of its org domain */
+static enum align_lookup align_dmarc_find_psl(struct align_run *run, struct align_outcome *out)
 {
+	const struct align_env *env = run->env;
 	enum align_lookup r;
-	const char *org;
 
+	run->from_org = align_org(env, run->from);
 	if (env->query == NULL)
 		return ALIGN_LK_NONE;
-	r = align_dmarc_at(env, from, out);
-	org = align_org(env, from);
-	if (r == ALIGN_LK_NONE && strcmp(org, from) != 0) {
-		r = align_dmarc_at(env, org, out);
-		if (r == ALIGN_LK_FOUND && out->dmarc.sp != ALIGN_P_ABSENT)
+	r = align_dmarc_at(env, run->from, out);
+	out->policy_tag = "p";
+	if (r == ALIGN_LK_NONE && strcmp(run->from_org, run->from) != 0) {
+		r = align_dmarc_at(env, run->from_org, out);
+		if (r == ALIGN_LK_FOUND && out->dmarc.sp != ALIGN_P_ABSENT) {
 			out->dmarc.p = out->dmarc.sp;	/* a subdomain's policy */
+			out->policy_tag = "sp";
+		}
 	}
 	return r;
 }
 
-/* align_match_domain - how d aligns with the From domain */
-static void align_match_domain(const struct align_env *env, const char *from,
-			       const char *d, struct align_match *m)
+/* align_policy_entry - RFC 9989 4.10.1: the record at the From domain, its
+ * Organizational Domain, or its PSD; NULL when none (or not knowable) */
+static const struct align_memo_ent *align_policy_entry(const struct align_run *run,
+						       const struct align_walk_result *w)
 {
-	m->strict = align_domains_align(env, from, d, ALIGN_STRICT);
-	m->relaxed = align_domains_align(env, from, d, ALIGN_RELAXED);
+	if (w->n > 0 && strcmp(w->rec[0]->domain, run->from) == 0)
+		return w->rec[0];
+	if (w->temp)
+		return NULL;
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->rec[i]->domain, w->org) == 0)
+			return w->rec[i];
+	return w->n > 0 && w->rec[w->n - 1]->d.psd == 'y' ? w->rec[w->n - 1] : NULL;
+}
+
+/* align_subdomain_policy - sp=, or np= for a From domain that does not exist, else p= */
+static void align_subdomain_policy(struct align_run *run, struct align_outcome *out)
+{
+	struct align_dmarc *d = &out->dmarc;
+
+	out->policy_tag = "p";
+	if (d->np != ALIGN_P_ABSENT && align_walk_exists(&run->walk, run->from) == 0) {
+		d->p = d->np;
+		out->policy_tag = "np";
+	} else if (d->sp != ALIGN_P_ABSENT) {
+		d->p = d->sp;
+		out->policy_tag = "sp";
+	}
+}
+
+/* align_dmarc_find_walk - RFC 9989: policy discovery and the From domain's org */
+static enum align_lookup align_dmarc_find_walk(struct align_run *run, struct align_outcome *out)
+{
+	struct align_walk_result w;
+	const struct align_memo_ent *e;
+
+	align_walk_run(&run->walk, run->from, &w);
+	run->from_org = w.org;
+	e = align_policy_entry(run, &w);
+	if (e == NULL)
+		return w.temp ? ALIGN_LK_TEMP : ALIGN_LK_NONE;
+	if (!e->d.found)
+		return ALIGN_LK_NONE;		/* no valid p= nor rua=: no DMARC processing */
+	out->dmarc = e->d;
+	buf_printf(&out->dmarc_name, "_dmarc.%s", e->domain);
+	if (strcmp(e->domain, run->from) != 0)
+		align_subdomain_policy(run, out);
+	else
+		out->policy_tag = "p";
+	return ALIGN_LK_FOUND;
+}
+
+/* align_common_tld - the last labels of a and b are equal (else no org can be shared) */
+static int align_common_tld(const char *a, const char *b)
+{
+	const char *la = strrchr(a, '.'), *lb = strrchr(b, '.');
+
+	return strcasecmp(la ? la + 1 : a, lb ? lb + 1 : b) == 0;
+}
+
+/* align_org_of - the Organizational Domain of d (lower-case); NULL: unknown */
+static const char *align_org_of(struct align_run *run, const char *d)
+{
+	struct align_walk_result w;
+
+	if (run->in->org == ALIGN_ORG_PSL)
+		return align_org(run->env, d);
+	if (strcmp(d, run->from) == 0)
+		return run->from_org;
+	align_walk_run(&run->walk, d, &w);
+	return w.org;
+}
+
+/* align_relaxed - d shares the From domain's org: 1, 0, or -1 (unknown) */
+static int align_relaxed(struct align_run *run, const char *d)
+{
+	const char *o1, *o2;
+
+	if (*d == '\0')
+		return 0;
+	if (strcmp(run->from, d) == 0)
+		return 1;
+	if (run->in->org == ALIGN_ORG_TREEWALK && !align_common_tld(run->from, d))
+		return 0;			/* no walk needed */
+	if ((o1 = align_org_of(run, run->from)) == NULL || (o2 = align_org_of(run, d)) == NULL)
+		return -1;
+	return strcasecmp(o1, o2) == 0;
+}
+
+/* align_match_domain - how d (lower-case) aligns with the From domain */
+static void align_match_domain(struct align_run *run, const char *d, int want_relaxed,
+			       struct align_match *m)
+{
+	m->strict = *d != '\0' && strcmp(run->from, d) == 0;
+	m->relaxed = m->strict ? 1 : want_relaxed ? align_relaxed(run, d) : 0;
+}
+
+/* align_lower - d lower-cased into b */
+static const char *align_lower(struct buf *b, const char *d)
+{
+	buf_truncate(b, 0);
+	for (; *d != '\0'; d++)
+		buf_putc(b, *d >= 'A' && *d <= 'Z' ? *d | 0x20 : *d);
+	return buf_cstr(b);
 }
 
 /* align_match_dkim - the best signature: strict if any, else relaxed */
-static void align_match_dkim(const struct align_env *env, const struct align_input *in,
-			     const char *from, struct align_match *m)
+static void align_match_dkim(struct align_run *run, int want_relaxed, struct align_match *m)
 {
+	const struct align_input *in = run->in;
+	struct buf d = BUF_INIT;
+
 	m->index = -1;
 	for (size_t i = 0; i < in->n_sigs; i++) {
 		struct align_match s = { 0, 0, -1 };
 
 		if (!mc_dkim_sig_aligns(&in->sigs[i]))
 			continue;
-		align_match_domain(env, from, in->sigs[i].domain, &s);
-		if ((s.strict && !m->strict) || (s.relaxed && m->index < 0)) {
+		align_match_domain(run, align_lower(&d, in->sigs[i].domain), want_relaxed, &s);
+		if ((s.strict && !m->strict) || (s.relaxed == 1 && m->index < 0))
 			m->index = (int)i;
-			m->strict |= s.strict;
-			m->relaxed |= s.relaxed;
-		}
+		m->strict |= s.strict;
+		if (s.relaxed == 1 || (s.relaxed < 0 && m->relaxed == 0))
+			m->relaxed = s.relaxed;
 	}
+	buf_release(&d);
 }
 
 /* align_planned - the From domain is one the site signs downstream */
-static void align_planned(const struct align_env *env, const struct align_input *in,
-			  const char *from, struct align_match *m)
+static void align_planned(struct align_run *run, int want_relaxed, struct align_match *m)
 {
+	const struct align_input *in = run->in;
+	const char *org;
+
 	m->index = -1;
 	if (in->planned == NULL)
 		return;
-	m->strict = domainset_match(in->planned, from) != NULL;
-	m->relaxed = m->strict || domainset_match(in->planned, align_org(env, from)) != NULL;
+	m->strict = domainset_match(in->planned, run->from) != NULL;
+	m->relaxed = m->strict;
+	if (!m->strict && want_relaxed) {
+		org = align_org_of(run, run->from);
+		m->relaxed = org == NULL ? -1 : domainset_match(in->planned, org) != NULL;
+	}
 }
 
 /* align_ok - the match counts in mode; unknown mode (-1): strict only */
 static int align_ok(const struct align_match *m, int mode)
 {
-	return mode == ALIGN_RELAXED ? m->relaxed : m->strict;
+	return mode == ALIGN_RELAXED ? m->relaxed == 1 : m->strict;
+}
+
+/* align_unknown - the match might count in mode, but that is not known */
+static int align_unknown(const struct align_match *m, int mode)
+{
+	return mode == ALIGN_RELAXED ? m->relaxed < 0 : mode < 0 && m->relaxed != 0;
 }
 
 /* align_put_safe - append s with bytes outside printable ASCII as '?' */
@@ -202,7 +324,6 @@ static void align_decide(const struct align_input *in, struct align_outcome *out
 			 const struct align_match *pl, int temp)
 {
 	int dmode = temp ? -1 : (int)out->dmarc.adkim, smode = temp ? -1 : (int)out->dmarc.aspf;
-	int any_relaxed = dk->relaxed || sp->relaxed || pl->relaxed;
 
 	out->dkim_aligned = align_ok(dk, dmode) ? dk->index : -1;
 	out->spf_aligned = align_ok(sp, smode);
@@ -210,14 +331,23 @@ static void align_decide(const struct align_input *in, struct align_outcome *out
 	if (out->dkim_aligned >= 0 || out->spf_aligned || out->planned) {
 		out->result = ALIGN_PASS;
 		align_explain_pass(in, out);
-	} else if (temp && any_relaxed) {
+	} else if (align_unknown(dk, dmode) || align_unknown(sp, smode) ||
+		   align_unknown(pl, dmode)) {
 		out->result = ALIGN_TEMPERROR;
-		buf_puts(&out->reason, "aligned only in relaxed mode and the DMARC record "
-			 "could not be fetched (try again later)");
+		buf_puts(&out->reason, temp ? "aligned only in relaxed mode and the DMARC record "
+				       "could not be fetched (try again later)"
+				     : "relaxed alignment needs an Organizational Domain and a "
+				       "DMARC look-up failed (try again later)");
 	} else {
 		out->result = ALIGN_FAIL;
 		align_explain_fail(in, out, buf_cstr(&out->from_domain));
 	}
+}
+
+/* align_wants_relaxed - a relaxed match may count for a mode (unknown: -1 counts) */
+static int align_wants_relaxed(enum align_lookup lk, enum align_mode mode)
+{
+	return lk == ALIGN_LK_TEMP || mode == ALIGN_RELAXED;
 }
 
 /* align_check - the alignment verdict */
@@ -225,8 +355,8 @@ void align_check(const struct align_env *env, const struct align_input *in,
 		 struct align_outcome *out)
 {
 	struct align_match dk = { 0, 0, -1 }, sp = { 0, 0, -1 }, pl = { 0, 0, -1 };
+	struct align_run run = { env, in, { 0 }, NULL, NULL };
 	struct buf spf_dom = BUF_INIT;
-	const char *from;
 	enum align_lookup lk;
 
 	out->dkim_aligned = -1;
@@ -240,19 +370,26 @@ void align_check(const struct align_env *env, const struct align_input *in,
 			   "with exactly one address", align_from_status_name(out->from_status));
 		return;
 	}
-	from = buf_cstr(&out->from_domain);
-	lk = align_dmarc_find(env, from, out);
+	out->org_method = in->org == ALIGN_ORG_PSL ? "psl" : "treewalk";
+	run.from = buf_cstr(&out->from_domain);
+	align_walk_init(&run.walk, env);
+	lk = in->org == ALIGN_ORG_PSL ? align_dmarc_find_psl(&run, out)
+				      : align_dmarc_find_walk(&run, out);
 	if (lk != ALIGN_LK_FOUND) {
-		out->dmarc = (struct align_dmarc){ 0, in->adkim, in->aspf, 0, 0, 100 };
+		out->dmarc = (struct align_dmarc){ 0, in->adkim, in->aspf, 0, 0, 100, 0, 'u', 0 };
 		buf_truncate(&out->dmarc_name, 0);
+		out->policy_tag = NULL;
 	}
-	align_match_dkim(env, in, from, &dk);
-	for (const char *p = in->spf_domain ? in->spf_domain : ""; *p != '\0'; p++)
-		buf_putc(&spf_dom, *p >= 'A' && *p <= 'Z' ? *p | 0x20 : *p);
+	align_match_dkim(&run, align_wants_relaxed(lk, out->dmarc.adkim), &dk);
 	if (in->spf_domain != NULL && in->spf == SPF_PASS)
-		align_match_domain(env, from, buf_cstr(&spf_dom), &sp);
-	align_planned(env, in, from, &pl);
+		align_match_domain(&run, align_lower(&spf_dom, in->spf_domain),
+				   align_wants_relaxed(lk, out->dmarc.aspf), &sp);
+	align_planned(&run, align_wants_relaxed(lk, out->dmarc.adkim), &pl);
 	align_decide(in, out, &dk, &sp, &pl, lk == ALIGN_LK_TEMP);
+	if (run.from_org != NULL)
+		buf_puts(&out->org_domain, run.from_org);
+	out->queries = run.walk.queries;
+	align_walk_release(&run.walk);
 	buf_release(&spf_dom);
 }
 
@@ -262,6 +399,7 @@ void align_outcome_release(struct align_outcome *out)
 	buf_release(&out->from_domain);
 	buf_release(&out->dmarc_name);
 	buf_release(&out->reason);
+	buf_release(&out->org_domain);
 }
 
 /* align_result_name - "pass", "fail", "temperror" */

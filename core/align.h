@@ -1,11 +1,31 @@
 /*
- * align - RFC 7489 section 3.1 identifier alignment, before relaying.
+ * align - DMARC identifier alignment (RFC 9989, or RFC 7489), before
+ * relaying.
  *
  * "Will this message pass DMARC where it is going?": the RFC5322.From
  * domain against the SPF-passing MAIL FROM (or HELO) domain and the d= of
  * every DKIM signature that passed in full (mc_dkim_sig_aligns: an l=
- * partial pass never counts), relaxed (same organizational domain by the
- * Public Suffix List, private section included) or strict (equal names).
+ * partial pass never counts), relaxed (same Organizational Domain) or
+ * strict (equal names).
+ *
+ * Organizational Domain (in->org):
+ *  - ALIGN_ORG_TREEWALK (the default): RFC 9989 4.10, the DNS Tree Walk
+ *    (core/align_walk.c): _dmarc TXT look-ups from the name up, at most 8
+ *    per walk (names of 8 labels or more jump to their last 7 labels after
+ *    the first query), stopping at a record with psd=y or psd=n; the
+ *    Organizational Domain is the psd=n name, the name one label below a
+ *    psd=y name, else the shortest name with a record, else the name
+ *    itself. Every look-up of one align_check is asked once (a memo), and
+ *    relaxed alignment walks only for names that share a suffix with the
+ *    From domain and only when the mode can be relaxed. A look-up that
+ *    fails temporarily leaves the Organizational Domain unknown: relaxed
+ *    matches through it are "unknown" (temperror if nothing else aligns).
+ *    Policy discovery (RFC 9989 4.10.1): the record at the From domain,
+ *    else at its Organizational Domain, else at its Public Suffix Domain
+ *    (psd=y); records parsed per RFC 9989 (align_dmarc_parse_9989).
+ *  - ALIGN_ORG_PSL: RFC 7489 (org_domain = psl): the Public Suffix List
+ *    through env->org_domain (private section included), discovery at the
+ *    From domain then its organizational domain, the RFC 7489 parser.
  *
  * From: exactly one From field holding exactly one address is required;
  * otherwise the outcome is a finding of its own (no From, multiple From
@@ -16,12 +36,14 @@
  * syntax not (a group is "unparsable"), at most 8 KiB per field; the
  * domain is a dot-atom (or a domain-literal, which cannot align).
  *
- * Mode: adkim=/aspf= from the DMARC record of the From domain
- * ("_dmarc.<from>" TXT), falling back to the organizational domain's
- * record ("_dmarc.<org>"), else the caller's defaults. Several v=DMARC1
- * records at one name = none there (RFC 7489 6.6.3). A record must start
- * "v=DMARC1", have a valid p= (or rua= when p= is bad: read as p=none),
- * and adkim/aspf/p/sp/pct values from their grammars, else it is ignored.
+ * Mode: adkim=/aspf= from the policy record found, else the caller's
+ * defaults. Several v=DMARC1 records at one name = none there (RFC 9989
+ * discards them and walks on; RFC 7489 6.6.3 stops discovery). The
+ * policy reported (dmarc.p) is the one that applies to the From domain:
+ * p= at the From domain itself, else sp= (an existing subdomain) or np=
+ * (a subdomain that does not exist: an A look-up says NXDOMAIN; RFC 9989
+ * only), falling back to p=; t=y is reported (dmarc.testing). pct= is
+ * read only by the RFC 7489 parser.
  *
  * Planned alignment (outbound relay): when the From domain (relaxed: its
  * organizational domain) is one the site has signed downstream, DKIM
@@ -29,8 +51,9 @@
  *
  * Pure: DNS and the PSL come through struct align_env (core/psl_adapter.h
  * supplies the PSL function; the milter an env query over dns_query, as
- * for SPF). Thread-safe when env is. Ownership: struct align_outcome owns
- * its buffers; align_outcome_release frees them.
+ * for SPF: the shared resolver, its cache and the message's time budget).
+ * Thread-safe when env is. Ownership: struct align_outcome owns its
+ * buffers; align_outcome_release frees them.
  */
 #ifndef RW_ALIGN_H
 #define RW_ALIGN_H
@@ -47,6 +70,13 @@ enum align_mode {
 	ALIGN_RELAXED = 0,
 	ALIGN_STRICT,
 };
+
+enum align_org {			/* how Organizational Domains are found */
+	ALIGN_ORG_TREEWALK = 0,		/* RFC 9989 DNS Tree Walk (default) */
+	ALIGN_ORG_PSL,			/* RFC 7489: the Public Suffix List */
+};
+
+#define ALIGN_WALK_MAX 8		/* look-ups per tree walk (RFC 9989 4.10) */
 
 enum align_from_status {
 	ALIGN_FROM_OK = 0,
@@ -86,7 +116,10 @@ struct align_dmarc {
 	int found;			/* a valid record was used */
 	enum align_mode adkim, aspf;
 	enum align_policy p, sp;
-	unsigned pct;			/* 0..100, 100 when absent */
+	unsigned pct;			/* 0..100, 100 when absent (RFC 7489 only) */
+	enum align_policy np;		/* RFC 9989: non-existent subdomains */
+	char psd;			/* RFC 9989: 'y', 'n', 'u' (default) */
+	int testing;			/* RFC 9989: t=y */
 };
 
 struct align_input {
@@ -99,6 +132,7 @@ struct align_input {
 	size_t n_sigs;
 	const struct domainset *planned;/* signed downstream; NULL: none */
 	enum align_mode adkim, aspf;	/* defaults when no DMARC record */
+	enum align_org org;		/* tree walk (0) or the PSL */
 };
 
 struct align_outcome {
@@ -111,6 +145,11 @@ struct align_outcome {
 	int dkim_aligned;		/* index of the first aligned signature, -1 */
 	int planned;			/* aligned only through planned signing */
 	struct buf reason;		/* one line: what failed and what to fix */
+	const char *org_method;		/* "treewalk", "psl"; NULL: not checked */
+	struct buf org_domain;		/* the From domain's; "" when unknown */
+	const char *policy_tag;		/* "p", "sp", "np": where dmarc.p came
+					 * from; NULL: no record */
+	unsigned queries;		/* _dmarc look-ups asked (tree walk) */
 };
 
 /* align_check - the alignment verdict for in; *out zeroed by the caller */
@@ -124,9 +163,16 @@ enum align_from_status align_from_parse(const char *const *from, size_t n,
 					struct buf *domain);
 /* align_from_status_name - "ok", "no From", "multiple From headers", ... */
 const char *align_from_status_name(enum align_from_status st);
-/* align_dmarc_parse - one TXT record; 0, or -1 with a static *error_r */
+/* align_dmarc_parse - one TXT record by RFC 7489; 0, or -1 with a static *error_r */
 int align_dmarc_parse(const char *rec, size_t len, struct align_dmarc *out,
 		      const char **error_r);
+/* align_dmarc_parse_9989 - one TXT record by RFC 9989: 0 for a DMARC
+ * record ("v=DMARC1" first), found = 1 when it gives a policy; -1 with a
+ * static *error_r when it is no DMARC record */
+int align_dmarc_parse_9989(const char *rec, size_t len, struct align_dmarc *out,
+			   const char **error_r);
+/* align_dmarc_is_v1 - the record starts with the v=DMARC1 tag (RFC 9989 4.8) */
+int align_dmarc_is_v1(const char *rec, size_t len);
 /* align_domains_align - d1 and d2 align in mode (names lower-case) */
 int align_domains_align(const struct align_env *env, const char *d1,
 			const char *d2, enum align_mode mode);

@@ -16,6 +16,20 @@
  * "=", or a control character makes the record invalid. A missing or bad
  * p= with an rua= naming a URI ("scheme:...") reads as p=none. Unknown
  * tags are ignored.
+ *
+ * RFC 9989 4.7/4.8 (align_dmarc_parse_9989), read leniently:
+ *   record = "v" *WSP "=" *WSP "DMARC1" *(*WSP ";" *WSP tag) [";"]
+ *   (v first, "DMARC1" case-sensitive; tag order after it free)
+ *   p, sp, np = "none" / "quarantine" / "reject";  adkim, aspf = "r" / "s"
+ *   psd = "y" / "n" / "u";  t = "y" / "n";  rua = URI *("," URI)
+ * Unknown tags (pct, rf, ri, which RFC 9989 removed, among them) are
+ * ignored; so is a piece that is no "name=value" or holds a control
+ * character, and a bad adkim/aspf/psd/t value (the default applies). A
+ * repeated known tag makes the record invalid (DKIM's tag-list rule,
+ * which DMARC records follow). No p= at all reads as p=none; a p= that is
+ * not valid, or a bad sp=/np=, reads as p=none when an rua= holds a URI
+ * ("scheme:..."), else the record gives no policy (found = 0: "no DMARC
+ * processing", RFC 9989 4.10.1).
  */
 
 struct align_tag {
@@ -221,4 +235,159 @@ const char *align_policy_name(enum align_policy p)
 	default:
 		return "";
 	}
+}
+
+/* align_dmarc_v1_end - the end of "v" *WSP "=" *WSP "DMARC1" [*WSP ";"]; -1 when not */
+static long align_dmarc_v1_end(const char *rec, size_t len)
+{
+	size_t i = 1;
+
+	if (len == 0 || rec[0] != 'v')
+		return -1;
+	while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
+		i++;
+	if (i >= len || rec[i++] != '=')
+		return -1;
+	while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
+		i++;
+	if (len - i < 6 || memcmp(rec + i, "DMARC1", 6) != 0)
+		return -1;
+	for (i += 6; i < len && (rec[i] == ' ' || rec[i] == '\t'); i++)
+		;
+	return i == len || rec[i] == ';' ? (long)i : -1;
+}
+
+/* align_dmarc_is_v1 - see align.h */
+int align_dmarc_is_v1(const char *rec, size_t len)
+{
+	return align_dmarc_v1_end(rec, len) >= 0;
+}
+
+/* align_uri_ok - one rua= entry is "scheme:rest" (RFC 3986 scheme) */
+static int align_uri_ok(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (len > 0 && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	if (len == 0 || !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+		return 0;
+	while (i < len && (((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z') ||
+			   (p[i] >= '0' && p[i] <= '9') || p[i] == '+' || p[i] == '-' || p[i] == '.'))
+		i++;
+	return i < len && p[i] == ':' && i + 1 < len && p[i + 1] != ' ' && p[i + 1] != '\t';
+}
+
+/* align_rua_ok - at least one entry of the list is a URI */
+static int align_rua_ok(const struct align_tag *t)
+{
+	const char *p = t->val, *end = t->val + t->vlen;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		const char *e = c != NULL ? c : end;
+
+		if (align_uri_ok(p, (size_t)(e - p)))
+			return 1;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* align_char_value - one of the letters in set, lower-cased; 0 when not */
+static char align_char_value(const struct align_tag *t, const char *set)
+{
+	char c = t->vlen == 1 ? (char)(t->val[0] | 0x20) : 0;
+
+	return c != 0 && strchr(set, c) != NULL ? c : 0;
+}
+
+/* what the RFC 9989 tags said, beyond the values themselves */
+struct align_bis_state {
+	unsigned seen;
+	int p_seen, p_bad, sub_bad, rua_ok;
+};
+
+/* align_dmarc_tag_9989 - apply one tag (unknown ones ignored); -1 on a repeat */
+static int align_dmarc_tag_9989(const struct align_tag *t, struct align_dmarc *out,
+				struct align_bis_state *st)
+{
+	static const char *const known[] = { "p", "sp", "np", "adkim", "aspf", "psd", "t",
+					     "rua" };
+	size_t k;
+	char c;
+
+	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		if (align_name_is(t, known[k]))
+			break;
+	if (k == sizeof(known) / sizeof(known[0]))
+		return 0;			/* fo, ruf, pct, rf, ri, unknown */
+	if (st->seen & (1u << k))
+		return -1;
+	st->seen |= 1u << k;
+	if (k == 0) {
+		st->p_seen = 1;
+		st->p_bad = align_policy_value(t, &out->p) < 0;
+	} else if (k <= 2) {
+		st->sub_bad |= align_policy_value(t, k == 1 ? &out->sp : &out->np) < 0;
+	} else if (k <= 4) {
+		(void)align_mode_value(t, k == 3 ? &out->adkim : &out->aspf);
+	} else if (k == 5) {
+		out->psd = (c = align_char_value(t, "ynu")) != 0 ? c : 'u';
+	} else if (k == 6) {
+		out->testing = align_char_value(t, "yn") == 'y';
+	} else {
+		st->rua_ok = align_rua_ok(t);
+	}
+	return 0;
+}
+
+/* align_piece_clean - no control character in the piece */
+static int align_piece_clean(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)p[i] < 0x20 && p[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* align_dmarc_parse_9989 - one record by RFC 9989 */
+int align_dmarc_parse_9989(const char *rec, size_t len, struct align_dmarc *out,
+			   const char **error_r)
+{
+	struct align_bis_state st = { 0 };
+	long head = align_dmarc_v1_end(rec, len);
+
+	memset(out, 0, sizeof(*out));
+	out->pct = 100;
+	out->psd = 'u';
+	if (head < 0) {
+		*error_r = "not a DMARC record (v=DMARC1 first)";
+		return -1;
+	}
+	for (size_t i = (size_t)head; i < len;) {
+		size_t st_i = ++i, e = i;
+		struct align_tag t;
+
+		while (e < len && rec[e] != ';')
+			e++;
+		i = e;
+		if (!align_piece_clean(rec + st_i, e - st_i) ||
+		    align_tag_split(rec + st_i, e - st_i, &t) < 0)
+			continue;		/* syntax error: the piece is ignored */
+		if (align_dmarc_tag_9989(&t, out, &st) < 0) {
+			*error_r = "repeated tag in DMARC record";
+			return -1;
+		}
+	}
+	if (!st.p_seen)
+		out->p = ALIGN_P_NONE;
+	if ((st.p_seen && st.p_bad) || st.sub_bad) {
+		out->p = ALIGN_P_NONE;
+		out->sp = out->np = ALIGN_P_ABSENT;
+		out->found = st.rua_ok;
+		return 0;
+	}
+	out->found = 1;
+	return 0;
 }

@@ -341,6 +341,12 @@ static void audit_message(struct buf *b, const struct audit_message *m)
 		audit_opt(b, "finding", m->finding);
 		audit_opt(b, "from_domain", m->from_domain);
 		audit_opt(b, "how", m->how);
+		audit_opt(b, "org_method", m->org_method);
+		audit_opt(b, "org_domain", m->org_domain);
+		audit_opt(b, "dmarc_record", m->dmarc_record);
+		audit_opt(b, "policy", m->policy);
+		audit_opt(b, "policy_tag", m->policy_tag);
+		buf_printf(b, "\"testing\":%s,", m->testing ? "true" : "false");
 		buf_truncate(b, b->len - 1);
 		buf_append(b, BUF_LIT("},"));
 	}

@@ -48,6 +48,12 @@ struct audit_message {		/* the message checks at EOM (milter/eom.c); "message" *
 	const char *finding;		/* the From finding: "ok", "multiple From headers", ... */
 	const char *from_domain;	/* "" unless exactly one From domain */
 	const char *how;		/* "dkim", "spf", "dkim+spf", "planned", "none" */
+	const char *org_method;		/* "treewalk", "psl" */
+	const char *org_domain;		/* the From domain's; "": unknown */
+	const char *dmarc_record;	/* "_dmarc.x" the policy came from; "": none */
+	const char *policy;		/* "none", ...; NULL: no record */
+	const char *policy_tag;		/* "p", "sp", "np"; NULL: no record */
+	int testing;			/* the record says t=y */
 };
 
 struct audit_spf {		/* the SPF step of one decision (core/spf_policy.h) */

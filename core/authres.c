@@ -154,6 +154,12 @@ static void authres_dmarc(const struct authres_input *in, struct buf *out)
 		   a->dmarc.found ? align_policy_name(a->dmarc.p) : "absent",
 		   a->dmarc.adkim == ALIGN_STRICT ? 's' : 'r',
 		   a->dmarc.aspf == ALIGN_STRICT ? 's' : 'r', authres_alignment(a));
+	if (a->org_method != NULL)	/* how the Organizational Domain was found */
+		buf_printf(&c, " org=%s method=%s", a->org_domain.len ? buf_cstr(&a->org_domain)
+			   : "unknown", a->org_method);
+	if (a->dmarc.found && a->dmarc_name.len > 0)
+		buf_printf(&c, " record=%s tag=%s%s", buf_cstr(&a->dmarc_name),
+			   a->policy_tag ? a->policy_tag : "p", a->dmarc.testing ? " t=y" : "");
 	authres_put_comment(out, buf_cstr(&c));
 	buf_puts(out, " header.from=");
 	authres_put_pvalue(out, buf_cstr(&a->from_domain));

@@ -8,7 +8,8 @@
  *	dkim=pass header.d=example.com header.s=sel header.a=rsa-sha256;
  *	dkim=fail (rsa-sha1 not accepted) header.d=... ;
  *	spf=pass smtp.mailfrom=user@example.com;
- *	dmarc=pass (p=reject alignment=dkim) header.from=example.com
+ *	dmarc=pass (p=reject adkim=r aspf=r alignment=dkim org=example.com
+ *	  method=treewalk record=_dmarc.example.com tag=p) header.from=example.com
  *
  * Values that are RFC 2045 tokens are written bare, other values as a
  * quoted-string (backslash before '"' and '\'); comments hold printable
@@ -16,8 +17,12 @@
  * a value is replaced by '?', so raw header or envelope bytes (CR, LF, NUL,
  * 8-bit) never reach the header. An authserv-id that is not a token is
  * quoted the same way. The "dmarc=" result is ours, not a DMARC policy
- * evaluation: pass/fail of RFC 7489 alignment (fail when the From field is
- * bad, with the finding in the comment), temperror, none when not checked.
+ * evaluation: pass/fail of alignment (fail when the From field is bad,
+ * with the finding in the comment), temperror, none when not checked. The
+ * comment names the policy that applies (p=, from the record's p, sp or
+ * np tag; t=y when the record says so), the modes, what aligned, the From
+ * domain's Organizational Domain and the method that found it (treewalk:
+ * RFC 9989, psl: RFC 7489), and the record used.
  *
  * authres_is_ours tells whether an existing field's value claims an
  * authserv-id (case-insensitive, leading CFWS and comments skipped, quoted

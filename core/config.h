@@ -69,6 +69,7 @@ struct rw_config {
 		enum rw_mode alignment;		/* ... RFC 7489 3.1 (core/align.h) */
 		char *authserv_id;		/* Authentication-Results id; NULL: instance */
 		int alignment_strict;		/* default mode without a DMARC record */
+		int org_psl;			/* org_domain = psl (RFC 7489), else tree walk */
 		struct domainset *signed_domains; /* signed downstream (planned DKIM) */
 		struct strvec signed_list;	/* the same, as written (dump) */
 		unsigned dkim_min_rsa_bits;

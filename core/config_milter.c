@@ -14,6 +14,7 @@
  * milter (milter/eom.c), all off by default:
  *   checks { dkim = off|shadow|enforce  spf = ...  alignment = ...
  *            authserv_id = "mx.example.test"  alignment_default = relaxed|strict
+ *            org_domain = treewalk|psl
  *            signed_domains = { "example.test" }  dkim_min_rsa_bits = 1024
  *            dkim_key_file = "keys.txt" }
  * authserv_id defaults to the instance name; dkim_key_file (tests) is
@@ -138,6 +139,7 @@ static void config_checks_compile(struct config_ctx *x, cfg_t *cfg, struct rw_co
 	c->checks.alignment = config_mode(sec, "alignment");
 	c->checks.authserv_id = id != NULL ? rw_strdup(id) : NULL;
 	c->checks.alignment_strict = strcmp(cfg_getstr(sec, "alignment_default"), "strict") == 0;
+	c->checks.org_psl = strcmp(cfg_getstr(sec, "org_domain"), "psl") == 0;
 	c->checks.dkim_min_rsa_bits = (unsigned)cfg_getint(sec, "dkim_min_rsa_bits");
 	c->checks.dkim_key_file = kf != NULL ? config_resolve(x, kf) : NULL;
 	c->checks.signed_domains = domainset_new();
@@ -191,8 +193,9 @@ void config_milter_dump(const struct rw_config *c, struct buf *out)
 		buf_printf(out, "\tauthserv_id = \"%s\"\n", c->checks.authserv_id);
 	else
 		buf_puts(out, "\t# authserv_id: the instance name\n");
-	buf_printf(out, "\talignment_default = %s\n\tsigned_domains = {",
-		   c->checks.alignment_strict ? "strict" : "relaxed");
+	buf_printf(out, "\talignment_default = %s\n\torg_domain = %s\n\tsigned_domains = {",
+		   c->checks.alignment_strict ? "strict" : "relaxed",
+		   c->checks.org_psl ? "psl" : "treewalk");
 	for (size_t i = 0; i < c->checks.signed_list.n; i++)
 		buf_printf(out, "%s\"%s\"", i ? ", " : " ", c->checks.signed_list.v[i]);
 	buf_printf(out, " }\n\tdkim_min_rsa_bits = %u\n", c->checks.dkim_min_rsa_bits);

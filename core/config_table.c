@@ -139,6 +139,12 @@ static const struct config_option opts_checks[] = {
 	  .values = (const char *const[]){ "relaxed", "strict", NULL },
 	  .desc = "the alignment mode when the From domain has no DMARC record (`adkim=`/"
 		  "`aspf=` of a record win)" },
+	{ "org_domain", CONFIG_KEYWORD, .def = "treewalk", .check = config_v_enum,
+	  .values = (const char *const[]){ "treewalk", "psl", NULL },
+	  .desc = "how Organizational Domains (relaxed alignment, the policy record) are found: "
+		  "`treewalk` = RFC 9989's DNS Tree Walk over `_dmarc` records (at most 8 "
+		  "look-ups per name, through the resolver and the message's time budget), "
+		  "records read per RFC 9989; `psl` = RFC 7489 with the Public Suffix List" },
 	{ "signed_domains", CONFIG_LIST, .check = config_v_domain,
 	  .allowed = "domain names (`.example.test` = every subdomain)",
 	  .desc = "domains the site signs downstream: for relayed mail, DKIM alignment is "

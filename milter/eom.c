@@ -198,6 +198,7 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 		.planned = relayed ? cfg->checks.signed_domains : NULL,
 		.adkim = cfg->checks.alignment_strict ? ALIGN_STRICT : ALIGN_RELAXED,
 		.aspf = cfg->checks.alignment_strict ? ALIGN_STRICT : ALIGN_RELAXED,
+		.org = cfg->checks.org_psl ? ALIGN_ORG_PSL : ALIGN_ORG_TREEWALK,
 	};
 	struct rw_verdict tmp = VERDICT_INIT;
 
@@ -268,6 +269,12 @@ static void eom_results(struct eom_msg *m, const struct rw_txn *t)
 		a->finding = align_from_status_name(m->align.from_status);
 		a->from_domain = buf_cstr(&m->align.from_domain);
 		a->how = eom_how(&m->align);
+		a->org_method = m->align.org_method;
+		a->org_domain = buf_cstr(&m->align.org_domain);
+		a->dmarc_record = buf_cstr(&m->align.dmarc_name);
+		a->policy = m->align.dmarc.found ? align_policy_name(m->align.dmarc.p) : NULL;
+		a->policy_tag = m->align.policy_tag;
+		a->testing = m->align.dmarc.testing;
 	}
 }
 

@@ -36,17 +36,18 @@ int eom_env_new(const struct rw_config *cfg, struct eom_env **envp, struct buf *
 		return 0;
 	e = rw_calloc(1, sizeof(*e));
 	e->dns = dns_new(&dc, err);
-	if (e->dns != NULL)
+	if (e->dns != NULL && cfg->checks.org_psl)	/* only RFC 7489 alignment reads it */
 		e->psl = psl_adapter_new(NULL, err);
-	if (e->psl != NULL && (cfg->checks.dkim != MODE_OFF || cfg->checks.alignment != MODE_OFF)) {
+	if (e->dns != NULL && (e->psl != NULL || !cfg->checks.org_psl) &&
+	    (cfg->checks.dkim != MODE_OFF || cfg->checks.alignment != MODE_OFF)) {
 		kc.dns = e->dns;
 		kc.key_file = cfg->checks.dkim_key_file;
 		kc.min_rsa_bits = cfg->checks.dkim_min_rsa_bits;
 		e->dkim = dkimv_new(&kc, err);
 		if (e->dkim == NULL)
-			psl_adapter_free(&e->psl);
+			dns_free(&e->dns);
 	}
-	if (e->dns == NULL || e->psl == NULL) {
+	if (e->dns == NULL || (cfg->checks.org_psl && e->psl == NULL)) {
 		eom_env_free(&e);
 		return -1;
 	}
@@ -97,12 +98,12 @@ static uint64_t eom_env_time(void *ctx)
 	return (uint64_t)time(NULL);
 }
 
-/* eom_org_domain - align_env.org_domain over the PSL */
+/* eom_org_domain - align_env.org_domain over the PSL (org_domain = psl) */
 static const char *eom_org_domain(void *ctx, const char *domain)
 {
 	const struct eom_dns_ctx *c = ctx;
 
-	return psl_adapter_org_domain(c->env->psl, domain);
+	return c->env->psl != NULL ? psl_adapter_org_domain(c->env->psl, domain) : NULL;
 }
 
 /* eom_spf_addrs - the addresses of dir into r; 0 when none is usable */

@@ -21,7 +21,7 @@
 
 struct eom_env {
 	struct dns_resolver *dns;
-	struct psl_adapter *psl;
+	struct psl_adapter *psl;	/* NULL unless checks.org_domain = psl */
 	struct dkimv *dkim;		/* NULL when neither dkim nor alignment is on */
 };
 

@@ -105,7 +105,8 @@ static void fuzz_check(const uint8_t *data, size_t size, const char *v)
 	struct align_env env = { NULL, fuzz_query, fuzz_release, &f };
 	struct mc_dkim_sig sig = { (char *)"example.com", (char *)"s", (char *)"a",
 				   MC_DKIM_PASS, "", 1024, 0, 0 };
-	struct align_input in = { &v, 1, SPF_PASS, "example.com", &sig, 1, NULL, 0, 0 };
+	struct align_input in = { &v, 1, SPF_PASS, "example.com", &sig, 1, NULL, 0, 0,
+				  ALIGN_ORG_TREEWALK };
 	struct align_outcome out = { 0 };
 
 	align_check(&env, &in, &out);

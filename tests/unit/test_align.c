@@ -1,6 +1,6 @@
 /*
- * test_align - the alignment table (RFC 7489 3.1): From parsing, DMARC
- * records, relaxed/strict over Debian's Public Suffix List (private
+ * test_align - the alignment table (RFC 7489 3.1, org_domain = psl): From
+ * parsing, DMARC records, relaxed/strict over Debian's Public Suffix List (private
  * section included), several signatures, SPF, planned signing, DNS
  * failures. DMARC records come from a fake TXT table.
  */
@@ -207,7 +207,8 @@ static void test_case_table(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct case_row *c = &cases[i];
 		struct align_input in = { c->from, c->n_from, c->spf, c->spf_domain, c->sigs,
-					  c->n_sigs, planned, c->strict_default, c->strict_default };
+					  c->n_sigs, planned, c->strict_default, c->strict_default,
+					  ALIGN_ORG_PSL };
 		struct align_outcome out = { 0 };
 
 		print_message("case: %s\n", c->name);
@@ -229,7 +230,7 @@ static void test_org_fallback_policy(void **state)
 {
 	struct align_env env = { psl_adapter_org_domain, fake_query, fake_release, psl };
 	const char *from[] = { "a@sub.example.org" };
-	struct align_input in = { from, 1, SPF_NONE, NULL, NULL, 0, NULL, 0, 0 };
+	struct align_input in = { from, 1, SPF_NONE, NULL, NULL, 0, NULL, 0, 0, ALIGN_ORG_PSL };
 	struct align_outcome out = { 0 };
 
 	(void)state;
@@ -351,7 +352,7 @@ static void test_no_dns(void **state)
 	struct align_env env = { psl_adapter_org_domain, NULL, NULL, psl };
 	const char *from[] = { "a@mail.strict.test" };
 	struct mc_dkim_sig sigs[] = { SIG("strict.test", P, 0) };
-	struct align_input in = { from, 1, SPF_NONE, NULL, sigs, 1, NULL, 0, 0 };
+	struct align_input in = { from, 1, SPF_NONE, NULL, sigs, 1, NULL, 0, 0, ALIGN_ORG_PSL };
 	struct align_outcome out = { 0 };
 
 	(void)state;
@@ -369,7 +370,8 @@ static void test_reason_safe(void **state)
 	struct align_env env = { psl_adapter_org_domain, NULL, NULL, psl };
 	const char *from[] = { "a@b\xc3\xbc" "cher.example" };
 	struct mc_dkim_sig sigs[] = { SIG("evil\r\nX-Injected: 1", P, 0) };
-	struct align_input in = { from, 1, SPF_PASS, "x\ny.example", sigs, 1, NULL, 0, 0 };
+	struct align_input in = { from, 1, SPF_PASS, "x\ny.example", sigs, 1, NULL, 0, 0,
+				  ALIGN_ORG_PSL };
 	struct align_outcome out = { 0 };
 
 	(void)state;

@@ -44,7 +44,8 @@ static void test_full(void **state)
 	(void)state;
 	buf_puts(&spf.domain, "example.com");
 	buf_puts(&al.from_domain, "example.com");
-	al.dmarc = (struct align_dmarc){ 1, ALIGN_RELAXED, ALIGN_STRICT, ALIGN_P_REJECT, 0, 100 };
+	al.dmarc = (struct align_dmarc){ 1, ALIGN_RELAXED, ALIGN_STRICT, ALIGN_P_REJECT, 0, 100,
+					 0, 'u', 0 };
 	assert_string_equal(build(&in, &out),
 		"mx.relay.test;\n\t"
 		"dkim=pass header.d=example.com header.s=sel1 header.a=rsa-sha256;\n\t"
