@@ -146,7 +146,7 @@ void align_walk_run(struct align_walk *w, const char *domain, struct align_walk_
 			r->org = NULL;
 			return;
 		}
-		if (e->status == ALIGN_LK_FOUND) {
+		if (e->status == ALIGN_LK_FOUND && r->n < ALIGN_WALK_MAX) {
 			r->rec[r->n++] = e;
 			if (e->d.psd == 'y' || e->d.psd == 'n')
 				break;

@@ -105,7 +105,8 @@ checks_run() {
 	audit_has "aligned relay, DKIM pass" '"verdict":"DUNNO"' \
 		'"dkim":{"mode":"enforce","result":"pass"' \
 		'"spf":{"mode":"enforce","direction":"egress","result":"pass","domain":"football.example.com","ip":"192.0.2.25"}' \
-		'"alignment":{"mode":"enforce","result":"pass","finding":"ok","from_domain":"football.example.com","how":"dkim+spf"}'
+		'"alignment":{"mode":"enforce","result":"pass","finding":"ok","from_domain":"football.example.com","how":"dkim+spf",' \
+		'"org_method":"treewalk","org_domain":"football.example.com","dmarc_record":"_dmarc.football.example.com","policy":"reject","policy_tag":"p","testing":false}'
 	audit_has "forged From refused" '"verdict":"REJECT"' '"reply":"550 5.7.1 multiple From headers' \
 		'"finding":"multiple From headers"'
 	audit_has "inbound SPF pass" '"direction":"inbound","result":"pass"' '"ip":"198.51.100.7"' \

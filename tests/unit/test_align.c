@@ -243,6 +243,47 @@ static void test_org_fallback_policy(void **state)
 	align_outcome_release(&out);
 }
 
+/* test_treewalk - the default method over the same fake zone: relaxed needs
+ * a record above both names (RFC 9989), sp= applies below the org's record,
+ * a SERVFAIL in the walk leaves relaxed alignment unknown */
+static void test_treewalk(void **state)
+{
+	static const struct {
+		const char *from, *d;
+		enum align_result want;
+		const char *want_record, *want_org;
+	} rows[] = {
+		/* the From domain's own record (adkim=r) applies; both names' org is
+		 * relaxed.test, the shortest name with a record */
+		{ "a@sub.relaxed.test", "relaxed.test", ALIGN_PASS, "_dmarc.sub.relaxed.test",
+		  "relaxed.test" },
+		/* no record anywhere: each name is its own org (the PSL would align) */
+		{ "a@mail.example.com", "example.com", ALIGN_FAIL, "", "mail.example.com" },
+		{ "a@x.example.org", "example.org", ALIGN_FAIL, "_dmarc.example.org", "example.org" },
+		{ "a@x.temp.test", "temp.test", ALIGN_TEMPERROR, "", "" },
+		{ "a@two.test", "two.test", ALIGN_PASS, "", "two.test" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct align_env env = { NULL, fake_query, fake_release, NULL };
+		const char *from[] = { rows[i].from };
+		struct mc_dkim_sig sigs[] = { SIG(rows[i].d, P, 0) };
+		struct align_input in = { from, 1, SPF_NONE, NULL, sigs, 1, NULL, 0, 0,
+					  ALIGN_ORG_TREEWALK };
+		struct align_outcome out = { 0 };
+
+		print_message("treewalk: %s d=%s\n", rows[i].from, rows[i].d);
+		align_check(&env, &in, &out);
+		assert_int_equal(out.result, rows[i].want);
+		assert_string_equal(buf_cstr(&out.dmarc_name), rows[i].want_record);
+		assert_string_equal(buf_cstr(&out.org_domain), rows[i].want_org);
+		assert_string_equal(out.org_method, "treewalk");
+		assert_true(out.queries <= 2 * ALIGN_WALK_MAX);
+		align_outcome_release(&out);
+	}
+}
+
 /* test_from_parse - the From grammar */
 static void test_from_parse(void **state)
 {
@@ -388,6 +429,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_case_table),
 		cmocka_unit_test(test_org_fallback_policy),
+		cmocka_unit_test(test_treewalk),
 		cmocka_unit_test(test_from_parse),
 		cmocka_unit_test(test_dmarc_parse),
 		cmocka_unit_test(test_no_dns),

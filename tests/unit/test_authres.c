@@ -58,6 +58,33 @@ static void test_full(void **state)
 	buf_release(&al.from_domain);
 }
 
+/* test_treewalk - the method, the org domain, the record, its tag and t=y are named */
+static void test_treewalk(void **state)
+{
+	struct align_outcome al = { .result = ALIGN_FAIL, .dkim_aligned = -1,
+				    .org_method = "treewalk", .policy_tag = "sp" };
+	struct authres_input in = { "mx", NULL, 0, 0, NULL, NULL, &al, NULL };
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	buf_puts(&al.from_domain, "mail.example.com");
+	buf_puts(&al.org_domain, "example.com");
+	buf_puts(&al.dmarc_name, "_dmarc.example.com");
+	al.dmarc = (struct align_dmarc){ 1, ALIGN_RELAXED, ALIGN_RELAXED, ALIGN_P_QUARANTINE,
+					 ALIGN_P_QUARANTINE, 100, 0, 'u', 1 };
+	assert_string_equal(build(&in, &out),
+		"mx; dmarc=fail (p=quarantine adkim=r aspf=r alignment=none org=example.com "
+		"method=treewalk record=_dmarc.example.com tag=sp t=y) header.from=mail.example.com");
+	buf_truncate(&al.org_domain, 0);	/* a look-up failed: unknown */
+	al.org_method = "psl";
+	al.dmarc.found = 0;
+	assert_string_equal(build(&in, &out),
+		"mx; dmarc=fail (p=absent adkim=r aspf=r alignment=none org=unknown method=psl) "
+		"header.from=mail.example.com");
+	align_outcome_release(&al);
+	buf_release(&out);
+}
+
 /* test_partial_helo_nofrom - l= partial, the HELO identity, a bad From */
 static void test_partial_helo_nofrom(void **state)
 {
@@ -172,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_treewalk),
 		cmocka_unit_test(test_partial_helo_nofrom),
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_hostile),
