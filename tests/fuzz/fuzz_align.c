@@ -8,8 +8,10 @@
  *    octets), nothing else;
  *  - a DMARC record of size bytes: align_dmarc_parse gives 0 with a found
  *    record and pct <= 100, or -1 with a non-empty static message;
- *  - align_check with the input as From value and as the only TXT record of
- *    every name: ends, gives a known result, a non-empty printable reason,
+ *    align_dmarc_parse_9989 gives 0 only for a v=DMARC1 record, with psd
+ *    y/n/u and flags 0/1, or -1 with a message;
+ *  - align_check (RFC 9989 tree walk) with the input as From value and as
+ *    the only TXT record of every name: ends, gives a known result, a non-empty printable reason,
  *    and releases every answer;
  *  - authres: authres_is_ours over the bytes (NULs included) ends, and an
  *    Authentication-Results value built with the input as every untrusted
@@ -92,6 +94,14 @@ static void fuzz_dmarc(const uint8_t *data, size_t size)
 
 	if (align_dmarc_parse((const char *)data, size, &d, &err) == 0) {
 		if (!d.found || d.pct > 100)
+			abort();
+	} else if (err == NULL || *err == '\0') {
+		abort();
+	}
+	err = NULL;
+	if (align_dmarc_parse_9989((const char *)data, size, &d, &err) == 0) {
+		if (!align_dmarc_is_v1((const char *)data, size) || d.found > 1 ||
+		    !strchr("ynu", d.psd) || d.psd == '\0' || d.testing > 1)
 			abort();
 	} else if (err == NULL || *err == '\0') {
 		abort();
