@@ -13,6 +13,7 @@
 #include "milter/callbacks.h"
 #include "milter/engine.h"
 #include "milter/eom.h"
+#include "milter/nodelay.h"
 #include "milter/session.h"
 #include "milter/state.h"
 
@@ -155,6 +156,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct session *s = cb_session(ctx);
 
+	if (s->tcp_fd < 0 && s->tcp_inode == 0)	/* once: our end of the connection */
+		s->tcp_fd = nodelay_session_claim(&s->tcp_inode);
 	session_set(&s->client_name, hostname);
 	cb_hostaddr(s, hostaddr);
 	session_macros(s, cb_getsym, ctx);
@@ -237,6 +240,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	session_macros(s, cb_getsym, ctx);
 	rc = engine_eom(s, cb_ops, ctx);
 	session_msg_reset(s);
+	nodelay_ack_soon(s->tcp_fd);	/* the MTA's abort comes next (milter/nodelay.h) */
 	return rc;
 }
 
@@ -257,6 +261,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 
 	if (s != NULL) {
 		cb_ops->setpriv(ctx, NULL);
+		nodelay_session_release(s->tcp_inode);
 		session_free(&s);
 		__atomic_sub_fetch(&cb_active, 1, __ATOMIC_RELAXED);
 	}

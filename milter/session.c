@@ -49,6 +49,7 @@ struct session *session_new(void)
 	buf_printf(&id, "m%lx.%lx", (unsigned long)__atomic_load_n(&session_epoch,
 								     __ATOMIC_RELAXED), n);
 	s->id = buf_detach(&id);
+	s->tcp_fd = -1;
 	return s;
 }
 

@@ -78,6 +78,9 @@ struct session {
 	char *subject_dec;
 	char *issuer_dec;
 	struct session_msg msg;
+	int tcp_fd;			/* our end of the MTA's TCP connection, -1
+					 * (milter/nodelay.h) */
+	unsigned long tcp_inode;
 };
 
 /* session_new - an empty session with a fresh id */

@@ -9,8 +9,12 @@ How it is read: the test starts the daemons itself (they are its children),
 takes a duplicate of each of their socket descriptors with pidfd_getfd(2)
 (the same open socket, not a copy of its settings) and asks getsockopt
 (TCP_NODELAY) on it; getsockname/getpeername tell which connection it is.
-Real redis-server, real policyd over TCP, the real milter driven by
-miltertest, on loopback."""
+The milter's connection must also leave the kernel's "pingpong" mode
+(getsockopt(TCP_QUICKACK) reads 1) soon after it replied to end of
+message: Postfix's SMFIC_ABORT, which follows and gets no reply, is then
+acknowledged at once instead of after a delayed ACK that Postfix's next
+command (Nagle) would wait for. Real redis-server, real policyd over TCP,
+the real milter driven by miltertest, on loopback."""
 import ctypes
 import os
 import shutil
@@ -20,7 +24,7 @@ import tempfile
 import time
 
 from rwtest import (FAILED, Policyd, RedisServer, eom, check, finish, have_redis, skip,
-                    redis_conf, free_port, WAIT, VALGRIND, TOP_BUILDDIR, TOP_SRCDIR)
+                    redis_conf, free_port, wait_for, WAIT, VALGRIND, TOP_BUILDDIR, TOP_SRCDIR)
 
 SYS_PIDFD_GETFD = 438
 LIBC = ctypes.CDLL(None, use_errno=True)
@@ -60,7 +64,8 @@ def tcp_sockets(pid):
                     except OSError:
                         peer = None
                     out.append((s.getsockname()[:2], peer, listening,
-                                s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0))
+                                s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0,
+                                s.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) != 0))
             finally:
                 s.close()	# our duplicate only
     finally:
@@ -72,7 +77,7 @@ def expect_nodelay(pid, what, match):
     """Exactly the sockets chosen by match exist (at least one) and all have TCP_NODELAY."""
     socks = [s for s in tcp_sockets(pid) if match(s)]
     check(len(socks) > 0, "%s: found (%d)" % (what, len(socks)))
-    for local, peer, _, nodelay in socks:
+    for local, peer, _, nodelay, _ in socks:
         check(nodelay, "%s %s -> %s: TCP_NODELAY" % (what, local, peer))
 
 
@@ -157,12 +162,18 @@ def milter_case(r):
                    RW_HOLD_DONE=os.path.join(work, "done"))
         mt = subprocess.Popen(["miltertest", "-s", LUA], env=env)
         if not wait_file(env["RW_HOLD_READY"], mt):
-            check(False, "miltertest reached RCPT and holds its connection")
+            check(False, "miltertest ended its message and holds its connection (exit %s)"
+                  % mt.poll())
             return
         expect_nodelay(m.pid, "milter accepted MTA connection",
                        lambda s: s[1] is not None and s[0][1] == port)
         expect_nodelay(m.pid, "milter Redis connection",
                        lambda s: s[1] is not None and s[1][1] == r.port)
+        quick = wait_for(lambda: [s for s in tcp_sockets(m.pid)
+                                  if s[1] is not None and s[0][1] == port and s[4]],
+                         "the milter's MTA connection leaves pingpong mode after end of "
+                         "message (TCP_QUICKACK reads 1)")
+        check(bool(quick), "the abort after end of message is acknowledged at once")
         open(env["RW_HOLD_DONE"], "w").close()
         check(mt.wait(timeout=WAIT) == 0, "miltertest finished its transaction")
     finally:
