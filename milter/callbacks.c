@@ -197,6 +197,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	session_addr(&rcpt, argv != NULL ? argv[0] : NULL);
 	rc = engine_rcpt(s, cb_ops, ctx, rcpt);
 	free(rcpt);
+	nodelay_ack_soon(s->tcp_fd);	/* DATA's macros may come next (milter/nodelay.h) */
 	return rc;
 }
 

@@ -10,19 +10,23 @@
  *    process (listed in /proc/self/fd, SO_ACCEPTCONN, AF_INET/AF_INET6);
  *    Linux copies it to every connection accepted from them. At that point
  *    libmilter's socket is the only listening socket the milter has.
- *  - the MTA's: Postfix ends every transaction with SMFIC_ABORT, which
- *    gets no reply, and writes with Nagle on, so its next command waits
- *    until our kernel acknowledges the abort, which it delays: having just
- *    replied to end of message, the connection counts as interactive
- *    ("pingpong"). libmilter calls no callback for that abort. So a session
- *    finds its own socket when it starts (nodelay_session_claim: an
- *    accepted TCP socket on our listening port that no session has
- *    claimed, known by its inode), and at end of message hands it to
- *    nodelay_ack_soon: NODELAY_ACK_US later, when libmilter has sent the
- *    reply, a helper thread sets TCP_QUICKACK on it, which sends an ACK
- *    that is pending and leaves pingpong mode, so the abort is
- *    acknowledged as libmilter reads it. A socket closed meanwhile, or
- *    another session's, only gets its ACKs sooner.
+ *  - the MTA's: Postfix writes with Nagle on, and twice per message sends
+ *    a packet that gets no reply with more to follow: the DATA stage's
+ *    macros (we skip the DATA step), which smtpd flushes before it hands
+ *    the connection to cleanup, whose first write then waits; and the
+ *    SMFIC_ABORT that ends every transaction, before the next one's
+ *    commands. Each waits until our kernel acknowledges that packet, which
+ *    it delays: having just replied (to RCPT, to end of message), the
+ *    connection counts as interactive ("pingpong"). libmilter calls no
+ *    callback for either. So a session finds its own socket when it
+ *    starts (nodelay_session_claim: an accepted TCP socket on our
+ *    listening port that no session has claimed, known by its inode), and
+ *    after each RCPT and end of message hands it to nodelay_ack_soon:
+ *    NODELAY_ACK_US later, when libmilter has sent the reply, a helper
+ *    thread sets TCP_QUICKACK on it, which sends an ACK that is pending and
+ *    leaves pingpong mode, so the next such packet is acknowledged as
+ *    libmilter reads it. A socket closed meanwhile, or another session's,
+ *    only gets its ACKs sooner.
  * When two sessions start at the same moment a session may claim the
  * other's socket, or none: then only that session's speed suffers.
  * (If libmilter ever reopens its socket after repeated select failures,
