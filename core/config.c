@@ -84,6 +84,7 @@ unsigned config_note(cfg_t *cfg, cfg_opt_t *opt)
 		x->cap_lines = x->cap_lines ? 2 * x->cap_lines : 32;
 		x->lines = rw_realloc(x->lines, x->cap_lines * sizeof(*x->lines));
 	}
+	assert(x->lines != NULL && x->n_lines < x->cap_lines);
 	x->lines[x->n_lines++] = (struct config_line){ cfg, opt->name, idx, cfg->line };
 	return idx;
 }

@@ -229,7 +229,7 @@ int customers_add(struct customers *c, const char *id, enum customer_kind kind,
 
 	if (customers_id_check(id, error_r) < 0)
 		return -1;
-	if (kind == CUSTOMER_NETWORK && (have = customers_get(c, 'N', value)) != NULL)
+	if (kind == CUSTOMER_NETWORK && customers_get(c, 'N', value) != NULL)
 		norm = rw_strdup(value);	/* already in the table: do not add twice */
 	else if ((norm = customers_normalise(c, kind, value, error_r)) == NULL)
 		return -1;

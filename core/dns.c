@@ -584,8 +584,10 @@ void dns_free(struct dns_resolver **rp)
 		close(r->wake_fd);
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
-	while (r->live != NULL)
-		dns_rec_free(r, r->live);
+	for (struct dns_rec *q = r->live, *next; q != NULL; q = next) {
+		next = q->next;		/* dns_rec_free unlinks q, frees nothing else */
+		dns_rec_free(r, q);
+	}
 	dns_cache_free(&r->cache);
 	pthread_mutex_destroy(&r->lock);
 	free(r);

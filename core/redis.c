@@ -169,6 +169,8 @@ void redis_addr_format(const struct redis_addr *a, struct buf *out)
 {
 	if (a->path)
 		buf_puts(out, a->path);
+	else if (a->host == NULL)
+		buf_puts(out, "(no address)");	/* released, or not parsed */
 	else if (strchr(a->host, ':'))
 		buf_printf(out, "[%s]:%d", a->host, a->port);
 	else

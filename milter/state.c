@@ -122,7 +122,7 @@ int state_reload(void)
 {
 	struct buf err = BUF_INIT;
 	struct rw_config *cfg = config_load(state_path, &err);
-	struct snap *old = state_get(), *prev = old, *sn = NULL;
+	struct snap *old = state_get(), *sn = NULL;
 
 	if (cfg != NULL) {
 		sn = state_snap_new(cfg, store_same(old->store, cfg) ? old->store : NULL, &err);
@@ -134,7 +134,7 @@ int state_reload(void)
 		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
 			old->cfg->digest);
 		buf_release(&err);
-		state_put(&prev);
+		state_put(&old);
 		return -1;
 	}
 	state_notes(old->cfg, cfg);
@@ -142,11 +142,11 @@ int state_reload(void)
 	metrics_count(MC_RELOADS_OK);
 	pthread_mutex_lock(&state_lock);
 	state_cur = sn;
+	old->refs--;	/* the reference state_cur held: the one state_get took remains */
 	pthread_mutex_unlock(&state_lock);
 	log_info("event=reloaded config_digest=%s rules=%zu limits=%zu store=%s", cfg->digest,
 		 cfg->policy->n_rules, cfg->policy->n_limits, store_state(sn->store));
-	state_put(&prev);	/* the reference state_get took */
-	state_put(&old);	/* the one state_cur held */
+	state_put(&old);	/* the reference state_get took */
 	buf_release(&err);
 	return 0;
 }

@@ -374,6 +374,11 @@ void limiter_free(struct limiter **lp)
 	while (l->pending != NULL) {
 		struct lim_req *r = l->pending;
 
+		/* off the list first (freeing it then unlinks nothing): callbacks may cancel others */
+		if ((l->pending = r->next) != NULL)
+			r->next->pprev = &l->pending;
+		r->next = NULL;
+		r->pprev = &r->next;
 		if (r->redis_id)
 			redis_async_cancel(l->redis, r->redis_id);
 		r->redis_id = 0;
