@@ -340,15 +340,19 @@ redisContext *redis_sync_connect_addr(const struct redis_addr *a,
 	return NULL;
 }
 
-/* redis_sentinel_reply - [host, port] from get-master-addr-by-name */
-static int redis_sentinel_reply(const redisReply *r, struct redis_addr *out)
+/* redis_reply_text - a non-empty bulk string holding no NUL byte (a C string as it is) */
+static int redis_reply_text(const redisReply *e)
+{
+	return e->type == REDIS_REPLY_STRING && e->len > 0 && memchr(e->str, '\0', e->len) == NULL;
+}
+
+/* redis_sentinel_reply - see redis_int.h */
+int redis_sentinel_reply(const redisReply *r, struct redis_addr *out)
 {
 	int port;
 
 	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    r->element[1]->type != REDIS_REPLY_STRING ||
-	    r->element[0]->len == 0 ||
+	    !redis_reply_text(r->element[0]) || !redis_reply_text(r->element[1]) ||
 	    (port = redis_parse_port(r->element[1]->str)) < 0)
 		return -1;
 	redis_addr_release(out);

@@ -39,6 +39,10 @@ enum redis_status redis_reply_status(const redisReply *r);
 int redis_reply_error_is(const redisReply *r, const char *code);
 /* redis_role_is_master - a ROLE reply saying "master" */
 int redis_role_is_master(const redisReply *r);
+/* redis_sentinel_reply - [host, port] of SENTINEL get-master-addr-by-name
+ * into *out (released first); 0, or -1 (out untouched) when it is not two
+ * non-empty strings without NUL bytes, the second a port 1-65535 */
+int redis_sentinel_reply(const redisReply *r, struct redis_addr *out);
 /*
  * redis_evloop_attach - drive ac from base (core/redis_evloop.c): reads on
  * readiness, commands written once per loop turn; -1 if ac has a loop
