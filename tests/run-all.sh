@@ -12,6 +12,8 @@
 #   6. packaging: build the Debian package, lintian, dpkg -i, the installed
 #      daemons behind a chrooted Postfix, dpkg --purge (tests/pkg/run.sh;
 #      RW_SKIP_PKG=1 skips)
+#   7. static analysis: scan-build over a full build, any report fails it
+#   8. fuzzing: every libFuzzer target for RW_FUZZ_SECONDS (default 15) each
 # Prints "N passed, M failed" per tier and in total; exits non-zero on any failure.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,6 +93,30 @@ if [ "${RW_SKIP_PKG:-0}" != 1 ]; then
 	tests/pkg/run.sh >build-vg/pkg.log 2>&1 || pkg_rc=1
 	tally_script build-vg/pkg.log "packaging (Debian package)" "$pkg_rc"
 fi
+
+# ---- static analysis: the clang static analyzer (clang-tools-14) over the
+# whole build; any report fails it, as -Werror does any warning
+scan=$(command -v scan-build-14 || command -v scan-build || echo scan-build-14)
+rm -rf build-scan && mkdir -p build-scan
+if (cd build-scan && "$scan" -o scan-configure "$top/configure" --enable-werror \
+	>configure.log 2>&1 && "$scan" --status-bugs -o scan-out make -j2 >make.log 2>&1); then
+	echo "ok scan-build: no reports" >build-scan/result.log
+	scan_rc=0
+else
+	{ grep -E 'warning:|error:|bugs? found' build-scan/make.log build-scan/configure.log |
+		tail -40; echo "FAIL scan-build: see build-scan/scan-out"; } >build-scan/result.log
+	scan_rc=1
+fi
+tally_script build-scan/result.log "static analysis (scan-build)" "$scan_rc"
+
+# ---- fuzzing: every target of tests/fuzz built with libFuzzer (clang,
+# configure --enable-fuzzing) and run RW_FUZZ_SECONDS each on its corpus; a
+# crash, leak, timeout or broken invariant fails it (tests/fuzz/build-libfuzzer.sh)
+rm -rf build-fuzz && mkdir -p build-fuzz
+fuzz_rc=0
+FUZZ_SECONDS=${RW_FUZZ_SECONDS:-15} tests/fuzz/build-libfuzzer.sh build-fuzz \
+	>build-fuzz/run.log 2>&1 || fuzz_rc=1
+tally_script build-fuzz/run.log "fuzzing (libFuzzer)" "$fuzz_rc"
 
 echo "== total: $total_pass passed, $total_fail failed"
 [ "$status" = 0 ] && [ "$total_fail" = 0 ]
