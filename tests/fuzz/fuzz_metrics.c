@@ -114,13 +114,14 @@ static void fuzz_timeout(evutil_socket_t fd, short what, void *arg)
 /* fuzz_status - the answer's first status code, 0 when empty; aborts on garbage */
 static int fuzz_status(const struct buf *a)
 {
+	unsigned major, minor;
 	int code;
 
 	if (a->len == 0)
 		return 0;
-	/* evhttp answers in the request's version: "HTTP/0.0 200 OK" is libevent's */
-	if (a->len < 12 || strncmp(a->data, "HTTP/", 5) != 0 || a->data[6] != '.' ||
-	    a->data[8] != ' ' || sscanf(a->data + 9, "%3d", &code) != 1 || code < 100 ||
+	/* evhttp answers in the request's version: "HTTP/0.0", "HTTP/1.11" are libevent's */
+	if (strncmp(buf_cstr(a), "HTTP/", 5) != 0 ||
+	    sscanf(buf_cstr(a), "HTTP/%u.%u %3d", &major, &minor, &code) != 3 || code < 100 ||
 	    code > 599)
 		abort();
 	return code;
