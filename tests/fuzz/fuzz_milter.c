@@ -67,11 +67,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	close(fd);
 	cfg = config_load(path, &err);
+	unlink(path);
 	if (cfg == NULL || state_start(path, cfg, &err) < 0) {
 		fprintf(stderr, "fuzz_milter: %s\n", buf_cstr(&err));
 		abort();
 	}
-	unlink(path);
 	buf_release(&err);
 	callbacks_init(&fake_ops);
 	desc = callbacks_desc();
