@@ -76,15 +76,21 @@ static void redis_wait_unlink(struct redis_req *r)
 	r->wnext = NULL;
 }
 
-/* redis_req_free - unlink and free without calling back */
-static void redis_req_free(struct redis_req *r)
+/* redis_req_release - free r, which is out of the table, without calling back */
+static void redis_req_release(struct redis_req *r)
 {
 	redis_wait_unlink(r);
-	redis_table_remove(r->client, r);
 	event_free(r->timer);
 	if (r->cmd)
 		redisFreeCommand(r->cmd);
 	free(r);
+}
+
+/* redis_req_free - unlink and free without calling back */
+static void redis_req_free(struct redis_req *r)
+{
+	redis_table_remove(r->client, r);
+	redis_req_release(r);
 }
 
 /* redis_req_finish - free the request, then call back (once) */
@@ -455,11 +461,24 @@ void redis_async_free(struct redis_async **cp)
 	for (unsigned i = 0; i < c->nconns; i++)
 		redis_conn_close(&c->conns[i]);
 	for (size_t i = 0; i < c->tsize; i++)
-		while (c->table[i])
-			if (c->table[i]->is_late)
-				redis_req_late_finish(c->table[i], REDIS_ST_DISCONNECTED, NULL);
-			else
-				redis_req_finish(c->table[i], REDIS_ST_DISCONNECTED, NULL);
+		while (c->table[i] != NULL) {
+			struct redis_req *r = c->table[i];
+			redis_cb *cb = r->cb;
+			void *arg = r->arg;
+
+			/* out of the table before its callback runs: it may cancel others */
+			c->table[i] = r->hnext;
+			c->count--;
+			if (r->is_late) {
+				c->late--;
+				r->late(REDIS_ST_DISCONNECTED, NULL, r->cmd, r->cmdlen, r->late_arg);
+				redis_req_release(r);
+			} else {
+				metrics_redis((int)REDIS_ST_DISCONNECTED, now_mono_us() - r->started_us);
+				redis_req_release(r);
+				cb(REDIS_ST_DISCONNECTED, NULL, arg);
+			}
+		}
 	free(c->table);
 	free(c->conns);
 	redis_addr_release(&c->target);

@@ -47,7 +47,7 @@ static int nodelay_int_opt(int fd, int level, int opt)
 /* nodelay_tcp_port - the local port of TCP socket fd (network order), 0 when not one */
 static unsigned short nodelay_tcp_port(int fd, int *listening)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 	int domain = nodelay_int_opt(fd, SOL_SOCKET, SO_DOMAIN);
 

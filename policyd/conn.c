@@ -386,8 +386,10 @@ void conn_set_free(struct conn_set **sp)
 	if (set == NULL)
 		return;
 	set->flush_head = NULL;
-	while (set->head != NULL)
-		conn_free(set->head);
+	for (struct conn *c = set->head, *next; c != NULL; c = next) {
+		next = c->next;		/* conn_free unlinks c and frees nothing else */
+		conn_free(c);
+	}
 	free(set);
 	*sp = NULL;
 }
