@@ -24,14 +24,20 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "cli/audit_proof.h"
 #include "cli/cli.h"
 #include "cli/records.h"
 #include "core/audit_mac.h"
+#include "core/audit_sign.h"
+#include "core/strvec.h"
 
 #define AV_USAGE AUDIT_VERIFY_USAGE \
-	"  the key: -k, or the hmac_key_file of the configuration (-c, default\n" \
-	"  " CLI_DEFAULT_CONFIG "); LOG: oldest first, - for stdin; none: the\n" \
-	"  configuration's audit file\n"
+	"  --public-key FILE: prove the signed checkpoints (Ed25519 public key, PEM),\n" \
+	"  --checkpoints FILE: copies of them (syslog) to find a cut-off end;\n" \
+	"  else the mac key: -k, or the hmac_key_file of the configuration (-c,\n" \
+	"  default " CLI_DEFAULT_CONFIG ");\n" \
+	"  LOG: oldest first, each after its rotations (LOG.2.gz, LOG.1); - for\n" \
+	"  stdin; none: the configuration's audit file\n"
 
 struct av_chain {
 	char *id;
@@ -189,43 +195,110 @@ static void av_report(struct av_state *st)
 	       st->problems, st->problems == 0 ? "verified" : "NOT verified");
 }
 
-/* audit_verify - see the file comment */
-int audit_verify(int argc, char **argv)
+struct av_options {
+	const char *config;
+	char *keyfile;		/* -k */
+	char *pubkey;		/* --public-key */
+	struct strvec copies;	/* --checkpoints */
+	int cflag;
+};
+
+/* av_options - parse argv; 0, or 2 after printing the usage */
+static int av_options(int argc, char **argv, struct av_options *o)
 {
-	const char *config = CLI_DEFAULT_CONFIG;
-	char *keyfile = NULL, *deflog = NULL, **logs;
-	struct av_state st = { 0 };
-	struct buf err = BUF_INIT;
-	int opt, nlogs, rc = 0, cflag = 0;
+	static const struct option longopts[] = {
+		{ "public-key", required_argument, NULL, 'p' },
+		{ "checkpoints", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "c:k:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:k:", longopts, NULL)) != -1) {
 		if (opt == 'c') {
-			config = optarg;
-			cflag = 1;
-		} else if (opt == 'k') {
-			free(keyfile);
-			keyfile = strdup(optarg);
+			o->config = optarg;
+			o->cflag = 1;
+		} else if (opt == 'k' || opt == 'p') {
+			char **dst = opt == 'k' ? &o->keyfile : &o->pubkey;
+
+			free(*dst);
+			*dst = strdup(optarg);
+		} else if (opt == 'C') {
+			strvec_add(&o->copies, optarg);
 		} else {
-			fputs(AV_USAGE, stderr);
-			free(keyfile);
-			return 2;
+			break;
 		}
 	}
+	if (opt != -1 || (o->copies.n > 0 && o->pubkey == NULL) ||
+	    (o->pubkey != NULL && o->keyfile != NULL)) {
+		fputs(AV_USAGE, stderr);
+		return 2;
+	}
+	return 0;
+}
+
+/* av_prove - the signature mode (cli/audit_proof.h); the exit status */
+static int av_prove(const struct av_options *o, char **logs, int nlogs)
+{
+	struct buf err = BUF_INIT;
+	struct audit_key *key = audit_key_load_public(o->pubkey, &err);
+	struct audit_proof *p;
+	int unreadable, rc;
+
+	if (key == NULL) {
+		fprintf(stderr, "relaywarden: --public-key %s\n", buf_cstr(&err));
+		buf_release(&err);
+		return 2;
+	}
+	p = audit_proof_new(key);
+	unreadable = records_each_line(logs, nlogs, audit_proof_line, p);
+	unreadable += audit_proof_copies(p, o->copies.v, (int)o->copies.n);
+	rc = audit_proof_report(p);
+	audit_proof_free(&p);
+	audit_key_free(&key);
+	return unreadable > 0 ? 1 : rc;
+}
+
+/* av_hmac - the HMAC mode; the exit status */
+static int av_hmac(const char *keyfile, char **logs, int nlogs)
+{
+	struct av_state st = { 0 };
+	struct buf err = BUF_INIT;
+	int rc;
+
+	if ((st.key = audit_mac_load(keyfile, NULL, &err)) == NULL) {
+		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
+		buf_release(&err);
+		return 2;
+	}
+	st.problems += (unsigned long)records_each_line(logs, nlogs, av_line, &st);
+	av_report(&st);
+	rc = st.problems > 0 ? 1 : 0;
+	audit_mac_free(&st.key);
+	return rc;
+}
+
+/* audit_verify - see the file comment */
+int audit_verify(int argc, char **argv)
+{
+	struct av_options o = { .config = CLI_DEFAULT_CONFIG, .copies = STRVEC_INIT };
+	char *deflog = NULL, **logs;
+	int nlogs, rc = av_options(argc, argv, &o);
+	int need_key = o.keyfile == NULL && o.pubkey == NULL;
+
 	logs = argv + optind;
 	nlogs = argc - optind;
-	if ((keyfile == NULL || nlogs == 0 || cflag) && records_config(config, &deflog, &keyfile) < 0) {
+	if (rc == 0 && (need_key || nlogs == 0 || o.cflag) &&
+	    records_config(o.config, &deflog, o.pubkey == NULL ? &o.keyfile : NULL) < 0) {
 		rc = 2;
-	} else if (keyfile == NULL) {
-		fprintf(stderr, "relaywarden: no key: give -k KEYFILE or set audit { hmac_key_file } "
-				"in %s\n", config);
+	} else if (rc == 0 && o.keyfile == NULL && o.pubkey == NULL) {
+		fprintf(stderr, "relaywarden: no key: give --public-key FILE, -k KEYFILE, or set "
+				"audit { hmac_key_file } in %s\n", o.config);
 		rc = 2;
-	} else if (nlogs == 0 && deflog == NULL) {
-		fprintf(stderr, "relaywarden: %s names no audit file: give the logs to read\n", config);
-		rc = 2;
-	} else if ((st.key = audit_mac_load(keyfile, NULL, &err)) == NULL) {
-		fprintf(stderr, "relaywarden: %s\n", buf_cstr(&err));
+	} else if (rc == 0 && nlogs == 0 && deflog == NULL) {
+		fprintf(stderr, "relaywarden: %s names no audit file: give the logs to read\n",
+			o.config);
 		rc = 2;
 	}
 	if (rc == 0 && nlogs == 0) {
@@ -233,14 +306,10 @@ int audit_verify(int argc, char **argv)
 		nlogs = 1;
 	}
 	if (rc == 0)
-		st.problems += (unsigned long)records_each_line(logs, nlogs, av_line, &st);
-	if (rc == 0) {
-		av_report(&st);
-		rc = st.problems > 0 ? 1 : 0;
-	}
-	audit_mac_free(&st.key);
-	buf_release(&err);
-	free(keyfile);
+		rc = o.pubkey != NULL ? av_prove(&o, logs, nlogs) : av_hmac(o.keyfile, logs, nlogs);
+	strvec_release(&o.copies);
+	free(o.keyfile);
+	free(o.pubkey);
 	free(deflog);
 	return rc;
 }

@@ -28,6 +28,8 @@ int cmd_audit(int argc, char **argv);
 int audit_verify(int argc, char **argv);
 /* cmd_replay - relaywarden replay -c CANDIDATE LOG ...: recorded RCPTs decided again */
 int cmd_replay(int argc, char **argv);
-#define AUDIT_VERIFY_USAGE "usage: relaywarden audit verify [-c FILE | -k KEYFILE] [LOG ...]\n"
+#define AUDIT_VERIFY_USAGE \
+	"usage: relaywarden audit verify [-c FILE] [-k KEYFILE | --public-key FILE\n" \
+	"                                [--checkpoints FILE ...]] [LOG ...]\n"
 
 #endif

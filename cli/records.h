@@ -3,9 +3,18 @@
  * for the commands that look back at them (audit query, audit verify,
  * replay).
  *
+ * Logs: each name given is read after its rotations, oldest first:
+ * NAME.N ... NAME.2(.gz), NAME.1(.gz), NAME (logrotate's numbering, with
+ * or without compress and delaycompress), unless a rotation of NAME is
+ * among the names given (then the names are read as given). Every file is
+ * read through zlib, so gzip-compressed and plain files alike; "-" is
+ * standard input.
+ *
  * A record is a line holding a JSON object with "v": 1 and a "time"; any
  * other non-empty line is reported on stderr as "relaywarden: FILE:LINE:
- * not an audit record ..." and skipped, never fatal.
+ * not an audit record ..." and skipped, never fatal. Signed checkpoints
+ * ("kind": "checkpoint") are no decisions: records_each_log skips them,
+ * records_each_line gives them like every line.
  */
 #ifndef RW_CLI_RECORDS_H
 #define RW_CLI_RECORDS_H
@@ -21,9 +30,9 @@ typedef void records_line_fn(void *arg, const char *line, size_t n, const char *
 typedef void records_fn(void *arg, json_t *rec, const char *line, const char *name, long lineno);
 
 /*
- * records_each_line - every line of each log in turn ("-": standard
- * input), empty ones included, to fn; the number of logs that could not be
- * opened or read (each reported on stderr)
+ * records_each_line - every line of each log and its rotations in turn
+ * (see above), empty ones included, to fn; the number of files that could
+ * not be opened or read whole (each reported on stderr)
  */
 int records_each_line(char *const *logs, int n, records_line_fn *fn, void *arg);
 

@@ -14,6 +14,7 @@
 
 #include "core/audit.h"
 #include "core/audit_mac.h"
+#include "core/audit_sign.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -35,11 +36,23 @@ struct audit {
 	int torn;	/* the file ends inside a record: the next write starts a line */
 	unsigned long lost;	/* records not written since audit_failure last said so */
 	uint64_t quiet_until;	/* now_mono_ms before which audit_failure stays quiet */
-	struct audit_mac *mac;	/* NULL: records are not chained */
-	char *chain_id;
-	uint64_t seq;		/* of the next record sealed */
-	char prev[AUDIT_MAC_HEX + 1];	/* MAC of the last record sealed */
+	struct audit_mac *mac;	/* NULL: records carry no mac */
+	struct audit_key *sign;	/* NULL: no signed checkpoints */
+	char *chain_id;		/* NULL: records are not chained (neither key) */
+	uint64_t seq;		/* of the next line sealed */
+	char prev[AUDIT_MAC_HEX + 1];	/* MAC of the last line sealed */
+	/* signed checkpoints (audit_sign.h), with sign only */
+	struct audit_hash hash;	/* the running hash over the lines sealed */
+	char *host;		/* instance name, in each checkpoint */
+	unsigned long cp_records;	/* checkpoint after this many records ... */
+	uint64_t cp_ms;			/* ... or after the first one this late */
+	unsigned long since_cp;		/* records sealed since the last checkpoint */
+	uint64_t cp_due;		/* now_mono_ms when time is up */
 };
+
+static void audit_checkpoint(struct audit *a, struct buf *b, const char *reason);
+static void audit_checkpoint_now(struct audit *a, const char *reason);
+static void audit_sign_off(struct audit *a);
 
 /* audit_chain_start - a new chain: an id no other writer or start shares */
 static void audit_chain_start(struct audit *a, const struct rw_config *c)
@@ -100,22 +113,38 @@ struct audit *audit_open(const struct rw_config *c, struct buf *err)
 			audit_close(&a);
 			return NULL;
 		}
+	}
+	if (c->audit.signing_key_file != NULL &&
+	    (a->sign = audit_key_load_private(c->audit.signing_key_file, c->user, err)) == NULL) {
+		audit_close(&a);
+		return NULL;
+	}
+	if (a->mac != NULL || a->sign != NULL)
 		audit_chain_start(a, c);
+	if (a->sign != NULL) {
+		audit_hash_init(&a->hash);
+		a->host = rw_strdup(c->instance_name);
+		a->cp_records = c->audit.checkpoint_records;
+		a->cp_ms = (uint64_t)c->audit.checkpoint_seconds * 1000;
+		a->cp_due = now_mono_ms() + a->cp_ms;
 	}
 	if (c->audit.file != NULL) {
 		a->path = rw_strdup(c->audit.file);
 		a->user = c->user != NULL && *c->user != '\0' ? rw_strdup(c->user) : NULL;
 		if (audit_open_file(a, err) < 0) {
+			audit_sign_off(a);	/* a chain that never started ends unsaid */
 			audit_close(&a);
 			return NULL;
 		}
 	}
+	audit_checkpoint_now(a, "start");
 	return a;
 }
 
-/* audit_reopen - reopen the file after rotation */
+/* audit_reopen - reopen the file after rotation; the old one ends with a checkpoint */
 int audit_reopen(struct audit *a, struct buf *err)
 {
+	audit_checkpoint_now(a, "rotate");
 	return a->path ? audit_open_file(a, err) : 0;
 }
 
@@ -126,10 +155,13 @@ void audit_close(struct audit **ap)
 
 	if (a == NULL)
 		return;
+	audit_checkpoint_now(a, "close");
 	if (a->fd >= 0)
 		close(a->fd);
+	audit_sign_off(a);
 	audit_mac_free(&a->mac);
 	free(a->chain_id);
+	free(a->host);
 	free(a->path);
 	free(a->user);
 	free(a);
@@ -504,28 +536,119 @@ int audit_failure(struct audit *a, unsigned long *lost)
 	return 1;
 }
 
-/* audit_seal - see audit.h */
-void audit_seal(struct audit *a, struct buf *b, size_t start)
+/*
+ * audit_place - append the chain place of the line b[start..] (open: no
+ * closing brace) and close it: ,"chain":{"id":..,"seq":N[,"prev":..]},
+ * with a checkpoint its signature, with a mac key the mac; then the line
+ * goes into the running hash
+ */
+static void audit_place(struct audit *a, struct buf *b, size_t start, int checkpoint)
 {
 	char mac[AUDIT_MAC_HEX + 1];
 
-	if (a->mac == NULL)
-		return;
-	assert(b->len > start && b->data[start] == '{' && b->data[b->len - 1] == '}');
-	buf_truncate(b, b->len - 1);
 	buf_puts(b, ",\"chain\":{\"id\":");
 	json_str(b, a->chain_id);
 	buf_puts(b, ",\"seq\":");
 	buf_put_u64(b, a->seq);
-	buf_puts(b, ",\"prev\":\"");
-	buf_puts(b, a->prev);
-	buf_puts(b, "\"}");
-	audit_mac_hex(a->mac, b->data + start, b->len - start, mac);
-	buf_puts(b, ",\"mac\":\"");
-	buf_puts(b, mac);
-	buf_puts(b, "\"}");
-	memcpy(a->prev, mac, sizeof(mac));
+	if (a->mac != NULL) {
+		buf_puts(b, ",\"prev\":\"");
+		buf_puts(b, a->prev);
+		buf_putc(b, '"');
+	}
+	buf_putc(b, '}');
+	if (checkpoint)
+		audit_sign_append(a->sign, b, start);
+	if (a->mac != NULL) {
+		audit_mac_hex(a->mac, b->data + start, b->len - start, mac);
+		buf_puts(b, ",\"mac\":\"");
+		buf_puts(b, mac);
+		buf_putc(b, '"');
+		memcpy(a->prev, mac, sizeof(mac));
+	}
+	buf_putc(b, '}');
+	if (a->sign != NULL)
+		audit_hash_step(&a->hash, b->data + start, b->len - start);
 	a->seq++;
+}
+
+/* audit_seal - see audit.h */
+void audit_seal(struct audit *a, struct buf *b, size_t start)
+{
+	const char *reason = NULL;
+
+	if (a->chain_id == NULL)
+		return;
+	assert(b->len > start && b->data[start] == '{' && b->data[b->len - 1] == '}');
+	buf_truncate(b, b->len - 1);
+	audit_place(a, b, start, 0);
+	if (a->sign == NULL)
+		return;
+	if (++a->since_cp >= a->cp_records)
+		reason = "records";
+	else if (now_mono_ms() >= a->cp_due)
+		reason = "time";
+	if (reason != NULL) {
+		buf_putc(b, '\n');
+		audit_checkpoint(a, b, reason);
+	}
+}
+
+/*
+ * audit_checkpoint - append a signed checkpoint line (no newline) over
+ * every line sealed so far; also to the operational log when the records
+ * do not go to syslog, so a copy leaves the host either way
+ */
+static void audit_checkpoint(struct audit *a, struct buf *b, const char *reason)
+{
+	static const char *const component_prefix = "relaywarden-";
+	const char *component = program_invocation_short_name;
+	struct buf now = BUF_INIT;
+	struct timeval tv;
+	size_t start = b->len;
+
+	if (strncmp(component, component_prefix, strlen(component_prefix)) == 0)
+		component += strlen(component_prefix);
+	gettimeofday(&tv, NULL);
+	audit_time(&now, &tv);	/* "time":"...", */
+	buf_truncate(&now, now.len - 2);
+	audit_checkpoint_head(&(struct audit_checkpoint){
+				      .time = buf_cstr(&now) + strlen("\"time\":\""),
+				      .host = a->host,
+				      .component = component,
+				      .reason = reason,
+				      .hash = &a->hash,
+			      },
+			      a->sign, b);
+	audit_place(a, b, start, 1);
+	a->since_cp = 0;
+	a->cp_due = now_mono_ms() + a->cp_ms;
+	if (!a->syslog)
+		log_info("event=audit_checkpoint %.*s", (int)(b->len - start), b->data + start);
+	buf_release(&now);
+}
+
+/* audit_checkpoint_now - write a checkpoint at once (start, rotation, close) */
+static void audit_checkpoint_now(struct audit *a, const char *reason)
+{
+	struct buf line = BUF_INIT;
+
+	if (a->sign == NULL)
+		return;
+	audit_checkpoint(a, &line, reason);
+	buf_putc(&line, '\n');
+	if (audit_write_lines(a, line.data, line.len) < 0)
+		log_err("event=audit_checkpoint_failed reason=%s error=\"%s\"", reason,
+			strerror(errno));
+	buf_release(&line);
+}
+
+/* audit_sign_off - no more checkpoints: free the key and the hash */
+static void audit_sign_off(struct audit *a)
+{
+	if (a->sign == NULL)
+		return;
+	audit_key_free(&a->sign);
+	audit_hash_release(&a->hash);
 }
 
 /* audit_write - append one record to every sink */

@@ -17,6 +17,22 @@
  * file can still append to the cut record in between.
  * Reopen (rotation) is requested from a signal handler by setting a flag the
  * caller polls; audit_reopen does the work outside signal context.
+ *
+ * Signed checkpoints (core/audit_sign.h): with a signing_key_file the
+ * writer signs a checkpoint line over its chain's running hash at
+ * audit_open ("start"), after every checkpoint_records records
+ * ("records"), after the first record sealed checkpoint_seconds or more
+ * after the last checkpoint ("time": checked when a record is sealed, so
+ * an idle writer signs nothing until its next record or one of the
+ * events), before audit_reopen reopens ("rotate") and at audit_close
+ * ("close": stop or reload). audit_seal appends a checkpoint that falls
+ * due to the buffer it seals, after a newline, so the buffer then ends
+ * with the checkpoint's line; the others are written at once. A caller
+ * that batches sealed records must write them before audit_reopen and
+ * audit_close, or the checkpoint reaches the file before the records it
+ * covers. Each checkpoint also goes to syslog: with the syslog sink
+ * among the records, else as an operational log line
+ * (event=audit_checkpoint JSON, core/log.h), so a copy leaves the host.
  */
 #ifndef RW_AUDIT_H
 #define RW_AUDIT_H
@@ -93,14 +109,18 @@ int audit_write(struct audit *a, const struct buf *record);
 /* audit_write_lines - append len bytes of whole "\n"-terminated records; 0 or -1 */
 int audit_write_lines(struct audit *a, const char *lines, size_t len);
 /*
- * audit_seal - with an hmac_key_file, chain the record b[start..] (one JSON
- * object, no newline) into this writer's chain: it gets
+ * audit_seal - with an hmac_key_file or a signing_key_file, chain the
+ * record b[start..] (one JSON object, no newline) into this writer's
+ * chain: it gets
  *   ,"chain":{"id":ID,"seq":N,"prev":HEX},"mac":HEX}
  * in place of its closing brace, where mac is HMAC-SHA256 of the line up
- * to ',"mac":"' and prev the mac of the chain's record N-1 (64 zeros for
- * N = 0). A chain is one audit_open: every start and reload begins one.
- * Seal in the order the records reach the file (audit_write does, under
- * the caller's lock). Without a key: nothing.
+ * to ',"mac":"' and prev the mac of the chain's line N-1 (64 zeros for
+ * N = 0); with a signing key alone only ,"chain":{"id":ID,"seq":N}}.
+ * Checkpoints take their seq in the same chain. A chain is one
+ * audit_open: every start and reload begins one. Seal in the order the
+ * records reach the file (audit_write does, under the caller's lock); a
+ * checkpoint due may follow the record in b (see above). Without a key:
+ * nothing.
  */
 void audit_seal(struct audit *a, struct buf *b, size_t start);
 /*

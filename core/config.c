@@ -441,6 +441,7 @@ void config_unref(struct rw_config **cp)
 	free(c->redis.password);
 	free(c->audit.file);
 	free(c->audit.hmac_key_file);
+	free(c->audit.signing_key_file);
 	free(c->user);
 	free(c->policyd.metrics);
 	free(c);

@@ -94,7 +94,10 @@ struct rw_config {
 		char *file;		/* NULL: no file sink */
 		int syslog;
 		int fsync;		/* fsync after each record */
-		char *hmac_key_file;	/* NULL: records are not chained (core/audit_mac.h) */
+		char *hmac_key_file;	/* NULL: records carry no mac (core/audit_mac.h) */
+		char *signing_key_file;	/* NULL: no signed checkpoints (core/audit_sign.h) */
+		unsigned checkpoint_records;	/* a checkpoint after this many records */
+		unsigned checkpoint_seconds;	/* or after the first record this late */
 	} audit;
 
 	/*

@@ -419,6 +419,10 @@ static void compile_logs(struct config_ctx *x, cfg_t *cfg, struct rw_config *c)
 	c->audit.fsync = cfg_getbool(audit, "fsync");
 	file = cfg_getstr(audit, "hmac_key_file");
 	c->audit.hmac_key_file = file != NULL && *file != '\0' ? config_resolve(x, file) : NULL;
+	file = cfg_getstr(audit, "signing_key_file");
+	c->audit.signing_key_file = file != NULL && *file != '\0' ? config_resolve(x, file) : NULL;
+	c->audit.checkpoint_records = (unsigned)cfg_getint(audit, "checkpoint_records");
+	c->audit.checkpoint_seconds = (unsigned)cfg_getint(audit, "checkpoint_seconds");
 	c->log.target = strcmp(cfg_getstr(log, "target"), "stderr") == 0 ? LOG_TO_STDERR
 									  : LOG_TO_SYSLOG;
 	c->log.facility = config_facility_value(cfg_getstr(log, "facility"));

@@ -182,7 +182,11 @@ static void dump_daemon(struct buf *out, const struct rw_config *c)
 		   c->audit.file != NULL ? "" : "  # no file sink",
 		   c->audit.syslog ? "true" : "false", c->audit.fsync ? "true" : "false");
 	dump_quote(out, c->audit.hmac_key_file != NULL ? c->audit.hmac_key_file : "");
-	buf_puts(out, c->audit.hmac_key_file != NULL ? "\n}\n" : "  # records not chained\n}\n");
+	buf_puts(out, c->audit.hmac_key_file != NULL ? "\n\tsigning_key_file = " : "  # no mac\n\tsigning_key_file = ");
+	dump_quote(out, c->audit.signing_key_file != NULL ? c->audit.signing_key_file : "");
+	buf_printf(out, "%s\n\tcheckpoint_records = %u\n\tcheckpoint_seconds = %u\n}\n",
+		   c->audit.signing_key_file != NULL ? "" : "  # no signed checkpoints",
+		   c->audit.checkpoint_records, c->audit.checkpoint_seconds);
 	buf_printf(out, "log {\n\ttarget = %s\n\tfacility = %s\n\tdebug = %s\n\tdecisions = %s\n}\n",
 		   c->log.target == LOG_TO_STDERR ? "stderr" : "syslog",
 		   config_facility_name(c->log.facility), c->log.debug ? "true" : "false",

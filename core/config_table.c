@@ -201,6 +201,23 @@ static const struct config_option opts_audit[] = {
 	  .desc = "chain every record with HMAC-SHA256 under the key in this file (its bytes "
 		  "without a final newline, at least 32; not readable by others), so "
 		  "`relaywarden audit verify` can prove the trail whole and in order" },
+	{ "signing_key_file", CONFIG_STRING, CONFIG_EMPTY_OK, .def = "", .check = config_v_file,
+	  .dflt = "`\"\"`: no checkpoints", .allowed = "a file name",
+	  .desc = "an Ed25519 private key (PEM, `openssl genpkey -algorithm ed25519`; not "
+		  "readable by others): the records form a chain, and each daemon writes a signed "
+		  "checkpoint (the chain's running SHA-256) at start, every `checkpoint_records` "
+		  "records or `checkpoint_seconds`, at rotation (SIGUSR1), reload and stop, also to "
+		  "syslog; `relaywarden audit verify --public-key` proves the trail with the public "
+		  "key alone" },
+	{ "checkpoint_records", CONFIG_INT, .def = "1000", .min = 1, .max = 100000000,
+	  .check = config_v_int,
+	  .desc = "with `signing_key_file`: a checkpoint after this many records" },
+	{ "checkpoint_seconds", CONFIG_INT, .def = "60", .min = 1, .max = 86400,
+	  .unit = "seconds", .check = config_v_int,
+	  .desc = "with `signing_key_file`: a checkpoint this many seconds after the last one "
+		  "when records were written since (checked at each record and once a second by "
+		  "each daemon's timer, so an idle daemon's last records are proven within this "
+		  "time)" },
 	END
 };
 

@@ -6,7 +6,7 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
   libconfuse-dev libevent-dev libhiredis-dev libssl-dev libjansson-dev
   libcmocka-dev libmilter-dev libopendkim-dev libunbound-dev libpsl-dev publicsuffix
-  libspf2-dev libsystemd-dev"
+  libspf2-dev libsystemd-dev zlib1g-dev"
 TEST="clang libclang-rt-14-dev clang-tools-14 valgrind postfix sasl2-bin libsasl2-modules
   redis-server redis-tools redis-sentinel swaks libnet-ssleay-perl miltertest unbound nsd openssl opendkim opendkim-tools opendmarc python3-dkim
   python3-jsonschema python3-yaml python3-dnslib python3-spf python3-dnspython ca-certificates procps iproute2

@@ -512,6 +512,7 @@ void server_reopen_audit(struct server *s)
 {
 	struct buf err = BUF_INIT;
 
+	server_flush_audit(s);	/* sealed records before the rotation's checkpoint */
 	if (audit_reopen(s->audit, &err) < 0)
 		log_err("event=audit_reopen_failed error=\"%s\"", buf_cstr(&err));
 	else

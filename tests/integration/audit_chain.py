@@ -75,6 +75,11 @@ def main():
     check(rc == 0 and "6 records, 2 chains, 0 problems: verified" in out,
           "both files, oldest first: verified (%d) %s%s" % (rc, out, err))
     rc, out, _ = verify("-c", d.conf)
+    check(rc == 0 and "6 records, 2 chains, 0 problems: verified" in out,
+          "the configuration's file: its rotation read first (%d) %s" % (rc, out))
+    alone = os.path.join(d.dir, "alone.jsonl")
+    shutil.copy(d.audit, alone)
+    rc, out, _ = verify("-k", key, alone)
     check(rc == 0 and "starts after seq 0" in out and "2 records" in out,
           "the current file alone: verified, its chain noted as continuing (%d) %s" % (rc, out))
     rc, out, _ = verify("-k", key, d.audit + ".1", d.audit)
