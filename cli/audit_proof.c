@@ -286,13 +286,16 @@ static void ap_copy_check(struct audit_proof *p, json_t *rec, const char *name, 
 		ap_problem(p, name, lineno, "checkpoint copy without chain, hash or time");
 		return;
 	}
-	if (c == NULL || (uint64_t)seq < c->first) {
-		if (c == NULL && p->earliest != NULL && strcmp(time, p->earliest) >= 0)
-			ap_problem(p, name, lineno, "chain %s (checkpoint seq %lld, %s) has no line in "
-				   "the logs, which reach back to %s: its lines were removed", id,
-				   (long long)seq, time, p->earliest);
-		return;	/* older than the logs given: nothing to compare */
+	if (c == NULL && p->earliest != NULL && strcmp(time, p->earliest) >= 0) {
+		c = ap_chain_get(p, id, (uint64_t)seq);	/* reported once: no line of it will come */
+		c->next = (uint64_t)seq;
+		ap_problem(p, name, lineno, "chain %s (checkpoint seq %lld, %s) has no line in the "
+			   "logs, which reach back to %s: its lines were removed", id, (long long)seq,
+			   time, p->earliest);
+		return;
 	}
+	if (c == NULL || (uint64_t)seq < c->first || c->lines == 0)
+		return;	/* older than the logs given, or a chain reported missing */
 	if ((uint64_t)seq >= c->next) {
 		ap_problem(p, name, lineno, "the logs end chain %s at seq %llu, but this copy of its "
 			   "checkpoint seq %lld (%s) shows it went on: lines cut off the end", id,
@@ -353,6 +356,11 @@ int audit_proof_report(struct audit_proof *p)
 		struct ap_chain *c = &p->chains[i];
 		int closed = c->last_reason != NULL && strcmp(c->last_reason, "close") == 0 &&
 			     c->proven == c->next;
+
+		if (c->lines == 0) {
+			printf("chain %s: no line in the logs, only checkpoint copies\n", c->id);
+			continue;
+		}
 
 		printf("chain %s: seq %llu to %llu, %lu lines, %lu checkpoints, %s to %s, ", c->id,
 		       (unsigned long long)c->first, (unsigned long long)c->next - 1, c->lines,
