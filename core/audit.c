@@ -48,6 +48,7 @@ struct audit {
 	uint64_t cp_ms;			/* ... or after the first one this late */
 	unsigned long since_cp;		/* records sealed since the last checkpoint */
 	uint64_t cp_due;		/* now_mono_ms when time is up */
+	unsigned long cp_sealed;	/* checkpoints audit_seal appended, not yet written */
 };
 
 static void audit_checkpoint(struct audit *a, struct buf *b, const char *reason);
@@ -498,20 +499,24 @@ static int audit_append(struct audit *a, const char *lines, size_t n)
 	return 0;
 }
 
-/* audit_write_lines - append complete "\n"-terminated records to every sink */
-int audit_write_lines(struct audit *a, const char *lines, size_t len)
+/*
+ * audit_put - write lines to every sink; checkpoints of them are signed
+ * checkpoint lines, which the metrics do not count as records written
+ */
+static int audit_put(struct audit *a, const char *lines, size_t len, unsigned long checkpoints)
 {
 	int rc = 0;
 
 	if (len == 0)
 		return 0;
 	if (a->fd >= 0) {
-		unsigned long lost = a->lost;
+		unsigned long lost = a->lost, written;
 
 		if (audit_append(a, lines, len) < 0 || (a->fsync && fsync(a->fd) < 0))
 			rc = -1;
 		lost = a->lost - lost;
-		metrics_audit(audit_count_lines(lines, len) - lost, lost);
+		written = audit_count_lines(lines, len) - lost;
+		metrics_audit(written > checkpoints ? written - checkpoints : 0, lost);
 	}
 	for (const char *p = lines, *end = lines + len; a->syslog && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -521,6 +526,15 @@ int audit_write_lines(struct audit *a, const char *lines, size_t len)
 		p += n + 1;
 	}
 	return rc;
+}
+
+/* audit_write_lines - append complete "\n"-terminated records to every sink */
+int audit_write_lines(struct audit *a, const char *lines, size_t len)
+{
+	unsigned long checkpoints = a->cp_sealed;	/* audit_seal appended them */
+
+	a->cp_sealed = 0;
+	return audit_put(a, lines, len, checkpoints);
 }
 
 /* audit_failure - see audit.h */
@@ -590,6 +604,7 @@ void audit_seal(struct audit *a, struct buf *b, size_t start)
 	if (reason != NULL) {
 		buf_putc(b, '\n');
 		audit_checkpoint(a, b, reason);
+		a->cp_sealed++;
 	}
 }
 
@@ -636,7 +651,7 @@ static void audit_checkpoint_now(struct audit *a, const char *reason)
 		return;
 	audit_checkpoint(a, &line, reason);
 	buf_putc(&line, '\n');
-	if (audit_write_lines(a, line.data, line.len) < 0)
+	if (audit_put(a, line.data, line.len, 1) < 0)
 		log_err("event=audit_checkpoint_failed reason=%s error=\"%s\"", reason,
 			strerror(errno));
 	buf_release(&line);

@@ -33,6 +33,8 @@
  * covers. Each checkpoint also goes to syslog: with the syslog sink
  * among the records, else as an operational log line
  * (event=audit_checkpoint JSON, core/log.h), so a copy leaves the host.
+ * The metrics' records written and lost (core/metrics.h) count decision
+ * records, not checkpoints (a checkpoint lost to a full disk counts as lost).
  */
 #ifndef RW_AUDIT_H
 #define RW_AUDIT_H

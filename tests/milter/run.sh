@@ -36,6 +36,12 @@ trap cleanup EXIT
 # the audit chain's key (relative to the config: audit { hmac_key_file })
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/audit.key"
 chmod 600 "$work/audit.key"
+# the checkpoints' signing key (audit { signing_key_file }) and its public half
+openssl genpkey -algorithm ed25519 -out "$work/sign.pem" 2>/dev/null && chmod 600 "$work/sign.pem" &&
+	openssl pkey -in "$work/sign.pem" -pubout -out "$work/sign.pub.pem" 2>/dev/null || {
+	echo "FAIL: openssl cannot make an Ed25519 key"
+	exit 1
+}
 
 # free_port - an unused loopback TCP port
 free_port() {
@@ -114,6 +120,8 @@ audit {
 	file = "audit.jsonl"
 	syslog = false
 	hmac_key_file = "audit.key"
+	signing_key_file = "sign.pem"
+	checkpoint_records = 2
 }
 log {
 	target = stderr
@@ -223,7 +231,7 @@ grep -v '"component":"milter"' "$work/audit.jsonl" | grep -q . && fail "a record
 
 # the metrics count what the audit file holds, from the milter's own thread
 http /metrics >"$work/metrics.txt"
-n_rec=$(grep -c . "$work/audit.jsonl")
+n_rec=$(grep -v '"kind":"checkpoint"' "$work/audit.jsonl" | grep -c .)	# records, not the signed checkpoints
 n_dec=$(awk '/^relaywarden_decisions_total\{/ { n += $NF } END { print n }' "$work/metrics.txt")
 [ "$n_dec" = "$n_rec" ] || fail "metrics: $n_dec decisions counted, $n_rec audit records"
 [ "$(metric 'relaywarden_audit_records_total{result="written"}')" = "$n_rec" ] ||
@@ -304,6 +312,14 @@ fi
 	fail "audit verify: $(cat "$work/verify.out")"
 grep -q ' 0 problems: verified' "$work/verify.out" && grep -q '^chain .*seq 0 to' "$work/verify.out" ||
 	fail "audit verify output: $(cat "$work/verify.out")"
+# ... and signed checkpoints (start, every 2 records, reload, stop) the public key alone proves
+"$builddir/cli/relaywarden" audit verify --public-key "$work/sign.pub.pem" "$work/audit.jsonl" >"$work/prove.out" 2>&1 ||
+	fail "audit verify --public-key: $(cat "$work/prove.out")"
+n_chains=$(grep -c '^chain ' "$work/prove.out")
+[ "$n_chains" -ge 2 ] && [ "$(grep -c '^chain .*, closed$' "$work/prove.out")" = "$n_chains" ] &&
+	grep -q ' 0 problems, 0 unproven: verified$' "$work/prove.out" &&
+	grep -q '"kind":"checkpoint".*"component":"milter","reason":"records"' "$work/audit.jsonl" ||
+	fail "audit verify --public-key output: $(cat "$work/prove.out")"
 
 # privilege drop (root only): bound and opened as root, then running as nobody
 if [ "$(id -u)" = 0 ]; then
