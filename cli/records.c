@@ -39,6 +39,7 @@ static int records_scan(const char *name, gzFile in, records_line_fn *fn, void *
 	char chunk[RECORDS_CHUNK];
 	long lineno = 0;
 	int n, zerr = Z_OK;
+	const char *msg;
 
 	while ((n = gzread(in, chunk, sizeof(chunk))) > 0) {
 		const char *p = chunk, *end = chunk + n, *nl;
@@ -51,14 +52,15 @@ static int records_scan(const char *name, gzFile in, records_line_fn *fn, void *
 		}
 		buf_append(&pending, p, (size_t)(end - p));
 	}
-	if (n == 0 && pending.len > 0)	/* the last line, without its newline */
+	msg = gzerror(in, &zerr);	/* a cut gzip stream ends like a file: Z_BUF_ERROR */
+	if (strncmp(msg, "<fd:", 4) == 0 && strstr(msg, ": ") != NULL)
+		msg = strstr(msg, ": ") + 2;	/* zlib names the descriptor; we name the file */
+	if (n == 0 && zerr == Z_OK && pending.len > 0)	/* the last line, without its newline */
 		fn(arg, buf_cstr(&pending), pending.len, name, ++lineno);
 	buf_release(&pending);
-	if (n < 0) {
-		const char *msg = gzerror(in, &zerr);
-
-		fprintf(stderr, "relaywarden: %s: %s\n", name,
-			zerr == Z_ERRNO ? strerror(errno) : msg);
+	if (n < 0 || zerr != Z_OK) {
+		fprintf(stderr, "relaywarden: %s: %s after line %ld\n", name,
+			zerr == Z_ERRNO ? strerror(errno) : msg, lineno);
 		return -1;
 	}
 	return 0;

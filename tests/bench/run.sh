@@ -16,6 +16,10 @@
 #                  once with no syslog daemon listening and once with
 #                  rsyslogd (Debian's rsyslog) on /dev/log; skipped when
 #                  another daemon owns /dev/log
+#   BENCH_SIGN     1: also measure policyd with audit { signing_key_file }
+#                  (a fresh Ed25519 key; checkpoints at the defaults, 1000
+#                  records or 60 s): what the running hash and the signed
+#                  checkpoints cost
 #
 # Builds nothing: run `make bench-programs` (and build the daemon) in
 # BUILDDIR first; use a build without sanitizers for meaningful numbers.
@@ -257,6 +261,18 @@ if [ -x "$policyd" ] && [ "${BENCH_DEFAULTS:-0}" = 1 ] && [ ! -e /dev/log ]; the
 		echo "run.sh: rsyslogd did not start on /dev/log"
 	fi
 	stop_rsyslogd
+fi
+if [ -x "$policyd" ] && [ "${BENCH_SIGN:-0}" = 1 ]; then
+	port=$(free_port)
+	gen_config "$port"
+	openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && chmod 600 "$tmp/sign.pem"
+	sed -i "s|^\tfsync = false\$|&\n\tsigning_key_file = \"$tmp/sign.pem\"|" "$tmp/relaywarden.conf"
+	grep -q signing_key_file "$tmp/relaywarden.conf" || echo "run.sh: no signing_key_file in the config" >&2
+	audit_total=0
+	if run_server policyd-sign "$port" "$policyd" -e -c "$tmp/relaywarden.conf"; then
+		servers="$servers policyd-sign"
+		echo "  audit lines written (records and checkpoints): $((audit_total + $(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)))"
+	fi
 fi
 
 echo

@@ -184,6 +184,13 @@ def main():
     rc, out, _ = verify(cut + [every[mid]])
     check(rc == 1 and "t.jsonl:%d: seq %d after" % (mid + 4, recs[mid]["chain"]["seq"]) in out,
           "a replayed checkpoint: named (%s)" % out.splitlines()[0])
+    cutgz = os.path.join(vdir, "cut.jsonl.gz")
+    with open(files[0], "rb") as src, open(cutgz, "wb") as dst:
+        dst.write(src.read()[:-40])
+    rc, out, err = cli("audit", "verify", "--public-key", pub, cutgz)
+    check(rc == 1 and "cut.jsonl.gz: unexpected end of file" in err, "a cut .gz file: named (%d) %s" % (rc, err))
+    rc, out, err = cli("audit", "query", cutgz)
+    check(rc == 1 and "cut.jsonl.gz: unexpected end of file" in err, "audit query: a cut .gz file named")
     rc, out, _ = cli("audit", "verify", "--public-key", other_pub, *files)
     check(rc == 1 and out.count("signed by another key") == len(cps), "another public key: every checkpoint refused")
     rc, out, err = cli("audit", "verify", "--public-key", priv + ".missing", d.audit)
