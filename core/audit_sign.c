@@ -239,20 +239,20 @@ void audit_key_free(struct audit_key **kp)
 void audit_checkpoint_head(const struct audit_checkpoint *cp, const struct audit_key *k,
 			   struct buf *out)
 {
+	const char *const members[][2] = {
+		{ "time", cp->time },
+		{ "host", cp->host },
+		{ "component", cp->component },
+		{ "reason", cp->reason },
+	};
 	char hex[AUDIT_HASH_HEX + 1];
 
-	buf_puts(out, "{\"v\":1,\"kind\":\"checkpoint\",");
-	json_key(out, "time");
-	json_str(out, cp->time);
-	buf_putc(out, ',');
-	json_key(out, "host");
-	json_str(out, cp->host);
-	buf_putc(out, ',');
-	json_key(out, "component");
-	json_str(out, cp->component);
-	buf_putc(out, ',');
-	json_key(out, "reason");
-	json_str(out, cp->reason);
+	buf_puts(out, "{\"v\":1,\"kind\":\"checkpoint\"");
+	for (size_t i = 0; i < sizeof(members) / sizeof(*members); i++) {
+		buf_putc(out, ',');
+		json_key(out, members[i][0]);
+		json_str(out, members[i][1]);
+	}
 	audit_hash_hex(cp->hash, hex);
 	buf_printf(out, ",\"hash\":\"%s\",\"key\":\"%s\"", hex, k->id);
 }
