@@ -14,47 +14,46 @@
 #include "core/audit_sign.h"
 #include "core/mem.h"
 
-struct ap_run {			/* consecutive unproven lines of one file */
-	const char *name;	/* interned: audit_proof.names */
+struct ap_run {           /* consecutive unproven lines of one file */
+	const char *name; /* interned: audit_proof.names */
 	long from, to;
 };
 
-struct ap_mark {		/* a checkpoint of the logs that verified */
+struct ap_mark { /* a checkpoint of the logs that verified */
 	uint64_t seq;
 	char hash[AUDIT_HASH_HEX + 1];
 };
 
 struct ap_chain {
 	char *id;
-	uint64_t first, next;	/* the first seq seen; the seq expected next */
-	struct audit_hash hash;	/* H(next), while in_sync */
-	int in_sync;		/* every line of the chain since a known hash was hashed */
-	uint64_t proven;	/* lines with seq below this are proven */
+	uint64_t first, next;   /* the first seq seen; the seq expected next */
+	struct audit_hash hash; /* H(next), while in_sync */
+	int in_sync;            /* every line of the chain since a known hash was hashed */
+	uint64_t proven;        /* lines with seq below this are proven */
 	unsigned long lines, checkpoints;
 	char *first_time, *last_time;
-	char *last_reason;	/* of the last checkpoint that verified; NULL: none */
-	struct ap_run *runs;	/* unproven lines since the last proof */
+	char *last_reason;   /* of the last checkpoint that verified; NULL: none */
+	struct ap_run *runs; /* unproven lines since the last proof */
 	size_t n_runs;
 	struct ap_mark *marks;
 	size_t n_marks;
-	unsigned long unproven;	/* lines reported unproven */
+	unsigned long unproven; /* lines reported unproven */
 };
 
 struct audit_proof {
 	const struct audit_key *key;
 	struct ap_chain *chains;
 	size_t n_chains;
-	char **names;		/* file names seen, interned */
+	char **names; /* file names seen, interned */
 	size_t n_names;
-	char *earliest;		/* the earliest record time in the logs */
+	char *earliest; /* the earliest record time in the logs */
 	unsigned long lines, checkpoints, problems, unproven, copies, other_keys;
 };
 
 /* ap_problem - one FILE:LINE: line */
-static void ap_problem(struct audit_proof *p, const char *name, long lineno, const char *fmt,
-		       ...) __attribute__((format(printf, 4, 5)));
-static void ap_problem(struct audit_proof *p, const char *name, long lineno, const char *fmt,
-		       ...)
+static void ap_problem(struct audit_proof *p, const char *name, long lineno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void ap_problem(struct audit_proof *p, const char *name, long lineno, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,7 +78,7 @@ static const char *ap_name(struct audit_proof *p, const char *name)
 /* ap_chain_find - the chain with id; NULL when none */
 static struct ap_chain *ap_chain_find(struct audit_proof *p, const char *id)
 {
-	for (size_t i = p->n_chains; i-- > 0;)	/* the latest chains are the likeliest */
+	for (size_t i = p->n_chains; i-- > 0;) /* the latest chains are the likeliest */
 		if (strcmp(p->chains[i].id, id) == 0)
 			return &p->chains[i];
 	return NULL;
@@ -98,13 +97,13 @@ static struct ap_chain *ap_chain_get(struct audit_proof *p, const char *id, uint
 	c->id = rw_strdup(id);
 	c->first = c->next = c->proven = seq;
 	audit_hash_init(&c->hash);
-	c->in_sync = seq == 0;	/* H(0) is known: zeros */
+	c->in_sync = seq == 0; /* H(0) is known: zeros */
 	return c;
 }
 
 /* ap_unproven_add - remember FILE:LINE as not yet proven */
 static void ap_unproven_add(struct audit_proof *p, struct ap_chain *c, const char *name,
-			    long lineno)
+                            long lineno)
 {
 	struct ap_run *r = c->n_runs > 0 ? &c->runs[c->n_runs - 1] : NULL;
 	const char *in = ap_name(p, name);
@@ -114,7 +113,7 @@ static void ap_unproven_add(struct audit_proof *p, struct ap_chain *c, const cha
 		return;
 	}
 	c->runs = rw_realloc(c->runs, (c->n_runs + 1) * sizeof(*c->runs));
-	c->runs[c->n_runs++] = (struct ap_run){ in, lineno, lineno };
+	c->runs[c->n_runs++] = (struct ap_run){in, lineno, lineno};
 }
 
 /* ap_unproven_flush - print the remembered lines as unproven, with why */
@@ -126,7 +125,8 @@ static void ap_unproven_flush(struct audit_proof *p, struct ap_chain *c, const c
 		if (r->from == r->to)
 			printf("%s:%ld: unproven: %s %s\n", r->name, r->from, why, c->id);
 		else
-			printf("%s:%ld-%ld: unproven: %s %s\n", r->name, r->from, r->to, why, c->id);
+			printf("%s:%ld-%ld: unproven: %s %s\n", r->name, r->from, r->to, why,
+			       c->id);
 		c->unproven += (unsigned long)(r->to - r->from + 1);
 		p->unproven += (unsigned long)(r->to - r->from + 1);
 	}
@@ -135,9 +135,10 @@ static void ap_unproven_flush(struct audit_proof *p, struct ap_chain *c, const c
 
 /* ap_checkpoint - a checkpoint line that verified: compare its hash, prove or resync */
 static void ap_checkpoint(struct audit_proof *p, struct ap_chain *c, json_t *rec, uint64_t seq,
-			  const char *name, long lineno)
+                          const char *name, long lineno)
 {
-	const char *hash = records_str(rec, "hash", NULL), *reason = records_str(rec, "reason", NULL);
+	const char *hash = records_str(rec, "hash", NULL),
+	           *reason = records_str(rec, "reason", NULL);
 	char have[AUDIT_HASH_HEX + 1];
 
 	audit_hash_hex(&c->hash, have);
@@ -146,13 +147,17 @@ static void ap_checkpoint(struct audit_proof *p, struct ap_chain *c, json_t *rec
 		return;
 	}
 	if (!c->in_sync)
-		ap_unproven_flush(p, c, "before the first checkpoint (the chain starts in an "
-				  "older log, or after a gap) of chain");
+		ap_unproven_flush(p, c,
+		                  "before the first checkpoint (the chain starts in an "
+		                  "older log, or after a gap) of chain");
 	else if (strcmp(have, hash) != 0)
-		ap_problem(p, name, lineno, "checkpoint seq %llu: the chain's lines before it do not "
-			   "hash to its hash: a line since the checkpoint before was changed, removed, "
-			   "inserted or reordered: %s", (unsigned long long)seq, c->id);
-	(void)audit_hash_set(&c->hash, hash);	/* the signed hash: go on from it */
+		ap_problem(
+		    p, name, lineno,
+		    "checkpoint seq %llu: the chain's lines before it do not "
+		    "hash to its hash: a line since the checkpoint before was changed, removed, "
+		    "inserted or reordered: %s",
+		    (unsigned long long)seq, c->id);
+	(void)audit_hash_set(&c->hash, hash); /* the signed hash: go on from it */
 	c->in_sync = 1;
 	c->n_runs = 0;
 	c->proven = seq + 1;
@@ -175,33 +180,37 @@ static int ap_is_checkpoint(json_t *rec)
 
 /* ap_sig_problem - why a checkpoint's signature failed (rc of audit_sign_check) */
 static void ap_sig_problem(struct audit_proof *p, json_t *rec, int rc, const char *name,
-			   long lineno)
+                           long lineno)
 {
 	const char *kid = records_str(rec, "key", NULL);
 
 	if (rc == -1)
 		ap_problem(p, name, lineno, "checkpoint without a signature");
 	else if (kid != NULL && strcmp(kid, audit_key_id(p->key)) != 0)
-		ap_problem(p, name, lineno, "checkpoint signed by another key (key %s), not by the "
-			   "public key given", kid);
+		ap_problem(p, name, lineno,
+		           "checkpoint signed by another key (key %s), not by the "
+		           "public key given",
+		           kid);
 	else
-		ap_problem(p, name, lineno, "checkpoint signature does not verify: the checkpoint "
-			   "was changed or forged");
+		ap_problem(p, name, lineno,
+		           "checkpoint signature does not verify: the checkpoint "
+		           "was changed or forged");
 }
 
 /* ap_place - the line's seq against its chain: 1 to go on, 0 to skip it (reported) */
 static int ap_place(struct audit_proof *p, struct ap_chain *c, uint64_t seq, const char *name,
-		    long lineno)
+                    long lineno)
 {
 	if (seq < c->next) {
-		ap_problem(p, name, lineno, "seq %llu after %llu: repeated, replayed or out of "
-			   "order: %s", (unsigned long long)seq, (unsigned long long)c->next - 1,
-			   c->id);
+		ap_problem(p, name, lineno,
+		           "seq %llu after %llu: repeated, replayed or out of "
+		           "order: %s",
+		           (unsigned long long)seq, (unsigned long long)c->next - 1, c->id);
 		return 0;
 	}
 	if (seq > c->next) {
 		ap_problem(p, name, lineno, "lines missing: seq %llu to %llu: %s",
-			   (unsigned long long)c->next, (unsigned long long)seq - 1, c->id);
+		           (unsigned long long)c->next, (unsigned long long)seq - 1, c->id);
 		c->in_sync = 0;
 		ap_unproven_flush(p, c, "before a gap in chain");
 	}
@@ -210,7 +219,7 @@ static int ap_place(struct audit_proof *p, struct ap_chain *c, uint64_t seq, con
 
 /* ap_record - one parsed line of the logs */
 static void ap_record(struct audit_proof *p, json_t *rec, const char *line, size_t n,
-		      const char *name, long lineno)
+                      const char *name, long lineno)
 {
 	json_t *chain = json_object_get(rec, "chain"), *jseq = json_object_get(chain, "seq");
 	const char *id = records_str(rec, "chain", "id"), *time = records_str(rec, "time", NULL);
@@ -287,26 +296,30 @@ static void ap_copy_check(struct audit_proof *p, json_t *rec, const char *name, 
 		return;
 	}
 	if (c == NULL && p->earliest != NULL && strcmp(time, p->earliest) >= 0) {
-		c = ap_chain_get(p, id, (uint64_t)seq);	/* reported once: no line of it will come */
+		c = ap_chain_get(p, id, (uint64_t)seq); /* reported once: no line of it will come */
 		c->next = (uint64_t)seq;
-		ap_problem(p, name, lineno, "chain %s (checkpoint seq %lld, %s) has no line in the "
-			   "logs, which reach back to %s: its lines were removed", id, (long long)seq,
-			   time, p->earliest);
+		ap_problem(p, name, lineno,
+		           "chain %s (checkpoint seq %lld, %s) has no line in the "
+		           "logs, which reach back to %s: its lines were removed",
+		           id, (long long)seq, time, p->earliest);
 		return;
 	}
 	if (c == NULL || (uint64_t)seq < c->first || c->lines == 0)
-		return;	/* older than the logs given, or a chain reported missing */
+		return; /* older than the logs given, or a chain reported missing */
 	if ((uint64_t)seq >= c->next) {
-		ap_problem(p, name, lineno, "the logs end chain %s at seq %llu, but this copy of its "
-			   "checkpoint seq %lld (%s) shows it went on: lines cut off the end", id,
-			   (unsigned long long)c->next - 1, (long long)seq, time);
+		ap_problem(p, name, lineno,
+		           "the logs end chain %s at seq %llu, but this copy of its "
+		           "checkpoint seq %lld (%s) shows it went on: lines cut off the end",
+		           id, (unsigned long long)c->next - 1, (long long)seq, time);
 		return;
 	}
 	for (size_t i = 0; i < c->n_marks; i++)
 		if (c->marks[i].seq == (uint64_t)seq && strcmp(c->marks[i].hash, hash) == 0)
 			return;
-	ap_problem(p, name, lineno, "the logs' line seq %lld of chain %s is not this checkpoint "
-		   "(%s)", (long long)seq, id, time);
+	ap_problem(p, name, lineno,
+	           "the logs' line seq %lld of chain %s is not this checkpoint "
+	           "(%s)",
+	           (long long)seq, id, time);
 }
 
 /* ap_copy_line - one line of a copies file: the checkpoint JSON in it, if any */
@@ -328,7 +341,7 @@ static void ap_copy_line(void *arg, const char *line, size_t n, const char *name
 		const char *kid = records_str(rec, "key", NULL);
 
 		if (kid != NULL && strcmp(kid, audit_key_id(p->key)) != 0)
-			p->other_keys++;	/* another writer's, in a shared log */
+			p->other_keys++; /* another writer's, in a shared log */
 		else if ((rc = audit_sign_check(p->key, brace, len)) != 0)
 			ap_sig_problem(p, rec, rc, name, lineno);
 		else {
@@ -341,11 +354,7 @@ static void ap_copy_line(void *arg, const char *line, size_t n, const char *name
 
 int audit_proof_copies(struct audit_proof *p, char *const *files, int n)
 {
-	int bad = 0;
-
-	for (int i = 0; i < n; i++)	/* as given: a syslog file's rotations are its own */
-		bad += records_each_line(&files[i], 1, ap_copy_line, p);
-	return bad;
+	return records_each_line(files, n, ap_copy_line, p); /* with their rotations */
 }
 
 int audit_proof_report(struct audit_proof *p)
@@ -355,7 +364,7 @@ int audit_proof_report(struct audit_proof *p)
 	for (size_t i = 0; i < p->n_chains; i++) {
 		struct ap_chain *c = &p->chains[i];
 		int closed = c->last_reason != NULL && strcmp(c->last_reason, "close") == 0 &&
-			     c->proven == c->next;
+		             c->proven == c->next;
 
 		if (c->lines == 0) {
 			printf("chain %s: no line in the logs, only checkpoint copies\n", c->id);
@@ -371,13 +380,16 @@ int audit_proof_report(struct audit_proof *p)
 		else
 			printf("proven to seq %llu, %lu unproven%s\n",
 			       (unsigned long long)c->proven - 1, c->unproven,
-			       closed ? ", closed" : ": no closing checkpoint (running, crashed, or "
-						    "the end cut off: give --checkpoints)");
+			       closed ? ", closed"
+			              : ": no closing checkpoint (running, crashed, or "
+			                "the end cut off: give --checkpoints)");
 	}
 	printf("%lu lines, %zu chains, %lu checkpoints, %lu copies compared, %lu problems, "
-	       "%lu unproven: %s\n", p->lines, p->n_chains, p->checkpoints, p->copies, p->problems,
-	       p->unproven, p->problems > 0 ? "NOT verified"
-			    : p->unproven > 0 ? "verified up to the last checkpoints" : "verified");
+	       "%lu unproven: %s\n",
+	       p->lines, p->n_chains, p->checkpoints, p->copies, p->problems, p->unproven,
+	       p->problems > 0   ? "NOT verified"
+	       : p->unproven > 0 ? "verified up to the last checkpoints"
+	                         : "verified");
 	return p->problems > 0 ? 1 : p->unproven > 0 ? 3 : 0;
 }
 

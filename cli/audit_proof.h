@@ -34,7 +34,11 @@ struct audit_proof;
 struct audit_proof *audit_proof_new(const struct audit_key *key);
 /* audit_proof_line - one line of the logs, in order (records_line_fn) */
 void audit_proof_line(void *proof, const char *line, size_t n, const char *name, long lineno);
-/* audit_proof_copies - compare checkpoint copies with the chains; files unreadable */
+/*
+ * audit_proof_copies - compare the checkpoint copies in files (each after
+ * its rotations, cli/records.h) with the chains of the logs; the files
+ * that could not be read
+ */
 int audit_proof_copies(struct audit_proof *p, char *const *files, int n);
 /* audit_proof_report - unproven lines, one line per chain, the summary; the exit status */
 int audit_proof_report(struct audit_proof *p);

@@ -19,8 +19,8 @@
 #include "core/mem.h"
 #include "core/safefile.h"
 
-#define AUDIT_SIGN_MAX_PEM 16384	/* bytes read from a key file at most */
-#define AUDIT_SIG_LEN 64		/* bytes of an Ed25519 signature */
+#define AUDIT_SIGN_MAX_PEM 16384 /* bytes read from a key file at most */
+#define AUDIT_SIG_LEN      64    /* bytes of an Ed25519 signature */
 
 static const char audit_sign_tag[] = ",\"sig\":\"";
 static const char audit_sign_hexdigits[] = "0123456789abcdef";
@@ -66,7 +66,7 @@ void audit_hash_init(struct audit_hash *h)
 
 void audit_hash_step(struct audit_hash *h, const char *line, size_t n)
 {
-	static EVP_MD *sha256;	/* fetched once: an implicit fetch per step costs */
+	static EVP_MD *sha256; /* fetched once: an implicit fetch per step costs */
 	EVP_MD *md = __atomic_load_n(&sha256, __ATOMIC_ACQUIRE);
 	unsigned int len = 0;
 
@@ -76,15 +76,14 @@ void audit_hash_step(struct audit_hash *h, const char *line, size_t n)
 		if (fresh == NULL)
 			abort();
 		if (__atomic_compare_exchange_n(&sha256, &md, fresh, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
+		                                __ATOMIC_ACQUIRE))
 			md = fresh;
 		else
-			EVP_MD_free(fresh);	/* another thread was first: md is its */
+			EVP_MD_free(fresh); /* another thread was first: md is its */
 	}
 	if (!EVP_DigestInit_ex2(h->ctx, md, NULL) ||
-	    !EVP_DigestUpdate(h->ctx, h->md, sizeof(h->md)) ||
-	    !EVP_DigestUpdate(h->ctx, line, n) || !EVP_DigestFinal_ex(h->ctx, h->md, &len) ||
-	    len != AUDIT_HASH_LEN)
+	    !EVP_DigestUpdate(h->ctx, h->md, sizeof(h->md)) || !EVP_DigestUpdate(h->ctx, line, n) ||
+	    !EVP_DigestFinal_ex(h->ctx, h->md, &len) || len != AUDIT_HASH_LEN)
 		abort();
 }
 
@@ -111,7 +110,7 @@ void audit_hash_release(struct audit_hash *h)
 
 /* audit_key_new - wrap pkey (taken) when it is Ed25519, with its id; NULL with *err */
 static struct audit_key *audit_key_new(EVP_PKEY *pkey, int private, const char *path,
-				       struct buf *err)
+                                       struct buf *err)
 {
 	unsigned char raw[32], md[AUDIT_HASH_LEN];
 	size_t len = sizeof(raw);
@@ -120,9 +119,11 @@ static struct audit_key *audit_key_new(EVP_PKEY *pkey, int private, const char *
 
 	if (pkey == NULL || !EVP_PKEY_is_a(pkey, "ED25519") ||
 	    !EVP_PKEY_get_raw_public_key(pkey, raw, &len) || len != sizeof(raw)) {
-		buf_printf(err, "%s: not an Ed25519 %s key in PEM (openssl genpkey -algorithm "
-			   "ed25519%s)", path, private ? "private" : "public",
-			   private ? "" : " | openssl pkey -pubout");
+		buf_printf(err,
+		           "%s: not an Ed25519 %s key in PEM (openssl genpkey -algorithm "
+		           "ed25519%s)",
+		           path, private ? "private" : "public",
+		           private ? "" : " | openssl pkey -pubout");
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
@@ -150,7 +151,7 @@ static int audit_key_read(int fd, const char *path, struct buf *b, struct buf *e
 		}
 		if (b->len + (size_t)n > AUDIT_SIGN_MAX_PEM) {
 			buf_printf(err, "%s: larger than %d bytes: not a key", path,
-				   AUDIT_SIGN_MAX_PEM);
+			           AUDIT_SIGN_MAX_PEM);
 			return -1;
 		}
 		buf_append(b, chunk, (size_t)n);
@@ -167,8 +168,8 @@ static EVP_PKEY *audit_key_parse(const struct buf *b, int private)
 	if (bio == NULL)
 		abort();
 	pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
-		       : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	if (pkey == NULL && !private) {	/* the private key's file holds the public key too */
+	               : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	if (pkey == NULL && !private) { /* the private key's file holds the public key too */
 		(void)BIO_reset(bio);
 		pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	}
@@ -191,8 +192,10 @@ struct audit_key *audit_key_load_private(const char *path, const char *user, str
 	if (fstat(fd, &st) < 0)
 		buf_printf(err, "audit signing_key_file %s: %s", path, strerror(errno));
 	else if (st.st_mode & S_IROTH)
-		buf_printf(err, "audit signing_key_file %s: readable by others (mode %04o): "
-			   "chmod o-r", path, (unsigned)(st.st_mode & 07777));
+		buf_printf(err,
+		           "audit signing_key_file %s: readable by others (mode %04o): "
+		           "chmod o-r",
+		           path, (unsigned)(st.st_mode & 07777));
 	else if (audit_key_read(fd, path, &pem, &why) < 0)
 		buf_printf(err, "audit signing_key_file %s", buf_cstr(&why));
 	else if ((k = audit_key_new(audit_key_parse(&pem, 1), 1, path, &why)) == NULL)
@@ -217,7 +220,7 @@ struct audit_key *audit_key_load_public(const char *path, struct buf *err)
 	if (audit_key_read(fd, path, &pem, err) == 0)
 		k = audit_key_new(audit_key_parse(&pem, 0), 0, path, err);
 	close(fd);
-	OPENSSL_cleanse(pem.data, pem.len);	/* it may have been a private key's file */
+	OPENSSL_cleanse(pem.data, pem.len); /* it may have been a private key's file */
 	buf_release(&pem);
 	return k;
 }
@@ -237,13 +240,13 @@ void audit_key_free(struct audit_key **kp)
 }
 
 void audit_checkpoint_head(const struct audit_checkpoint *cp, const struct audit_key *k,
-			   struct buf *out)
+                           struct buf *out)
 {
 	const char *const members[][2] = {
-		{ "time", cp->time },
-		{ "host", cp->host },
-		{ "component", cp->component },
-		{ "reason", cp->reason },
+	    {"time", cp->time},
+	    {"host", cp->host},
+	    {"component", cp->component},
+	    {"reason", cp->reason},
 	};
 	char hex[AUDIT_HASH_HEX + 1];
 
@@ -267,7 +270,7 @@ void audit_sign_append(const struct audit_key *k, struct buf *b, size_t start)
 	if (ctx == NULL || !k->private ||
 	    !EVP_DigestSignInit_ex(ctx, NULL, NULL, NULL, NULL, k->pkey, NULL) ||
 	    !EVP_DigestSign(ctx, sig, &len, (const unsigned char *)b->data + start,
-			    b->len - start) ||
+	                    b->len - start) ||
 	    len != sizeof(sig))
 		abort();
 	EVP_MD_CTX_free(ctx);

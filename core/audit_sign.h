@@ -31,16 +31,16 @@
 
 #include "core/buf.h"
 
-#define AUDIT_HASH_LEN 32		/* bytes of the running hash */
-#define AUDIT_HASH_HEX 64		/* its hex digits, as in "hash" and "key" */
-#define AUDIT_SIG_HEX 128		/* hex digits of one Ed25519 signature */
+#define AUDIT_HASH_LEN 32  /* bytes of the running hash */
+#define AUDIT_HASH_HEX 64  /* its hex digits, as in "hash" and "key" */
+#define AUDIT_SIG_HEX  128 /* hex digits of one Ed25519 signature */
 
 struct audit_key;
 
 /* the running hash of one chain; audit_hash_init before use, release after */
 struct audit_hash {
-	unsigned char md[AUDIT_HASH_LEN];	/* H(n) */
-	void *ctx;				/* the digest context, reused per step */
+	unsigned char md[AUDIT_HASH_LEN]; /* H(n) */
+	void *ctx;                        /* the digest context, reused per step */
 };
 
 /* audit_hash_init - H(0): 32 zero bytes */
@@ -66,11 +66,11 @@ const char *audit_key_id(const struct audit_key *k);
 void audit_key_free(struct audit_key **kp);
 
 struct audit_checkpoint {
-	const char *time;	/* ISO 8601 UTC, as the records' "time" */
-	const char *host;	/* instance name */
-	const char *component;	/* "policyd", "milter" */
-	const char *reason;	/* "start", "records", "time", "rotate", "close" */
-	const struct audit_hash *hash;	/* H(seq) */
+	const char *time;              /* ISO 8601 UTC, as the records' "time" */
+	const char *host;              /* instance name */
+	const char *component;         /* "policyd", "milter" */
+	const char *reason;            /* "start", "records", "time", "rotate", "close" */
+	const struct audit_hash *hash; /* H(seq) */
 };
 
 /*
@@ -80,7 +80,7 @@ struct audit_checkpoint {
  * (no closing brace); the writer adds ,"chain":{...}, then the signature
  */
 void audit_checkpoint_head(const struct audit_checkpoint *cp, const struct audit_key *k,
-			   struct buf *out);
+                           struct buf *out);
 /* audit_sign_append - sign b[start..] and append ,"sig":"HEX" (k: a private key) */
 void audit_sign_append(const struct audit_key *k, struct buf *b, size_t start);
 

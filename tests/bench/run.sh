@@ -103,6 +103,11 @@ rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
+# cpu_ticks PID - user + system CPU time of PID so far, in clock ticks
+cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null
+}
+
 # measure NAME PORT - one rw-loadgen run per row (connection count) into
 # $tmp/NAME.ROW, and the server's resident memory late in the row (all
 # connections open, 4/5 of the way through) into $tmp/NAME.ROW.rss; each
@@ -117,9 +122,14 @@ measure() {
 		(sleep "$(awk -v s="$secs" 'BEGIN { print s * 0.8 }')" &&
 			rss_kb "$server_pid" >"$tmp/$1.$row.rss") &
 		sampler=$!
+		t0=$(cpu_ticks "$server_pid")
 		"$loadgen" -t "127.0.0.1:$2" -c "$c" -n 1000000000 -d "$secs" >"$tmp/$1.$row" 2>"$tmp/$1.$row.err"
+		t1=$(cpu_ticks "$server_pid")
 		wait "$sampler"
-		echo "  $1 c=$c: $(cat "$tmp/$1.$row") rss_kb=$(cat "$tmp/$1.$row.rss")$(test -s "$tmp/$1.$row.err" && echo " ($(head -1 "$tmp/$1.$row.err"))")"
+		# the server's CPU per request: less noisy than its rate on a shared machine
+		cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$(field "$tmp/$1.$row" requests)" \
+			'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "-" }')
+		echo "  $1 c=$c: $(cat "$tmp/$1.$row") rss_kb=$(cat "$tmp/$1.$row.rss") cpu_us_per_req=$cpu_us$(test -s "$tmp/$1.$row.err" && echo " ($(head -1 "$tmp/$1.$row.err"))")"
 	done
 }
 

@@ -32,7 +32,7 @@ static void write_pem(EVP_PKEY *pkey, const char *path, int public)
 
 	assert_non_null(fp);
 	assert_true(public ? PEM_write_PUBKEY(fp, pkey)
-			   : PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL, NULL));
+	                   : PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL, NULL));
 	fclose(fp);
 	assert_int_equal(chmod(path, 0600), 0);
 }
@@ -93,7 +93,7 @@ static void sha256_hex(const void *a, size_t an, const void *b, size_t bn, char 
 static void test_running_hash(void **state)
 {
 	struct audit_hash h, back;
-	unsigned char zeros[32] = { 0 }, md[32];
+	unsigned char zeros[32] = {0}, md[32];
 	char hex[AUDIT_HASH_HEX + 1], want[65];
 
 	(void)state;
@@ -105,7 +105,7 @@ static void test_running_hash(void **state)
 	audit_hash_hex(&h, hex);
 	assert_string_equal(hex, want);
 	memcpy(md, h.md, 32);
-	audit_hash_step(&h, "", 0);	/* an empty line counts too */
+	audit_hash_step(&h, "", 0); /* an empty line counts too */
 	sha256_hex(md, 32, "", 0, want);
 	audit_hash_hex(&h, hex);
 	assert_string_equal(hex, want);
@@ -115,19 +115,19 @@ static void test_running_hash(void **state)
 	assert_int_equal(audit_hash_set(&back, "abc"), -1);
 	hex[10] = 'G';
 	assert_int_equal(audit_hash_set(&back, hex), -1);
-	hex[10] = 'A';	/* upper case is not the format */
+	hex[10] = 'A'; /* upper case is not the format */
 	assert_int_equal(audit_hash_set(&back, hex), -1);
 	audit_hash_release(&h);
 	audit_hash_release(&back);
 }
 
 /* checkpoint_line - head, a chain place, the signature, the closing brace */
-static void checkpoint_line(const struct audit_key *k, const struct audit_hash *h,
-			    const char *host, struct buf *out)
+static void checkpoint_line(const struct audit_key *k, const struct audit_hash *h, const char *host,
+                            struct buf *out)
 {
-	audit_checkpoint_head(&(struct audit_checkpoint){ "2026-12-07T10:00:00.000001Z", host,
-							   "policyd", "records", h },
-			      k, out);
+	audit_checkpoint_head(&(struct audit_checkpoint){"2026-12-07T10:00:00.000001Z", host,
+	                                                 "policyd", "records", h},
+	                      k, out);
 	buf_puts(out, ",\"chain\":{\"id\":\"mx1:1\",\"seq\":7}");
 	audit_sign_append(k, out, 0);
 	buf_putc(out, '}');
@@ -156,21 +156,22 @@ static void test_checkpoint_format(void **state)
 	audit_hash_hex(&h, hex);
 	checkpoint_line(k, &h, "mx\"1", &line);
 	assert_non_null(j = json_loads(buf_cstr(&line), JSON_REJECT_DUPLICATES, NULL));
-	assert_int_equal(strncmp(buf_cstr(&line), "{\"v\":1,\"kind\":\"checkpoint\",\"time\":", 33), 0);
+	assert_int_equal(strncmp(buf_cstr(&line), "{\"v\":1,\"kind\":\"checkpoint\",\"time\":", 33),
+	                 0);
 	assert_string_equal(json_string_value(json_object_get(j, "host")), "mx\"1");
 	assert_string_equal(json_string_value(json_object_get(j, "reason")), "records");
 	assert_string_equal(json_string_value(json_object_get(j, "hash")), hex);
 	assert_string_equal(json_string_value(json_object_get(j, "key")), audit_key_id(pub));
 	sig = strstr(buf_cstr(&line), ",\"sig\":\"");
 	assert_non_null(sig);
-	assert_int_equal(strlen(sig), strlen(",\"sig\":\"") + AUDIT_SIG_HEX + 2);	/* last member */
+	assert_int_equal(strlen(sig), strlen(",\"sig\":\"") + AUDIT_SIG_HEX + 2); /* last member */
 	assert_int_equal(audit_sign_check(pub, line.data, line.len), 0);
 	assert_int_equal(audit_sign_check(k, line.data, line.len), 0);
 	assert_int_equal(audit_sign_check(other, line.data, line.len), -2);
-	line.data[40] ^= 1;	/* one bit of the signed part */
+	line.data[40] ^= 1; /* one bit of the signed part */
 	assert_int_equal(audit_sign_check(pub, line.data, line.len), -2);
 	line.data[40] ^= 1;
-	line.data[line.len - 5] = line.data[line.len - 5] == '0' ? '1' : '0';	/* the signature */
+	line.data[line.len - 5] = line.data[line.len - 5] == '0' ? '1' : '0'; /* the signature */
 	assert_int_equal(audit_sign_check(pub, line.data, line.len), -2);
 	buf_truncate(&line, (size_t)(sig - line.data));
 	buf_putc(&line, '}');
@@ -243,10 +244,10 @@ static char **read_lines(const char *path, size_t *n)
  */
 static void writer_run(struct keys *kk, int with_mac)
 {
-	struct rw_config cfg = { 0 };
+	struct rw_config cfg = {0};
 	struct buf path = BUF_INIT, err = BUF_INIT, r = BUF_INIT;
-	static const char *const want[] = { "start", NULL, NULL, "records", NULL, "rotate", NULL,
-					    NULL, "records", "close" };
+	static const char *const want[] = {"start",  NULL, NULL, "records", NULL,
+	                                   "rotate", NULL, NULL, "records", "close"};
 	struct audit_key *pub = audit_key_load_public(kk->pub, &err);
 	struct audit_hash h;
 	struct audit *a;
@@ -277,8 +278,8 @@ static void writer_run(struct keys *kk, int with_mac)
 		const char *reason = json_string_value(json_object_get(j, "reason"));
 
 		assert_non_null(j);
-		assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "chain"), "seq")),
-				 i);
+		assert_int_equal(
+		    json_integer_value(json_object_get(json_object_get(j, "chain"), "seq")), i);
 		assert_int_equal(json_object_get(j, "mac") != NULL, with_mac);
 		if (want[i] == NULL) {
 			assert_null(reason);
@@ -289,8 +290,8 @@ static void writer_run(struct keys *kk, int with_mac)
 			assert_string_equal(json_string_value(json_object_get(j, "hash")), hex);
 			assert_int_equal(audit_sign_check(pub, lines[i], strlen(lines[i])), 0);
 			assert_true(with_mac == (strstr(lines[i], "\",\"mac\":\"") != NULL &&
-						 strstr(lines[i], ",\"sig\":\"") <
-							 strstr(lines[i], ",\"mac\":\"")));
+			                         strstr(lines[i], ",\"sig\":\"") <
+			                             strstr(lines[i], ",\"mac\":\"")));
 		}
 		audit_hash_step(&h, lines[i], strlen(lines[i]));
 		json_decref(j);
@@ -323,7 +324,7 @@ static void test_writer_checkpoints_with_mac(void **state)
 static void test_writer_time(void **state)
 {
 	struct keys *kk = *state;
-	struct rw_config cfg = { 0 };
+	struct rw_config cfg = {0};
 	struct buf path = BUF_INIT, err = BUF_INIT, r = BUF_INIT;
 	struct audit *a;
 	char **lines;
@@ -343,7 +344,7 @@ static void test_writer_time(void **state)
 	assert_int_equal(audit_write(a, &r), 0);
 	audit_close(&a);
 	lines = read_lines(path.data, &n);
-	assert_int_equal(n, 6);	/* start, r, r, time, r, close */
+	assert_int_equal(n, 6); /* start, r, r, time, r, close */
 	assert_non_null(strstr(lines[0], "\"reason\":\"start\""));
 	assert_null(strstr(lines[1], "\"kind\""));
 	assert_null(strstr(lines[2], "\"kind\""));
@@ -363,7 +364,7 @@ static void test_writer_time(void **state)
 static void test_writer_bad_key(void **state)
 {
 	struct keys *kk = *state;
-	struct rw_config cfg = { 0 };
+	struct rw_config cfg = {0};
 	struct buf err = BUF_INIT;
 
 	cfg.audit.signing_key_file = kk->pub;
@@ -379,13 +380,13 @@ static void test_writer_bad_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_running_hash),
-		cmocka_unit_test(test_checkpoint_format),
-		cmocka_unit_test(test_bad_keys),
-		cmocka_unit_test(test_writer_checkpoints),
-		cmocka_unit_test(test_writer_checkpoints_with_mac),
-		cmocka_unit_test(test_writer_time),
-		cmocka_unit_test(test_writer_bad_key),
+	    cmocka_unit_test(test_running_hash),
+	    cmocka_unit_test(test_checkpoint_format),
+	    cmocka_unit_test(test_bad_keys),
+	    cmocka_unit_test(test_writer_checkpoints),
+	    cmocka_unit_test(test_writer_checkpoints_with_mac),
+	    cmocka_unit_test(test_writer_time),
+	    cmocka_unit_test(test_writer_bad_key),
 	};
 
 	return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
