@@ -133,18 +133,22 @@ static void ap_unproven_flush(struct audit_proof *p, struct ap_chain *c, const c
 	c->n_runs = 0;
 }
 
-/* ap_checkpoint - a checkpoint line that verified: compare its hash, prove or resync */
-static void ap_checkpoint(struct audit_proof *p, struct ap_chain *c, json_t *rec, uint64_t seq,
-                          const char *name, long lineno)
+/*
+ * ap_checkpoint - a checkpoint line that verified: compare its hash, prove
+ * or resync; -1 (reported) when it carries no hash to go on from
+ */
+static int ap_checkpoint(struct audit_proof *p, struct ap_chain *c, json_t *rec, uint64_t seq,
+                         const char *name, long lineno)
 {
 	const char *hash = records_str(rec, "hash", NULL),
 	           *reason = records_str(rec, "reason", NULL);
 	char have[AUDIT_HASH_HEX + 1];
+	struct audit_hash given = {.ctx = NULL};
 
 	audit_hash_hex(&c->hash, have);
-	if (hash == NULL || strlen(hash) != AUDIT_HASH_HEX) {
-		ap_problem(p, name, lineno, "checkpoint without a hash: %s", c->id);
-		return;
+	if (hash == NULL || audit_hash_set(&given, hash) < 0) {
+		ap_problem(p, name, lineno, "checkpoint without a well-formed hash: %s", c->id);
+		return -1;
 	}
 	if (!c->in_sync)
 		ap_unproven_flush(p, c,
@@ -157,7 +161,7 @@ static void ap_checkpoint(struct audit_proof *p, struct ap_chain *c, json_t *rec
 		    "hash to its hash: a line since the checkpoint before was changed, removed, "
 		    "inserted or reordered: %s",
 		    (unsigned long long)seq, c->id);
-	(void)audit_hash_set(&c->hash, hash); /* the signed hash: go on from it */
+	memcpy(c->hash.md, given.md, sizeof(given.md)); /* the signed hash: go on from it */
 	c->in_sync = 1;
 	c->n_runs = 0;
 	c->proven = seq + 1;
@@ -168,6 +172,7 @@ static void ap_checkpoint(struct audit_proof *p, struct ap_chain *c, json_t *rec
 	c->marks = rw_realloc(c->marks, (c->n_marks + 1) * sizeof(*c->marks));
 	c->marks[c->n_marks].seq = seq;
 	memcpy(c->marks[c->n_marks++].hash, hash, AUDIT_HASH_HEX + 1);
+	return 0;
 }
 
 /* ap_is_checkpoint - rec is a signed checkpoint line */
@@ -237,9 +242,7 @@ static void ap_record(struct audit_proof *p, json_t *rec, const char *line, size
 		return;
 	if (cp && (sig = audit_sign_check(p->key, line, n)) != 0)
 		ap_sig_problem(p, rec, sig, name, lineno);
-	if (cp && sig == 0)
-		ap_checkpoint(p, c, rec, seq, name, lineno);
-	else
+	if (!cp || sig != 0 || ap_checkpoint(p, c, rec, seq, name, lineno) < 0)
 		ap_unproven_add(p, c, name, lineno);
 	if (c->in_sync)
 		audit_hash_step(&c->hash, line, n);
