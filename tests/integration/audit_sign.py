@@ -181,6 +181,11 @@ def main():
     rc, out, _ = verify(cut, "--checkpoints", copies)
     check(rc == 1 and "lines cut off the end" in out and "has no line in the logs" in out,
           "a cut tail with the logged copies: the cut and the missing chain found (%d) %s" % (rc, out))
+    forged_copies = os.path.join(vdir, "forged.log")
+    write(forged_copies, [logged[1].replace(cps[1]["hash"], "f" * 64)])
+    rc, out, _ = verify(every, "--checkpoints", forged_copies)
+    check(rc == 1 and "forged.log:1: checkpoint signature does not verify" in out,
+          "a forged checkpoint copy: named (%s)" % out.splitlines()[0])
     rc, out, _ = verify(cut + [every[mid]])
     check(rc == 1 and "t.jsonl:%d: seq %d after" % (mid + 4, recs[mid]["chain"]["seq"]) in out,
           "a replayed checkpoint: named (%s)" % out.splitlines()[0])
