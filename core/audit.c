@@ -657,6 +657,13 @@ static void audit_checkpoint_now(struct audit *a, const char *reason)
 	buf_release(&line);
 }
 
+/* audit_tick - see audit.h */
+void audit_tick(struct audit *a)
+{
+	if (a->sign != NULL && a->since_cp > 0 && now_mono_ms() >= a->cp_due)
+		audit_checkpoint_now(a, "time");
+}
+
 /* audit_sign_off - no more checkpoints: free the key and the hash */
 static void audit_sign_off(struct audit *a)
 {

@@ -22,9 +22,9 @@
  * writer signs a checkpoint line over its chain's running hash at
  * audit_open ("start"), after every checkpoint_records records
  * ("records"), after the first record sealed checkpoint_seconds or more
- * after the last checkpoint ("time": checked when a record is sealed, so
- * an idle writer signs nothing until its next record or one of the
- * events), before audit_reopen reopens ("rotate") and at audit_close
+ * after the last checkpoint ("time": checked when a record is sealed and
+ * by audit_tick, which the daemons call from a timer), before
+ * audit_reopen reopens ("rotate") and at audit_close
  * ("close": stop or reload). audit_seal appends a checkpoint that falls
  * due to the buffer it seals, after a newline, so the buffer then ends
  * with the checkpoint's line; the others are written at once. A caller
@@ -132,6 +132,15 @@ void audit_seal(struct audit *a, struct buf *b, size_t start);
  * 0 to stay quiet. Serialise calls as the writes are serialised.
  */
 int audit_failure(struct audit *a, unsigned long *lost);
+/*
+ * audit_tick - from a timer (about once a second): when records were
+ * sealed since the last checkpoint and checkpoint_seconds have passed
+ * since it, write a "time" checkpoint at once, so an idle writer's last
+ * records are proven (and a copy is in syslog) within checkpoint_seconds.
+ * Cheap when nothing is due; without a signing key nothing. A caller that
+ * batches writes its sealed records first; serialise as audit_write.
+ */
+void audit_tick(struct audit *a);
 /* audit_reopen - reopen the file sink (after rotation); 0 or -1 */
 int audit_reopen(struct audit *a, struct buf *err);
 void audit_close(struct audit **ap);

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -200,14 +201,25 @@ static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
 	return 0;
 }
 
-/* control_loop - signals until a stop, or until smfi_main ends by itself */
+/*
+ * control_loop - signals until a stop, or until smfi_main ends by itself;
+ * once a second without one, the audit writer's idle checkpoint
+ */
 static void control_loop(void)
 {
+	struct pollfd pfd = { .fd = sig_pipe[0], .events = POLLIN };
 	unsigned char b;
 	ssize_t n;
+	int ready;
 
 	for (;;) {
-		n = read(sig_pipe[0], &b, 1);
+		if ((ready = poll(&pfd, 1, 1000)) == 0) {
+			state_audit_tick();
+			continue;
+		}
+		if (ready < 0 && errno == EINTR)
+			continue;
+		n = read(sig_pipe[0], &b, 1);	/* a poll error fails it too: stop */
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || b == 0)

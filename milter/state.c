@@ -171,6 +171,19 @@ void state_reopen_audit(void)
 	state_put(&sn);
 }
 
+/* state_audit_tick - see state.h */
+void state_audit_tick(void)
+{
+	struct snap *sn = state_get();
+
+	if (sn == NULL)
+		return;
+	pthread_mutex_lock(&sn->audit_lock);
+	audit_tick(sn->audit);
+	pthread_mutex_unlock(&sn->audit_lock);
+	state_put(&sn);
+}
+
 /* state_audit - see state.h */
 void state_audit(struct snap *sn, const struct buf *record)
 {

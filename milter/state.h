@@ -13,7 +13,7 @@
  * process time zone is set before libmilter starts threads).
  *
  * Thread-safety: state_get/state_put/state_audit from any thread;
- * state_start, state_reload, state_reopen_audit and state_stop from one
+ * state_start, state_reload, state_reopen_audit, state_audit_tick and state_stop from one
  * control thread (config_load is not reentrant).
  */
 #ifndef RW_MILTER_STATE_H
@@ -49,6 +49,8 @@ void state_put(struct snap **sp);
 int state_reload(void);
 /* state_reopen_audit - reopen the audit file after rotation */
 void state_reopen_audit(void);
+/* state_audit_tick - once a second: the current snapshot's audit_tick (core/audit.h) */
+void state_audit_tick(void);
 /* state_audit - write one record to the snapshot's sinks (locked) */
 void state_audit(struct snap *sn, const struct buf *record);
 /* state_stop - drop the current snapshot (freed when no decision holds it) */

@@ -60,6 +60,7 @@ struct server {
 	int backoff;		/* accept(2) failed: waiting for backoff_ev */
 	int listening;		/* listeners enabled: !paused && !backoff */
 	struct event *backoff_ev;
+	struct event *tick_ev;	/* once a second: an idle writer's checkpoint */
 	struct metrics_http *metrics;	/* NULL: no metrics endpoint */
 	unsigned long session_seq;
 	time_t started;
@@ -289,6 +290,17 @@ static void server_flush_audit(struct server *s)
 	buf_truncate(&s->audit_batch, 0);
 }
 
+/* server_audit_tick - once a second: a checkpoint when the audit writer idles (audit_tick) */
+static void server_audit_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	(void)fd;
+	(void)what;
+	server_flush_audit(s);	/* sealed records before the checkpoint over them */
+	audit_tick(s->audit);
+}
+
 /*
  * server_flush - once per loop turn with output: the audit records first
  * (one write), then every queued connection's replies.
@@ -374,7 +386,10 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->conn_set = conn_set_new();
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
 	s->backoff_ev = evtimer_new(base, server_backoff_end, s);
-	if (s->flush_ev == NULL || s->backoff_ev == NULL)
+	s->tick_ev = event_new(base, -1, EV_PERSIST, server_audit_tick, s);
+	if (s->tick_ev != NULL)
+		event_add(s->tick_ev, &(struct timeval){ 1, 0 });
+	if (s->flush_ev == NULL || s->backoff_ev == NULL || s->tick_ev == NULL)
 		buf_puts(err, "policyd: cannot create the flush or back-off event");
 	server_timezone(cfg);
 	server_fd_limit(cfg);
@@ -533,6 +548,8 @@ void server_free(struct server **sp)
 	}
 	if (s->backoff_ev != NULL)
 		event_free(s->backoff_ev);
+	if (s->tick_ev != NULL)
+		event_free(s->tick_ev);
 	conn_set_free(&s->conn_set);
 	metrics_http_free(&s->metrics);
 	spf_pool_free(&s->spf);

@@ -16,8 +16,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
-from rwtest import CLI, Policyd, VALGRIND, check, finish, rcpt, validate_records
+from rwtest import CLI, Policyd, VALGRIND, WAIT, check, finish, rcpt, validate_records
 
 CONF = """
 instance = "mx-sign"
@@ -202,6 +203,22 @@ def main():
     check(rc == 2 and ".missing" in err, "a missing public key: exit 2, named")
     rc, out, err = cli("audit", "verify", "--public-key", copies, d.audit)
     check(rc == 2 and "not an Ed25519" in err, "a file that is no key: exit 2")
+
+    # an idle daemon: its timer signs a "time" checkpoint over the last records
+    idle = Policyd(CONF, audit_extra='signing_key_file = "%s"\ncheckpoint_seconds = 1\n'
+                   'syslog = false' % priv)
+    try:
+        for i in range(2):
+            idle.ask(rcpt(client_address="127.0.0.2", queue_id="I%d" % i))
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and not '"reason":"time"' in (lines_of(idle.audit) or [""])[-1]:
+            time.sleep(0.1)
+        rc, out, _ = cli("audit", "verify", "--public-key", pub, idle.audit)
+        check(rc == 0 and "4 lines, 2 checkpoints" in out and "0 unproven: verified" in out and "no closing checkpoint" in out,
+              "idle: a time checkpoint proves the last records while the daemon runs (%d) %s" % (rc, out))
+    finally:
+        idle.close()
+    shutil.rmtree(idle.dir)
 
     # both keys: the HMAC chain covers the checkpoints too; the signatures still prove
     shutil.rmtree(d.dir)

@@ -122,6 +122,7 @@ audit {
 	hmac_key_file = "audit.key"
 	signing_key_file = "sign.pem"
 	checkpoint_records = 2
+	checkpoint_seconds = 1
 }
 log {
 	target = stderr
@@ -290,6 +291,14 @@ t.relay_case({ name = "after reload: new office network", ip = "203.0.113.9",
 EOF
 RW_MILTER_SOCK="inet:$milter_port@127.0.0.1" RW_LUA_DIR="$luadir" miltertest -s "$work/reload.lua" ||
 	fail "reload.lua"
+
+# idle: the control thread's tick signs a "time" checkpoint over the last records (10 s at most)
+for _ in $(seq 1 100); do
+	tail -1 "$work/audit.jsonl" | grep -q '"reason":"time"' && break
+	sleep 0.1
+done
+tail -1 "$work/audit.jsonl" | grep -q '"kind":"checkpoint".*"reason":"time"' ||
+	fail "no time checkpoint after the milter idled: $(tail -c 300 "$work/audit.jsonl")"
 
 # SIGTERM: a clean stop within 15 s
 kill -TERM "$milter_pid"

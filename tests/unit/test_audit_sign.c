@@ -318,8 +318,9 @@ static void test_writer_checkpoints_with_mac(void **state)
 
 /*
  * checkpoint_seconds: the first record sealed that late is followed by a
- * "time" checkpoint, no record before it (the clock is waited for, not
- * measured: a second and a little more)
+ * "time" checkpoint, no record before it; audit_tick writes one when the
+ * writer idles with records unproven, and nothing else (the clock is
+ * waited for, not measured: a second and a little more)
  */
 static void test_writer_time(void **state)
 {
@@ -339,18 +340,23 @@ static void test_writer_time(void **state)
 	buf_puts(&r, "{\"n\":1}");
 	assert_non_null(a = audit_open(&cfg, &err));
 	assert_int_equal(audit_write(a, &r), 0);
+	audit_tick(a); /* not due yet: nothing */
 	usleep(1100 * 1000);
 	assert_int_equal(audit_write(a, &r), 0);
 	assert_int_equal(audit_write(a, &r), 0);
+	usleep(1100 * 1000);
+	audit_tick(a); /* idle, due: a checkpoint without a record */
+	audit_tick(a); /* nothing sealed since: nothing */
 	audit_close(&a);
 	lines = read_lines(path.data, &n);
-	assert_int_equal(n, 6); /* start, r, r, time, r, close */
+	assert_int_equal(n, 7); /* start, r, r, time, r, time, close */
 	assert_non_null(strstr(lines[0], "\"reason\":\"start\""));
 	assert_null(strstr(lines[1], "\"kind\""));
 	assert_null(strstr(lines[2], "\"kind\""));
 	assert_non_null(strstr(lines[3], "\"reason\":\"time\""));
 	assert_null(strstr(lines[4], "\"kind\""));
-	assert_non_null(strstr(lines[5], "\"reason\":\"close\""));
+	assert_non_null(strstr(lines[5], "\"reason\":\"time\""));
+	assert_non_null(strstr(lines[6], "\"reason\":\"close\""));
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
