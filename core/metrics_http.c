@@ -10,17 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/http.h>
 #include <event2/listener.h>
 
+#include "core/http.h"
 #include "core/mem.h"
 #include "core/metrics_http.h"
 
-#define METRICS_HTTP_TIMEOUT_S 10	/* a scrape that stalls longer is dropped */
-
 struct metrics_http {
-	struct evhttp *http;
+	struct http_server *http;
 	metrics_gauges_fn *fn;
 	void *arg;
 };
@@ -33,50 +30,33 @@ struct metrics_thread {
 	pthread_t tid;
 };
 
-/* metrics_reply - body with status code and content type */
-static void metrics_reply(struct evhttp_request *req, int code, const char *reason,
-			  const char *type, const struct buf *body)
+/* metrics_request - GET /metrics, /health, /ready; everything else refused (core/http.h) */
+static void metrics_request(void *arg, const char *method, const char *path,
+			    struct http_reply *r)
 {
-	struct evbuffer *eb = evbuffer_new();
-
-	if (eb == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evbuffer_add(eb, body->data, body->len);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-	evhttp_send_reply(req, code, reason, eb);
-	evbuffer_free(eb);
-}
-
-/* metrics_request - GET /metrics, /health, /ready; everything else refused */
-static void metrics_request(struct evhttp_request *req, void *arg)
-{
-	static const char text[] = "text/plain; charset=utf-8";
 	struct metrics_http *m = arg;
 	struct metrics_gauges g = { 0 };
-	struct buf body = BUF_INIT;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_send_error(req, HTTP_BADMETHOD, NULL);
+	if (strcmp(method, "GET") != 0) {
+		*r = (struct http_reply){ .code = 405, .reason = "Method Not Allowed" };
+		buf_puts(&r->body, "405 Method Not Allowed\n");
 		return;
 	}
 	g.ready = 1;
 	m->fn(m->arg, &g);
-	if (path != NULL && strcmp(path, "/metrics") == 0) {
-		metrics_format(&g, &body);
-		metrics_reply(req, HTTP_OK, "OK", "text/plain; version=0.0.4; charset=utf-8", &body);
-	} else if (path != NULL && strcmp(path, "/health") == 0) {
-		buf_printf(&body, "ok%s\nstore: %s\n", g.degraded ? " degraded" : "", g.store);
-		metrics_reply(req, HTTP_OK, "OK", text, &body);
-	} else if (path != NULL && strcmp(path, "/ready") == 0) {
-		buf_printf(&body, "%s\nstore: %s\n", g.ready ? "ready" : "not ready", g.store);
-		metrics_reply(req, g.ready ? HTTP_OK : 503, g.ready ? "OK" : "Not Ready", text, &body);
+	if (strcmp(path, "/metrics") == 0) {
+		metrics_format(&g, &r->body);
+		r->type = "text/plain; version=0.0.4; charset=utf-8";
+	} else if (strcmp(path, "/health") == 0) {
+		buf_printf(&r->body, "ok%s\nstore: %s\n", g.degraded ? " degraded" : "", g.store);
+	} else if (strcmp(path, "/ready") == 0) {
+		buf_printf(&r->body, "%s\nstore: %s\n", g.ready ? "ready" : "not ready", g.store);
+		if (!g.ready)
+			r->code = 503, r->reason = "Not Ready";
 	} else {
-		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		*r = (struct http_reply){ .code = 404, .reason = "Not Found" };
+		buf_puts(&r->body, "404 Not Found\n");
 	}
-	buf_release(&body);
 }
 
 struct metrics_http *metrics_http_start(struct event_base *base, struct evconnlistener *lev,
@@ -86,16 +66,10 @@ struct metrics_http *metrics_http_start(struct event_base *base, struct evconnli
 
 	m->fn = fn;
 	m->arg = arg;
-	if ((m->http = evhttp_new(base)) == NULL || evhttp_bind_listener(m->http, lev) == NULL) {
-		buf_puts(err, "metrics: cannot start the HTTP server");
-		evconnlistener_free(lev);	/* not bound: still ours */
+	if ((m->http = http_server_start(base, lev, metrics_request, m, err)) == NULL) {
 		metrics_http_free(&m);
 		return NULL;
 	}
-	evhttp_set_max_headers_size(m->http, 8192);
-	evhttp_set_max_body_size(m->http, 0);
-	evhttp_set_timeout(m->http, METRICS_HTTP_TIMEOUT_S);
-	evhttp_set_gencb(m->http, metrics_request, m);
 	return m;
 }
 
@@ -105,8 +79,7 @@ void metrics_http_free(struct metrics_http **mp)
 
 	if (m == NULL)
 		return;
-	if (m->http != NULL)
-		evhttp_free(m->http);
+	http_server_free(&m->http);
 	free(m);
 	*mp = NULL;
 }

@@ -12,7 +12,10 @@
  * through the caller's callback, on the thread that runs the endpoint's
  * event loop.
  *
- * metrics_http_start serves on the caller's loop (policyd); the milter,
+ * The HTTP server is core/http.h: its own connection cap, a deadline per
+ * connection and the accept back-off, so the endpoint cannot take the
+ * descriptors the daemon needs. metrics_http_start serves on the caller's
+ * loop (policyd); the milter,
  * whose libmilter threads must never wait for a scrape, runs it on a
  * thread of its own with metrics_http_thread_start.
  */

@@ -30,7 +30,10 @@
 #define SERVER_READ_BUFFER (64 * 1024)
 /* SPF evaluations running at once (core/spf_pool.h says why threads) */
 #define SERVER_SPF_THREADS 2
-/* descriptors kept for listeners, audit file, Redis, DNS, SPF threads, libevent */
+/*
+ * descriptors kept for listeners, the metrics endpoint's connections
+ * (METRICS_MAX_CONNECTIONS), audit file, Redis, DNS, SPF threads, libevent
+ */
 #define SERVER_FD_RESERVE 64
 /* accepting stops this long after accept(2) fails (EMFILE...) */
 #define SERVER_ACCEPT_BACKOFF_MS 500
