@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <opendkim/dkim.h>
 
@@ -12,6 +13,9 @@
 #include "core/dkimv_int.h"
 #include "core/mem.h"
 #include "core/msgcheck.h"
+
+#define DKIMV_SIG_NAME "DKIM-Signature"
+#define DKIMV_SIG_NAME_LEN (sizeof(DKIMV_SIG_NAME) - 1)
 
 struct dkimv {
 	DKIM_LIB *lib;
@@ -26,6 +30,7 @@ struct dkimv_msg {
 				 * the first failing dkim_header's */
 	int bad_field;		/* dkim_header refused a field (a malformed
 				 * DKIM-Signature: the library drops it) */
+	unsigned sig_fields;	/* DKIM-Signature fields seen: 0 = unsigned */
 	int eoh_done;
 	int eom_done;
 	int stopped;		/* the library refused: feed it nothing more */
@@ -152,6 +157,10 @@ void dkimv_header(struct dkimv_msg *m, const char *field, size_t len)
 {
 	if (m->stopped || m->eoh_done)
 		return;
+	if (len > DKIMV_SIG_NAME_LEN && strncasecmp(field, DKIMV_SIG_NAME, DKIMV_SIG_NAME_LEN) == 0 &&
+	    (field[DKIMV_SIG_NAME_LEN] == ':' || field[DKIMV_SIG_NAME_LEN] == ' ' ||
+	     field[DKIMV_SIG_NAME_LEN] == '\t'))
+		m->sig_fields++;
 	buf_truncate(&m->field, 0);
 	for (size_t i = 0; i < len; i++) {
 		if (field[i] == '\n' && (i == 0 || field[i - 1] != '\r'))
@@ -306,13 +315,18 @@ static void dkimv_collect(struct dkimv_msg *m)
 		dkimv_sig_fill(m, list[i], &m->sigs[m->n_sigs++]);
 }
 
-/* dkimv_unusable - signature fields the library dropped: one permerror entry */
+/*
+ * dkimv_unusable - signature fields the library dropped: one permerror
+ * entry. An unsigned message has none, whatever the library said of its
+ * header block (no From field makes dkim_eoh fail: that is the alignment
+ * check's finding, not a DKIM failure).
+ */
 static void dkimv_unusable(struct dkimv_msg *m)
 {
 	struct mc_dkim_sig *s;
 
-	if (m->n_sigs > 0 || (!m->bad_field && (m->stat == DKIM_STAT_OK ||
-						m->stat == DKIM_STAT_NOSIG)))
+	if (m->n_sigs > 0 || m->sig_fields == 0 ||
+	    (!m->bad_field && (m->stat == DKIM_STAT_OK || m->stat == DKIM_STAT_NOSIG)))
 		return;
 	s = m->sigs = rw_calloc(1, sizeof(*m->sigs));
 	m->n_sigs = 1;

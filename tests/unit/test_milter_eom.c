@@ -149,13 +149,43 @@ static void header(struct fake_ctx *fc, const char *field, size_t len)
 	free(value);
 }
 
-/* feed - extra fields first, then the message file (LF text) as headers and a CRLF body; EOM */
+/* feed_raw - extra fields first, then raw (LF text) as headers and a CRLF body; EOM */
+static sfsistat feed_raw(struct fake_ctx *fc, const struct buf *raw, const char *const *extra)
+{
+	struct buf body = BUF_INIT;
+	size_t i = 0;
+	sfsistat rc;
+
+	for (; extra != NULL && *extra != NULL; extra++)
+		header(fc, *extra, strlen(*extra));
+	while (i < raw->len && raw->data[i] != '\n') {
+		size_t e = i;
+
+		while (e < raw->len && !(raw->data[e] == '\n' && (e + 1 >= raw->len ||
+			(raw->data[e + 1] != ' ' && raw->data[e + 1] != '\t'))))
+			e++;
+		header(fc, raw->data + i, e - i);
+		i = e + 1;
+	}
+	desc.xxfi_eoh(fake_smfi(fc));
+	for (i++; i < raw->len; i++) {
+		if (raw->data[i] == '\n')
+			buf_putc(&body, '\r');
+		buf_putc(&body, raw->data[i]);
+	}
+	desc.xxfi_body(fake_smfi(fc), (unsigned char *)body.data, body.len);
+	rc = desc.xxfi_eom(fake_smfi(fc));
+	buf_release(&body);
+	return rc;
+}
+
+/* feed - feed_raw of the message file eml of the vectors */
 static sfsistat feed(struct fake_ctx *fc, const char *eml, const char *const *extra)
 {
-	struct buf path = BUF_INIT, raw = BUF_INIT, body = BUF_INIT;
+	struct buf path = BUF_INIT, raw = BUF_INIT;
 	FILE *f;
 	char tmp[4096];
-	size_t n, i = 0;
+	size_t n;
 	sfsistat rc;
 
 	buf_printf(&path, "%s/%s", vdir, eml);
@@ -164,28 +194,9 @@ static sfsistat feed(struct fake_ctx *fc, const char *eml, const char *const *ex
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
 		buf_append(&raw, tmp, n);
 	fclose(f);
-	for (; extra != NULL && *extra != NULL; extra++)
-		header(fc, *extra, strlen(*extra));
-	while (i < raw.len && raw.data[i] != '\n') {
-		size_t e = i;
-
-		while (e < raw.len && !(raw.data[e] == '\n' && (e + 1 >= raw.len ||
-			(raw.data[e + 1] != ' ' && raw.data[e + 1] != '\t'))))
-			e++;
-		header(fc, raw.data + i, e - i);
-		i = e + 1;
-	}
-	desc.xxfi_eoh(fake_smfi(fc));
-	for (i++; i < raw.len; i++) {
-		if (raw.data[i] == '\n')
-			buf_putc(&body, '\r');
-		buf_putc(&body, raw.data[i]);
-	}
-	desc.xxfi_body(fake_smfi(fc), (unsigned char *)body.data, body.len);
-	rc = desc.xxfi_eom(fake_smfi(fc));
+	rc = feed_raw(fc, &raw, extra);
 	buf_release(&path);
 	buf_release(&raw);
-	buf_release(&body);
 	return rc;
 }
 
@@ -299,6 +310,33 @@ static void test_forged_authres(void **state)
 	stop();
 }
 
+/*
+ * test_unsigned_no_from - dkim = enforce: an unsigned message with no From
+ * field is no DKIM failure (no signature, result none); the missing From
+ * is the alignment check's finding and reply
+ */
+static void test_unsigned_no_from(void **state)
+{
+	struct fake_ctx fc = { 0 };
+	struct buf raw = BUF_INIT, audit = BUF_INIT;
+
+	(void)state;
+	start_checks("enforce", "rfc8463/keys.txt");
+	envelope(&fc, "198.51.100.7", "<joe@football.example.com>", "<suzie@example.test>");
+	buf_puts(&raw, "To: suzie@example.test\nSubject: no From here\n\nHello.\n");
+	assert_int_equal(feed_raw(&fc, &raw, NULL), SMFIS_REJECT);
+	assert_int_equal(fc.replies, 1);
+	if (strstr(fc.reply.data, "DKIM") != NULL)
+		fail_msg("refused as a DKIM failure: %s", fc.reply.data);
+	assert_non_null(strstr(fc.reply.data, "From"));
+	audit_text(&audit);
+	assert_non_null(strstr(audit.data, "\"dkim\":{\"mode\":\"enforce\",\"result\":\"none\""));
+	buf_release(&audit);
+	buf_release(&raw);
+	bye(&fc);
+	stop();
+}
+
 /* test_off - no check: nothing inserted, nothing deleted, no "message" in the audit */
 static void test_off(void **state)
 {
@@ -328,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_aligned_pass),
 		cmocka_unit_test(test_forged_from),
 		cmocka_unit_test(test_forged_authres),
+		cmocka_unit_test(test_unsigned_no_from),
 		cmocka_unit_test(test_off),
 	};
 	const char *shared = getenv("RW_SHARED");
