@@ -16,7 +16,8 @@
  *   --client ADDR|CIDR           client address, v4 or v6
  *   --verdict OK|REJECT|DEFER|DUNNO, --rule NAME, --component NAME,
  *   --queue-id ID, --id DECISIONID (the "(id ...)" of a refusal's reply)
- * Formats: table (default; one line a record, control bytes shown as '?'),
+ * Formats: table (default; one line a record, C0 and C1 control characters
+ * shown as '?', cli/termsafe.h),
  * json (the matching lines as they are in the file), csv (RFC 4180 with a
  * header; a field that a spreadsheet would run as a formula - first byte
  * = + - @ - gets a leading ').
@@ -37,6 +38,7 @@
 
 #include "cli/cli.h"
 #include "cli/records.h"
+#include "cli/termsafe.h"
 #include "core/cidr.h"
 #include "core/config.h"
 
@@ -147,25 +149,32 @@ static int aq_match(const struct aq_filter *f, json_t *rec)
 	return 1;
 }
 
-/* aq_put_safe - s with control bytes as '?' (a terminal never sees escapes) */
+/* aq_put_safe - s with control characters as '?' (cli/termsafe.h: a terminal never sees escapes) */
 static void aq_put_safe(const char *s, FILE *out)
 {
-	for (; *s; s++)
-		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	struct buf b = BUF_INIT;
+
+	termsafe_append(&b, s, "");
+	fputs(buf_cstr(&b), out);
+	buf_release(&b);
 }
 
-/* aq_put_csv - one RFC 4180 field */
+/* aq_put_csv - one RFC 4180 field, control characters as '?' but tabs */
 static void aq_put_csv(const char *s, FILE *out)
 {
+	struct buf b = BUF_INIT;
+
 	putc('"', out);
 	if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
 		putc('\'', out);
-	for (; *s; s++) {
-		if (*s == '"')
+	termsafe_append(&b, s, "\t");
+	for (const char *p = buf_cstr(&b); *p; p++) {
+		if (*p == '"')
 			putc('"', out);
-		putc((unsigned char)*s < 0x20 && *s != '\t' ? '?' : *s, out);
+		putc(*p, out);
 	}
 	putc('"', out);
+	buf_release(&b);
 }
 
 /* aq_print - one matching record in the chosen format */

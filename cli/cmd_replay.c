@@ -26,6 +26,7 @@
 #include "cli/cli.h"
 #include "cli/decide.h"
 #include "cli/records.h"
+#include "cli/termsafe.h"
 #include "core/json.h"
 
 #define REPLAY_USAGE "usage: relaywarden replay -c CANDIDATE [--format text|json] LOG ...\n"
@@ -130,11 +131,14 @@ static void replay_print(const struct replay *r, json_t *rec, const struct cli_d
 			   verdict_action_name(d->dec.v.action));
 		buf_printf(&out, " (rule %s)%s%s\n", replay_dash(d->dec.v.rule), reply.len ? ": " : "",
 			   reply.len ? buf_cstr(&reply) : "");
-		for (size_t i = 0; i < out.len; i++)	/* values from the network: no escapes */
-			if ((unsigned char)out.data[i] < 0x20 && out.data[i] != '\n')
-				out.data[i] = '?';
 	}
-	fputs(buf_cstr(&out), stdout);
+	if (!r->json) {		/* values from the network: no escapes (cli/termsafe.h) */
+		buf_truncate(&reply, 0);
+		termsafe_append(&reply, buf_cstr(&out), "\n");
+		fputs(buf_cstr(&reply), stdout);
+	} else {
+		fputs(buf_cstr(&out), stdout);
+	}
 	buf_release(&out);
 	buf_release(&reply);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/quota_show.h"
+#include "cli/termsafe.h"
 #include "core/json.h"
 #include "core/limit_store.h"
 #include "core/mem.h"
@@ -122,12 +123,11 @@ static void quota_print_line(struct buf cell[QUOTA_COLS], const size_t width[QUO
 	printf("%s\n", buf_cstr(&cell[QUOTA_COLS - 1]));
 }
 
-/* quota_safe - s with control characters shown as '?' (reasons come from Redis) */
+/* quota_safe - s with control characters shown as '?' (reasons come from Redis; cli/termsafe.h) */
 static const char *quota_safe(const char *s, struct buf *out)
 {
 	buf_truncate(out, 0);
-	for (; *s; s++)
-		buf_putc(out, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	termsafe_append(out, s, "");
 	return buf_cstr(out);
 }
 

@@ -100,6 +100,19 @@ def main():
     rc, out, _ = query("--queue-id", "Q6", log)
     check("\x1b" not in out and "=cmd?[31m@remote.test" in out, "table: control bytes shown as '?'")
 
+    # C1 controls (U+0085 NEL, U+009B CSI) are shown as C0 controls are
+    rec = json.loads(raw.decode().splitlines()[5])
+    rec["sender"] = "c1\u0085x\u009b[31m@remote.test"
+    rec["recipient"] = "fay@remote.test"
+    c1log = os.path.join(d.dir, "c1.jsonl")
+    with open(c1log, "wb") as fp:
+        fp.write(json.dumps(rec, ensure_ascii=False).encode() + b"\n")
+    for fmt in ("table", "csv"):
+        rc, out, _ = query("--format", fmt, c1log)
+        check(rc == 0 and "\u0085" not in out and "\u009b" not in out and
+              "c1?x?[31m@remote.test" in out,
+              "%s: C1 controls shown as '?' (%r)" % (fmt, out.splitlines()[-1:]))
+
     rc, out, err = query("-c", d.conf)
     check(rc == 0 and len(qids(out)) == 6, "no log given: the configured audit file (%d %s)" % (rc, err))
     rc, out, err = query("-", stdin=raw)
