@@ -23,6 +23,8 @@ struct eom_msg {
 	int *forged;			/* their 1-based indexes claiming our id */
 	size_t n_forged;
 	struct buf field;		/* scratch: one header field for DKIM */
+	char *oversized;		/* the first field over EOM_FIELD_MAX: its name */
+	size_t oversized_len;		/* and its length */
 	/* results (eom_check) */
 	int checked;
 	struct spf_dir_results spf;
@@ -81,6 +83,26 @@ static struct eom_msg *eom_start(struct eom_msg **mp)
 	return *mp;
 }
 
+/*
+ * eom_field_oversized - name: value is over EOM_FIELD_MAX: the first such
+ * field is remembered (its name printable, at most 64 bytes, for the reply)
+ */
+static int eom_field_oversized(struct eom_msg *m, const char *name, const char *value)
+{
+	size_t len = strlen(name) + 1 + strlen(value);
+
+	if (len <= EOM_FIELD_MAX)
+		return 0;
+	if (m->oversized == NULL) {
+		m->oversized = rw_strndup(name, 64);
+		for (char *p = m->oversized; *p; p++)
+			if (*p <= ' ' || *p >= 0x7f)
+				*p = '?';
+		m->oversized_len = len;
+	}
+	return 1;
+}
+
 /* eom_header - see eom.h */
 void eom_header(struct eom_msg **mp, const char *name, const char *value, int leadspc)
 {
@@ -88,6 +110,8 @@ void eom_header(struct eom_msg **mp, const char *name, const char *value, int le
 	const char *v = value + (leadspc && (*value == ' ' || *value == '\t'));
 
 	if (m == NULL)
+		return;
+	if (eom_field_oversized(m, name, value))
 		return;
 	if (m->dk != NULL) {
 		buf_truncate(&m->field, 0);
@@ -163,6 +187,25 @@ static void eom_dkim_verdict(struct eom_msg *m, enum rw_mode mode, struct rw_ver
 		verdict_reason(&tmp, REASON_DKIM);
 	}
 out:
+	eom_merge(v, &tmp);
+}
+
+/* eom_oversized_verdict - a header field over EOM_FIELD_MAX: refused when a check is enforced */
+static void eom_oversized_verdict(struct eom_msg *m, const struct rw_config *cfg,
+				  struct rw_verdict *v)
+{
+	struct rw_verdict tmp = VERDICT_INIT;
+	int enforced = cfg->checks.dkim == MODE_ENFORCE || cfg->checks.spf == MODE_ENFORCE ||
+		       cfg->checks.alignment == MODE_ENFORCE;
+
+	verdict_trace(&tmp, "header field %s: %zu bytes, over the bound of %d", m->oversized,
+		      m->oversized_len, EOM_FIELD_MAX);
+	if (enforced)
+		verdict_set(&tmp, ACT_REJECT, 552, "5.6.0", "header field %s is too long (%zu "
+			    "bytes, at most %d); shorten it", m->oversized, m->oversized_len,
+			    EOM_FIELD_MAX);
+	else
+		verdict_trace(&tmp, "header field too long would refuse; checks in shadow accept");
 	eom_merge(v, &tmp);
 }
 
@@ -291,6 +334,8 @@ void eom_check(struct eom_msg **mp, struct snap *sn, const struct rw_txn *t, int
 		return;
 	cfg = m->sn->cfg;
 	m->checked = 1;
+	if (m->oversized != NULL)
+		eom_oversized_verdict(m, cfg, v);
 	if (m->dk != NULL) {
 		dkimv_eom(m->dk);
 		eom_dkim_verdict(m, cfg->checks.dkim, v);
@@ -345,6 +390,7 @@ void eom_msg_free(struct eom_msg **mp)
 	strvec_release(&m->froms);
 	free(m->forged);
 	buf_release(&m->field);
+	free(m->oversized);
 	for (size_t i = 0; i < m->spf.n; i++) {
 		free(m->spf.v[i].ip_text);
 		spf_outcome_release(&m->spf.v[i].out);

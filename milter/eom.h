@@ -29,6 +29,17 @@
  * (highest index first), and ours is inserted at index 0.
  * eom_audit gives the checks' part of the audit record.
  *
+ * Bounds: a header field (name, colon, value) longer than EOM_FIELD_MAX
+ * is not fed to the checks; the message is refused at EOM with "552
+ * 5.6.0 header field NAME is too long" when any check is enforced (in
+ * shadow the refusal is traced and the message accepted). So that such
+ * a field arrives at all, the milter reads MTA packets up to
+ * EOM_PACKET_MAX (smfi_setmaxdatasize; libmilter's default, 64 KiB,
+ * closed the connection with no verdict and the MTA tempfailed the
+ * message on every retry). Past EOM_PACKET_MAX libmilter still drops the
+ * connection; Postfix's header_size_limit (100 KB by default) and
+ * Sendmail's MaxHeadersLength (32 KB) keep the MTAs far below it.
+ *
  * Ownership: the struct eom_msg * of a message is the session's
  * (session_msg_reset frees it). Thread-safety: an eom_env is shared by
  * all threads (read-only after eom_env_new); an eom_msg belongs to its
@@ -45,6 +56,11 @@
 #include "core/txn.h"
 #include "core/verdict.h"
 #include "milter/ops.h"
+
+/* the longest header field the checks take, bytes (libmilter's old packet bound) */
+#define EOM_FIELD_MAX (64 * 1024)
+/* the largest MTA packet the milter reads (smfi_setmaxdatasize), bytes */
+#define EOM_PACKET_MAX (2 * 1024 * 1024)
 
 struct eom_env;
 struct eom_msg;

@@ -43,6 +43,7 @@
 #include "core/privdrop.h"
 #include "core/safefile.h"
 #include "milter/callbacks.h"
+#include "milter/eom.h"
 #include "milter/nodelay.h"
 #include "milter/ops.h"
 #include "milter/state.h"
@@ -160,6 +161,8 @@ static int start_milter(const struct rw_config *cfg, pthread_t *tid, int *rc)
 	int err, opened;
 
 	callbacks_init(&ops_smfi);
+	/* a header field over EOM_FIELD_MAX is read whole and refused (milter/eom.h) */
+	smfi_setmaxdatasize(EOM_PACKET_MAX);
 	if (smfi_register(desc) != MI_SUCCESS || smfi_setconn((char *)listen) != MI_SUCCESS ||
 	    smfi_settimeout((int)cfg->milter.mta_timeout) != MI_SUCCESS) {
 		log_err("event=start_failed listen=%s error=\"cannot register the milter\"", listen);

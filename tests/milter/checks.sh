@@ -5,8 +5,8 @@
 # record of football.example.com (permits the client 198.51.100.7 and our
 # egress address 192.0.2.25) and its DMARC record (p=reject, strict);
 # every other name is NXDOMAIN. A second milter (checks section, no Redis)
-# runs checks.lua in enforce mode, then, after SIGHUP, in shadow mode; the
-# audit records are checked here. Uses run.sh's work, milter, luadir,
+# runs checks.lua and bounds.py in enforce mode, then, after SIGHUP,
+# checks.lua in shadow mode; the audit records are checked here. Uses run.sh's work, milter, luadir,
 # fail, wait_port; every process is stopped by PID.
 # Vectors: ../shared/conformance/dkim or $RW_SHARED/conformance/dkim.
 
@@ -113,6 +113,12 @@ checks_run() {
 		'"verdict":"DUNNO"'
 	audit_has "inbound SPF fail refused" '"direction":"inbound","result":"fail"' \
 		'"reply":"550 5.7.23 ' '"verdict":"REJECT"'
+
+	/usr/bin/python3 "$luadir/bounds.py" "$checks_port" || fail "bounds.py"
+	audit_has "1 MB header field refused" '"queue_id":"QBIG"' '"verdict":"REJECT"' \
+		'"reply":"552 5.6.0 header field X-Big is too long ('
+	audit_has "unsigned, no From: alignment's refusal" '"queue_id":"QNOFROM"' \
+		'"verdict":"REJECT"' '"reply":"550 5.7.1 ' '"dkim":{"mode":"enforce","result":"none"'
 
 	checks_config shadow
 	: >"$work/checks-audit.jsonl"
