@@ -50,6 +50,7 @@ struct rw_config {
 		unsigned socket_mode;	/* for unix sockets, e.g. 0660 */
 		unsigned max_connections;
 		unsigned idle_timeout;	/* seconds */
+		unsigned request_timeout;	/* seconds from a request's first byte to its end */
 		size_t max_line_length;
 		size_t max_attributes;
 		size_t max_request_size;

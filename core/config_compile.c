@@ -396,6 +396,7 @@ static int compile_policyd(struct config_ctx *x, cfg_t *cfg, struct rw_config *c
 	c->policyd.socket_mode = (unsigned)strtoul(cfg_getstr(sec, "socket_mode"), NULL, 8);
 	c->policyd.max_connections = (unsigned)cfg_getint(sec, "max_connections");
 	c->policyd.idle_timeout = (unsigned)cfg_getint(sec, "idle_timeout");
+	c->policyd.request_timeout = (unsigned)cfg_getint(sec, "request_timeout");
 	c->policyd.max_line_length = (size_t)cfg_getint(sec, "max_line_length");
 	c->policyd.max_attributes = (size_t)cfg_getint(sec, "max_attributes");
 	c->policyd.max_request_size = (size_t)cfg_getint(sec, "max_request_size");

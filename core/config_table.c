@@ -83,6 +83,10 @@ static const struct config_option opts_policyd[] = {
 	{ "idle_timeout", CONFIG_INT, .def = "330", .min = 1, .max = 86400, .unit = "seconds",
 	  .check = config_v_int,
 	  .desc = "close a connection idle this long (Postfix keeps them up to 300 s)" },
+	{ "request_timeout", CONFIG_INT, .def = "10", .min = 1, .max = 3600, .unit = "seconds",
+	  .check = config_v_int,
+	  .desc = "close a connection whose request is not complete this long after its first "
+		  "byte (Postfix writes a request at once)" },
 	{ "max_line_length", CONFIG_INT, .def = "4096", .min = 256, .max = 1048576,
 	  .unit = "bytes", .check = config_v_int, .allowed = "at most `max_request_size`",
 	  .desc = "longest attribute line" },

@@ -425,5 +425,11 @@ void metrics_format(const struct metrics_gauges *g, struct buf *out)
 	metrics_one(out, "accept_failures_total", "counter",
 		    "accept(2) failures (EMFILE...), each followed by a pause.",
 		    metrics_get(&M.counter[MC_ACCEPT_FAILURES]));
+	metrics_one(out, "request_timeouts_total", "counter",
+		    "Connections closed because a request was not complete in request_timeout.",
+		    metrics_get(&M.counter[MC_REQUEST_TIMEOUTS]));
+	metrics_one(out, "evictions_total", "counter",
+		    "Connections closed at max_connections to let a new one in.",
+		    metrics_get(&M.counter[MC_EVICTIONS]));
 	buf_release(&l);
 }

@@ -22,7 +22,8 @@
  *   audit_records_total{result}, audit_write_failures_total,
  *   reloads_total{result}, config_info{config_digest},
  *   build_info{component,version}, log_lines_dropped_total, connections, connections_total,
- *   bad_requests_total, accept_failures_total.
+ *   bad_requests_total, accept_failures_total, request_timeouts_total,
+ *   evictions_total.
  */
 #ifndef RW_METRICS_H
 #define RW_METRICS_H
@@ -43,6 +44,8 @@ enum metrics_counter {		/* plain counters without labels */
 	MC_CONNECTIONS = 0,	/* accepted, ever */
 	MC_BAD_REQUESTS,	/* closed without a reply */
 	MC_ACCEPT_FAILURES,	/* accept(2) errors (EMFILE...) */
+	MC_REQUEST_TIMEOUTS,	/* closed: a request not complete in request_timeout */
+	MC_EVICTIONS,		/* closed at max_connections to let a new one in */
 	MC_AUDIT_WRITE_FAILURES,
 	MC_RELOADS_OK,
 	MC_RELOADS_REFUSED,

@@ -37,6 +37,10 @@ struct conn {
 	evutil_socket_t fd;
 	struct event *ev_read;		/* persistent, with the idle timeout */
 	struct event *ev_write;		/* only while a write would block */
+	struct event *ev_deadline;	/* request_timeout after a request's first byte */
+	int partial;			/* a request has begun and is not complete */
+	uint64_t since;			/* monotonic ms: that first byte, else the last
+					 * request completed (or the connect) */
 	struct proto_parser *parser;
 	struct buf out;			/* replies not yet written */
 	size_t out_off;			/* written part of out */
@@ -67,6 +71,8 @@ static void conn_unlink(struct conn *c)
 static void conn_free(struct conn *c)
 {
 	conn_unlink(c);
+	if (c->waiting)
+		server_conn_busy(c->server, -1);
 	decision_cancel(&c->dec);
 	decision_release(&c->dec);
 	spf_txn_release(&c->spf);
@@ -74,6 +80,7 @@ static void conn_free(struct conn *c)
 	server_conn_closed(c->server);
 	event_free(c->ev_read);
 	event_free(c->ev_write);
+	event_free(c->ev_deadline);
 	evutil_closesocket(c->fd);
 	proto_free(&c->parser);
 	buf_release(&c->out);
@@ -91,6 +98,7 @@ static void conn_close(struct conn *c)
 	if (c->flush_queued) {
 		event_del(c->ev_read);
 		event_del(c->ev_write);
+		event_del(c->ev_deadline);
 		decision_cancel(&c->dec);
 		c->dead = 1;
 		return;
@@ -189,6 +197,48 @@ static void conn_answer(struct conn *c)
 
 static int conn_feed(struct conn *c, const char *data, size_t len);
 
+/* conn_set_waiting - a decision waits for the limiter (the conn cannot be evicted) or not */
+static void conn_set_waiting(struct conn *c, int on)
+{
+	if (c->waiting == on)
+		return;
+	c->waiting = on;
+	server_conn_busy(c->server, on ? 1 : -1);
+}
+
+/* conn_request_begun - bytes of a request that is not complete: its deadline runs */
+static void conn_request_begun(struct conn *c)
+{
+	struct timeval tv = { .tv_sec = server_config(c->server)->policyd.request_timeout };
+
+	if (c->partial)
+		return;
+	c->partial = 1;
+	c->since = now_mono_ms();
+	event_add(c->ev_deadline, &tv);
+}
+
+/* conn_request_done - the request is complete: no deadline until the next one begins */
+static void conn_request_done(struct conn *c)
+{
+	c->partial = 0;
+	c->since = now_mono_ms();
+	event_del(c->ev_deadline);
+}
+
+/* conn_on_deadline - a request was not complete request_timeout after its first byte */
+static void conn_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	metrics_count(MC_REQUEST_TIMEOUTS);
+	log_info("session=%s event=request_timeout peer=%s seconds=%u action=close_without_reply",
+		 buf_cstr(&c->session), c->peer, server_config(c->server)->policyd.request_timeout);
+	conn_close(c);
+}
+
 /* conn_on_decided - a decision that waited for the limiter is complete */
 static void conn_on_decided(struct decision *d, void *arg)
 {
@@ -196,7 +246,7 @@ static void conn_on_decided(struct decision *d, void *arg)
 	struct buf rest = c->in_pending;
 
 	(void)d;
-	c->waiting = 0;
+	conn_set_waiting(c, 0);
 	conn_answer(c);
 	conn_queue_flush(c);
 	c->in_pending = (struct buf)BUF_INIT;
@@ -228,15 +278,18 @@ static int conn_feed(struct conn *c, const char *data, size_t len)
 		if (st == PROTO_REQUEST) {
 			struct decision_env env;
 
+			conn_request_done(c);
 			server_decision_env(c->server, &env);
 			c->dec.spf_txn = &c->spf;
 			c->started_us = now_mono_us();
 			if (decision_start(&c->dec, &env, c->parser, conn_on_decided, c))
 				conn_answer(c);
 			else
-				c->waiting = 1;
+				conn_set_waiting(c, 1);
 		} else if (used == 0) {
 			break;	/* the parser promises to consume; never spin */
+		} else {
+			conn_request_begun(c);
 		}
 		data += used;
 		len -= used;
@@ -359,7 +412,9 @@ void conn_start(struct conn_set *set, struct server *s, struct event_base *base,
 	server_next_session(s, &c->session);
 	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, conn_on_read, c);
 	c->ev_write = event_new(base, fd, EV_WRITE, conn_on_write, c);
-	if (c->ev_read == NULL || c->ev_write == NULL) {
+	c->ev_deadline = evtimer_new(base, conn_on_deadline, c);
+	c->since = now_mono_ms();
+	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_deadline == NULL) {
 		fprintf(stderr, "relaywarden-policyd: fatal: out of memory (event_new)\n");
 		abort();
 	}
@@ -370,6 +425,41 @@ void conn_start(struct conn_set *set, struct server *s, struct event_base *base,
 	server_conn_opened(s);
 	conn_set_reading(c, 1);
 	log_debug("session=%s event=connect peer=%s", buf_cstr(&c->session), peer);
+}
+
+/*
+ * conn_evict_victim - the connection to close at max_connections: the one
+ * stalled longest in the middle of a request, else the one idle longest;
+ * never one whose decision is under way. NULL when there is none.
+ */
+static struct conn *conn_evict_victim(struct conn_set *set)
+{
+	struct conn *best = NULL;
+
+	for (struct conn *c = set->head; c != NULL; c = c->next) {
+		if (c->dead || c->waiting)
+			continue;
+		if (best == NULL || (c->partial && !best->partial) ||
+		    (c->partial == best->partial && c->since < best->since))
+			best = c;
+	}
+	return best;
+}
+
+/* conn_evict - close the connection conn_evict_victim picks; 1, or 0 when none */
+int conn_evict(struct conn_set *set)
+{
+	struct conn *c = conn_evict_victim(set);
+
+	if (c == NULL)
+		return 0;
+	metrics_count(MC_EVICTIONS);
+	log_info("session=%s event=evict peer=%s reason=%s seconds=%llu "
+		 "note=\"max_connections reached: a new connection takes its place\"",
+		 buf_cstr(&c->session), c->peer, c->partial ? "stalled_request" : "idle",
+		 (unsigned long long)((now_mono_ms() - c->since) / 1000));
+	conn_close(c);
+	return 1;
 }
 
 /* conn_set_new - see conn.h */

@@ -13,7 +13,10 @@
  * first and then every queued conn's replies (conn_flush_all) (so a decision's record
  * is on disk before the client hears the decision, with two writes per
  * batch, not per request). Idle connections are closed after the configured
- * idle_timeout. The conn frees itself when the peer closes or on error.
+ * idle_timeout, and a request not complete request_timeout after its first
+ * byte closes its connection (idle_timeout restarts with every byte: a
+ * client dripping bytes would otherwise hold its slot for ever). The conn
+ * frees itself when the peer closes or on error.
  */
 #ifndef RW_CONN_H
 #define RW_CONN_H
@@ -33,5 +36,13 @@ void conn_start(struct conn_set *set, struct server *s, struct event_base *base,
 		evutil_socket_t fd, const char *peer);
 /* conn_flush_all - write the replies of every conn of set queued for output */
 void conn_flush_all(struct conn_set *set);
+/*
+ * conn_evict - at max_connections, close one connection of set so that a
+ * new one can be served: the one stalled longest in the middle of a
+ * request, else the one idle longest (as Postfix's own clients reconnect
+ * when an idle connection closes); never one whose decision is under way.
+ * 1, or 0 when every connection is waiting for a decision.
+ */
+int conn_evict(struct conn_set *set);
 
 #endif

@@ -54,12 +54,13 @@ struct server {
 	struct listener *listeners;
 	size_t n_listeners;
 	unsigned conns;
+	unsigned busy;		/* conns whose decision is under way: not evictable */
 	struct conn_set *conn_set;	/* the open connections (conn.c) */
 	struct event *flush_ev;	/* runs after the I/O callbacks of a loop turn */
 	struct buf audit_batch;	/* records of this loop turn */
 	size_t audit_record_start;	/* where the record being built begins */
 	char *read_buf;
-	int paused;		/* at max_connections */
+	int paused;		/* at max_connections, every conn busy: none to evict */
 	int backoff;		/* accept(2) failed: waiting for backoff_ev */
 	int listening;		/* listeners enabled: !paused && !backoff */
 	struct event *backoff_ev;
@@ -83,6 +84,8 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	metrics_count(MC_CONNECTIONS);
+	if (s->conns >= s->cfg->policyd.max_connections)
+		conn_evict(s->conn_set);	/* server_cap_update: there is one to evict */
 	conn_start(s->conn_set, s, evconnlistener_get_base(evl), fd, host);
 }
 
@@ -435,9 +438,15 @@ void server_next_session(struct server *s, struct buf *out)
 	buf_printf(out, "%lx.%lx", (unsigned long)s->started, ++s->session_seq);
 }
 
-/* server_set_paused - enable/disable accepting */
-static void server_set_paused(struct server *s, int paused)
+/*
+ * server_cap_update - at max_connections keep accepting while some
+ * connection can be evicted (conn_evict: stalled or idle clients cannot
+ * keep Postfix out); pause when every one is waiting for its decision
+ */
+static void server_cap_update(struct server *s)
 {
+	int paused = s->conns >= s->cfg->policyd.max_connections && s->busy >= s->conns;
+
 	if (s->paused == paused)
 		return;
 	s->paused = paused;
@@ -451,15 +460,19 @@ static void server_set_paused(struct server *s, int paused)
 void server_conn_opened(struct server *s)
 {
 	s->conns++;
-	if (s->conns >= s->cfg->policyd.max_connections)
-		server_set_paused(s, 1);
+	server_cap_update(s);
+}
+
+void server_conn_busy(struct server *s, int delta)
+{
+	s->busy += (unsigned)delta;
+	server_cap_update(s);
 }
 
 void server_conn_closed(struct server *s)
 {
 	s->conns--;
-	if (s->conns < s->cfg->policyd.max_connections)
-		server_set_paused(s, 0);
+	server_cap_update(s);
 }
 
 /* server_same_listen - the listen set is unchanged */

@@ -37,9 +37,16 @@ void server_decision_env(struct server *s, struct decision_env *env);
 struct audit *server_audit(struct server *s);
 /* server_next_session - a new session id for a connection, into out */
 void server_next_session(struct server *s, struct buf *out);
-/* server_conn_opened / server_conn_closed - connection accounting (max_connections) */
+/*
+ * server_conn_opened / server_conn_closed / server_conn_busy - connection
+ * accounting for max_connections: opened, closed, and a decision under way
+ * (delta +1) or done (-1). At max_connections the listeners stay on while
+ * some connection is not busy (a new one evicts it, conn_evict) and pause
+ * when all are.
+ */
 void server_conn_opened(struct server *s);
 void server_conn_closed(struct server *s);
+void server_conn_busy(struct server *s, int delta);
 /* server_schedule_flush - after this loop turn: write the audit batch, then the
  * replies of the conns queued in the server's conn_set (conn_flush_all) */
 void server_schedule_flush(struct server *s);

@@ -221,6 +221,7 @@ static void test_empty_file(void **state)
 	assert_int_equal(c->policyd.socket_mode, 0660);
 	assert_int_equal(c->policyd.max_connections, 10000);
 	assert_int_equal(c->policyd.idle_timeout, 330);
+	assert_int_equal(c->policyd.request_timeout, 10);
 	assert_int_equal(c->policyd.max_line_length, 4096);
 	assert_int_equal(c->policyd.max_attributes, 100);
 	assert_int_equal(c->policyd.max_request_size, 65536);
