@@ -383,8 +383,10 @@ static void audit_message(struct buf *b, const struct audit_message *m)
 		buf_truncate(b, b->len - 1);
 		buf_append(b, BUF_LIT("},"));
 	}
-	if (b->data[b->len - 1] == ',')
-		buf_truncate(b, b->len - 1);
+	buf_append(b, BUF_LIT("\"budget_ms\":"));
+	buf_put_u64(b, m->budget_ms);
+	buf_append(b, BUF_LIT(",\"elapsed_ms\":"));
+	buf_put_u64(b, m->elapsed_ms);
 	buf_append(b, BUF_LIT("},"));
 }
 

@@ -72,6 +72,8 @@ struct audit_message {		/* the message checks at EOM (milter/eom.c); "message" *
 	const char *policy;		/* "none", ...; NULL: no record */
 	const char *policy_tag;		/* "p", "sp", "np"; NULL: no record */
 	int testing;			/* the record says t=y */
+	unsigned budget_ms;		/* the checks' time budget (spf.budget_ms) */
+	unsigned long elapsed_ms;	/* the time they took, look-ups included */
 };
 
 struct audit_spf {		/* the SPF step of one decision (core/spf_policy.h) */

@@ -342,6 +342,12 @@ static void dkimv_unusable(struct dkimv_msg *m)
 /* dkimv_eom - verify every signature */
 void dkimv_eom(struct dkimv_msg *m)
 {
+	dkimv_eom_by(m, 0);
+}
+
+/* dkimv_eom_by - verify every signature, key look-ups ending by deadline */
+void dkimv_eom_by(struct dkimv_msg *m, uint64_t deadline)
+{
 	_Bool testkey = 0;
 
 	if (m->eom_done)
@@ -349,8 +355,11 @@ void dkimv_eom(struct dkimv_msg *m)
 	dkimv_eoh(m);
 	m->eom_done = 1;
 	if (!m->stopped) {
-		DKIM_STAT st = dkim_eom(m->dkim, &testkey);
+		DKIM_STAT st;
 
+		dkimv_dns_deadline(deadline);
+		st = dkim_eom(m->dkim, &testkey);
+		dkimv_dns_deadline(0);
 		m->stat = st;
 	}
 	dkimv_collect(m);

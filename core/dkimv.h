@@ -37,6 +37,8 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include <stdint.h>
+
 #include "core/dns.h"
 #include "core/msgcheck.h"
 
@@ -70,6 +72,11 @@ void dkimv_header_nv(struct dkimv_msg *m, const char *name, const char *value);
 void dkimv_body(struct dkimv_msg *m, const unsigned char *p, size_t len);
 /* dkimv_eom - end of message: verify; the results are then available */
 void dkimv_eom(struct dkimv_msg *m);
+/*
+ * dkimv_eom_by - dkimv_eom whose key look-ups end by deadline (now_mono_ms
+ * clock, core/now.h; 0: none): a key not fetched by then is a temperror
+ */
+void dkimv_eom_by(struct dkimv_msg *m, uint64_t deadline);
 /* dkimv_sigs - the results, one per DKIM-Signature in header order; when
  * libopendkim dropped every signature field as malformed (or refused the
  * message), one entry with empty d=/s=/a= and permerror (temperror when a

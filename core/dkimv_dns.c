@@ -10,6 +10,9 @@
 #include "core/dkimv_int.h"
 #include "core/dns.h"
 #include "core/mem.h"
+#include "core/now.h"
+
+static _Thread_local uint64_t dkimv_dns_deadline_ms;	/* see dkimv_dns_deadline */
 
 /* one query: started and answered at once (dns_query is synchronous) */
 struct dkimv_dns_query {
@@ -108,13 +111,15 @@ static int dkimv_dns_start(void *srv, int type, unsigned char *query,
 			   unsigned char *reply, size_t replylen, void **qh)
 {
 	struct dkimv_dns_query *q = rw_calloc(1, sizeof(*q));
+	uint64_t now = now_mono_ms(), end = dkimv_dns_deadline_ms;
 	struct dns_answer *ans;
 
 	*qh = q;
 	q->status = DKIM_DNS_ERROR;
-	if (srv == NULL || type != DNS_T_TXT)
+	if (srv == NULL || type != DNS_T_TXT || (end != 0 && now >= end))
 		return DKIM_DNS_SUCCESS;	/* the wait reports the error */
-	ans = dns_query(srv, (const char *)query, DNS_T_TXT);
+	ans = dns_query_timeout(srv, (const char *)query, DNS_T_TXT,
+				end != 0 ? (unsigned)(end - now) : 0);
 	if (ans->status == DNS_OK || ans->status == DNS_NODATA ||
 	    ans->status == DNS_NXDOMAIN) {
 		q->len = dkimv_dns_packet((const char *)query, type, ans, reply,
@@ -155,6 +160,12 @@ static int dkimv_dns_cancel(void *srv, void *qh)
 static void dkimv_dns_close(void *srv)
 {
 	(void)srv;
+}
+
+/* dkimv_dns_deadline - see dkimv_int.h */
+void dkimv_dns_deadline(uint64_t deadline)
+{
+	dkimv_dns_deadline_ms = deadline;
 }
 
 /* dkimv_dns_install - route lib's DNS queries to r */

@@ -10,6 +10,7 @@
 #define RW_DKIMV_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <opendkim/dkim.h>
 
@@ -17,6 +18,13 @@
 
 /* dkimv_dns_install - route lib's DNS queries to r (borrowed) */
 void dkimv_dns_install(DKIM_LIB *lib, struct dns_resolver *r);
+/*
+ * dkimv_dns_deadline - the key look-ups of this thread end by deadline
+ * (now_mono_ms clock; 0: each waits the resolver's timeout); past it no
+ * look-up starts (temperror). libopendkim's query hooks carry no message,
+ * and a message is verified on one thread, hence a thread-local.
+ */
+void dkimv_dns_deadline(uint64_t deadline);
 /* dkimv_dns_packet - a DNS response for name/type holding ans (OK, NODATA or
  * NXDOMAIN) in at most cap bytes: its length, or 0 when it does not fit */
 size_t dkimv_dns_packet(const char *name, int type, const struct dns_answer *ans,

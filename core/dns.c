@@ -421,7 +421,8 @@ struct dns_answer *dns_query(struct dns_resolver *r, const char *name, enum dns_
 struct dns_answer *dns_query_timeout(struct dns_resolver *r, const char *name,
 				     enum dns_type type, unsigned timeout_ms)
 {
-	uint64_t deadline = now_mono_ms() + (timeout_ms ? timeout_ms : r->timeout_ms);
+	uint64_t deadline = now_mono_ms() + (timeout_ms != 0 && timeout_ms < r->timeout_ms ?
+					     timeout_ms : r->timeout_ms);
 	struct dns_answer *ans = dns_cache_get(r->cache, type, name, now_mono_ms());
 	struct dns_rec *q;
 

@@ -116,7 +116,10 @@ struct dns_resolver;
 struct dns_resolver *dns_new(const struct dns_config *cfg, struct buf *err);
 /* dns_query - synchronous look-up; always returns an answer (status says how it went) */
 struct dns_answer *dns_query(struct dns_resolver *r, const char *name, enum dns_type type);
-/* dns_query_timeout - dns_query within timeout_ms (0: the resolver's), for time budgets */
+/*
+ * dns_query_timeout - dns_query within timeout_ms, for time budgets: the
+ * resolver's own timeout when that is shorter, or when timeout_ms is 0
+ */
 struct dns_answer *dns_query_timeout(struct dns_resolver *r, const char *name,
 				     enum dns_type type, unsigned timeout_ms);
 

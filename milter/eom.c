@@ -210,15 +210,15 @@ static void eom_oversized_verdict(struct eom_msg *m, const struct rw_config *cfg
 }
 
 /* eom_spf - SPF for the message in its direction; traced, refused when enforced */
-static void eom_spf(struct eom_msg *m, const struct rw_txn *t, int relayed, struct rw_verdict *v)
+static void eom_spf(struct eom_msg *m, const struct rw_txn *t, int relayed, uint64_t deadline,
+		    struct rw_verdict *v)
 {
 	const struct rw_config *cfg = m->sn->cfg;
 	enum rw_mode mode = cfg->checks.spf;
 	struct rw_verdict tmp = VERDICT_INIT;
 
 	m->spf_dir = relayed ? SPF_DIR_EGRESS : SPF_DIR_INBOUND;
-	if (eom_spf_run(m->sn->checks, cfg, t, m->spf_dir, now_mono_ms() + cfg->spf.budget_ms,
-			&m->spf) == 0) {
+	if (eom_spf_run(m->sn->checks, cfg, t, m->spf_dir, deadline, &m->spf) == 0) {
 		verdict_trace(v, "spf %s: %s: not checked", spf_policy_dir_name(m->spf_dir),
 			      relayed ? "no egress_addresses" : "client address unusable");
 		return;
@@ -229,7 +229,7 @@ static void eom_spf(struct eom_msg *m, const struct rw_txn *t, int relayed, stru
 }
 
 /* eom_align - alignment of the From field; refused when enforced */
-static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
+static void eom_align(struct eom_msg *m, int relayed, uint64_t deadline, struct rw_verdict *v)
 {
 	const struct rw_config *cfg = m->sn->cfg;
 	const struct spf_check_result *c = spf_policy_decisive(m->spf_dir, &m->spf);
@@ -247,7 +247,7 @@ static void eom_align(struct eom_msg *m, int relayed, struct rw_verdict *v)
 
 	if (m->dk != NULL)
 		in.sigs = dkimv_sigs(m->dk, &in.n_sigs);
-	eom_align_run(m->sn->checks, &in, now_mono_ms() + cfg->spf.budget_ms, &m->align);
+	eom_align_run(m->sn->checks, &in, deadline, &m->align);
 	m->align_done = 1;
 	verdict_trace(&tmp, "alignment (%s): %s: %s", mode_name(mode),
 		      align_result_name(m->align.result), buf_cstr(&m->align.reason));
@@ -327,6 +327,7 @@ void eom_check(struct eom_msg **mp, struct snap *sn, const struct rw_txn *t, int
 {
 	struct eom_msg *m = *mp;
 	const struct rw_config *cfg;
+	uint64_t start = now_mono_ms(), deadline;
 
 	if (m == NULL)
 		m = *mp = eom_msg_new(sn);
@@ -334,17 +335,20 @@ void eom_check(struct eom_msg **mp, struct snap *sn, const struct rw_txn *t, int
 		return;
 	cfg = m->sn->cfg;
 	m->checked = 1;
+	deadline = start + cfg->spf.budget_ms;	/* one budget for every look-up of the message */
 	if (m->oversized != NULL)
 		eom_oversized_verdict(m, cfg, v);
 	if (m->dk != NULL) {
-		dkimv_eom(m->dk);
+		dkimv_eom_by(m->dk, deadline);
 		eom_dkim_verdict(m, cfg->checks.dkim, v);
 	}
 	if (cfg->checks.spf != MODE_OFF || cfg->checks.alignment != MODE_OFF)
-		eom_spf(m, t, relayed, v);
+		eom_spf(m, t, relayed, deadline, v);
 	if (cfg->checks.alignment != MODE_OFF)
-		eom_align(m, relayed, v);
+		eom_align(m, relayed, deadline, v);
 	eom_results(m, t);
+	m->audit.budget_ms = cfg->spf.budget_ms;
+	m->audit.elapsed_ms = (unsigned long)(now_mono_ms() - start);
 }
 
 /* eom_apply - see eom.h */

@@ -3,9 +3,9 @@
  * environment of the message checks and the synchronous SPF and DMARC
  * look-ups over it.
  *
- * Time: one deadline per message (start + spf.budget_ms); every query
- * waits at most what is left of it, so SPF and the DMARC look-ups of a
- * message end within the budget (then temperror).
+ * Time: one deadline per message (start + spf.budget_ms, eom_check); every
+ * query waits at most what is left of it, so the DKIM key, SPF and DMARC
+ * look-ups of a message together end within the budget (then temperror).
  */
 #ifndef RW_MILTER_EOM_INT_H
 #define RW_MILTER_EOM_INT_H

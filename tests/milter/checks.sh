@@ -5,7 +5,8 @@
 # record of football.example.com (permits the client 198.51.100.7 and our
 # egress address 192.0.2.25) and its DMARC record (p=reject, strict);
 # every other name is NXDOMAIN. A second milter (checks section, no Redis)
-# runs checks.lua and bounds.py in enforce mode, then, after SIGHUP,
+# runs checks.lua and bounds.py in enforce mode (budget.py runs a third
+# milter against a DNS server that never answers), then, after SIGHUP,
 # checks.lua in shadow mode; the audit records are checked here. Uses run.sh's work, milter, luadir,
 # fail, wait_port; every process is stopped by PID.
 # Vectors: ../shared/conformance/dkim or $RW_SHARED/conformance/dkim.
@@ -115,6 +116,7 @@ checks_run() {
 		'"reply":"550 5.7.23 ' '"verdict":"REJECT"'
 
 	/usr/bin/python3 "$luadir/bounds.py" "$checks_port" || fail "bounds.py"
+	/usr/bin/python3 "$luadir/budget.py" "$milter" "$vdir" "$work" || fail "budget.py"
 	audit_has "1 MB header field refused" '"queue_id":"QBIG"' '"verdict":"REJECT"' \
 		'"reply":"552 5.6.0 header field X-Big is too long ('
 	audit_has "unsigned, no From: alignment's refusal" '"queue_id":"QNOFROM"' \
