@@ -178,6 +178,45 @@ m4_inbound() {
 	expect_sink "$name pass" local someone@example.test
 }
 
+# m5_big_header - NAME MODE: a message from the office network (alice's
+# hourly quota is spent by then) with a 1 MB header field
+# (folded lines): Postfix keeps header_size_limit (100 KB) of it, still over
+# the milter's 64 KiB bound, so the milter reads it whole and gives a
+# verdict (552 5.6.0 naming the field when enforced, a traced acceptance in
+# shadow) instead of libmilter dropping the connection and Postfix
+# tempfailing the message on every retry (issue 14 item 6)
+m5_big_header() {
+	local name=$1 mode=$2 m=$DIR/swaks/big.eml
+	"$PY" - "$m" "rw-e2e $((SEQ + 1)) $TOKEN" <<'PY'
+import sys
+path, subject = sys.argv[1:3]
+line = "a" * 76
+with open(path, "w") as fp:
+    fp.write("From: clerk@example.test\nTo: bob@remote.test\nSubject: %s\n" % subject)
+    fp.write("X-Big: %s\n" % line)
+    for _ in range(1024 * 1024 // (len(line) + 2)):
+        fp.write("\t%s\n" % line)
+    fp.write("\nA message with a 1 MB header field.\n")
+PY
+	SEQ=$((SEQ + 1))
+	OUT=$DIR/swaks/$SEQ.out
+	AUDIT_MARK=$(wc -l <"$RW_AUDIT" 2>/dev/null || echo 0)
+	# the file is too big for an argument: swaks reads "@FILE"
+	swaks --server 127.0.0.1 --ehlo client.e2e.test --timeout 60 --data "@$m" \
+		"${OFFICE[@]}" --from clerk@example.test --to bob@remote.test >"$OUT" 2>&1
+	echo "swaks exit $?" >>"$OUT"
+	if [ "$mode" = enforce ]; then
+		expect_data_reply "$name" 552 5.6.0 "header field X-Big is too long"
+		expect_not_queued "$name"
+		milter_audit "$name" END-OF-MESSAGE '*' verdict=REJECT \
+			"reply^=552 5.6.0 header field X-Big is too long"
+	else
+		expect_data_reply "$name" 250 2.0.0 "queued as"
+		milter_audit "$name" END-OF-MESSAGE '*' verdict=DUNNO \
+			"trace*=header field X-Big" "trace*=would refuse"
+	fi
+}
+
 # milter_scenarios_all - relay through the milter, then the message checks
 # in shadow mode, in enforce mode (SIGHUP), and back to shadow
 milter_scenarios_all() {
@@ -187,10 +226,12 @@ milter_scenarios_all() {
 	m2_signed "m2-signed shadow" shadow
 	m3_forged_from "m3-forged From shadow" shadow
 	m4_inbound "m4-inbound shadow" shadow
+	m5_big_header "m5-big header shadow" shadow
 	milter_mode enforce
 	quota_reset "m0-milter enforce"
 	m2_signed "m2-signed enforce" enforce
 	m3_forged_from "m3-forged From enforce" enforce
 	m4_inbound "m4-inbound enforce" enforce
+	m5_big_header "m5-big header enforce" enforce
 	milter_mode shadow
 }
