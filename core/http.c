@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/http.h"
+#include "core/sockbuf.h"
 
 enum http_state {
 	HTTP_READING,		/* the request head */
@@ -127,19 +128,12 @@ static void http_conn_free(struct http_conn *c)
 /* http_write - write what is left of the reply; then shut the write side; -1 on error */
 static int http_write(struct http_conn *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+	int rc = sockbuf_write(c->fd, &c->out, &c->out_off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			event_add(c->ev_write, NULL);
-			return 0;
-		}
-		if (n < 0)
-			return -1;
-		c->out_off += (size_t)n;
-	}
+	if (rc == 0)
+		event_add(c->ev_write, NULL);
+	if (rc <= 0)
+		return rc;
 	event_del(c->ev_write);
 	/* closing with unread input would reset the reply away: wait for the client's close */
 	shutdown(c->fd, SHUT_WR);

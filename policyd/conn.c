@@ -19,6 +19,7 @@
 #include "policyd/conn.h"
 #include "policyd/decision.h"
 #include "policyd/server.h"
+#include "core/sockbuf.h"
 
 /* Stop reading while this much reply data waits for a slow client. */
 #define CONN_OUTPUT_HIGH (256 * 1024)
@@ -345,19 +346,12 @@ static void conn_on_read(evutil_socket_t fd, short what, void *arg)
 /* conn_write_out - write pending replies; -1 if the conn must close */
 static int conn_write_out(struct conn *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+	int rc = sockbuf_write(c->fd, &c->out, &c->out_off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			event_add(c->ev_write, NULL);
-			return 0;
-		}
-		if (n < 0)
-			return -1;
-		c->out_off += (size_t)n;
-	}
+	if (rc == 0)
+		event_add(c->ev_write, NULL);
+	if (rc <= 0)
+		return rc;
 	buf_truncate(&c->out, 0);
 	c->out_off = 0;
 	conn_set_reading(c, 1);

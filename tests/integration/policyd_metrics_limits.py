@@ -8,11 +8,10 @@ listener pauses (one log line per pause) instead of spinning on libevent's
 "Error from accept() call" warning."""
 import socket
 import sys
-import threading
 import time
 
-from rwtest import (Policyd, rcpt, check, finish, free_port, read_reply, request_bytes,
-                    wait_for, VALGRIND)
+from rwtest import (Dripper, Policyd, rcpt, check, closed_by_server, finish, free_port,
+                    read_reply, request_bytes, wait_for, VALGRIND)
 
 CONF = """
 local_domains = { "example.test" }
@@ -23,42 +22,6 @@ METRICS_CONNS = 80  # more than the daemon could hold under HARD
 METRICS_MAX = 8     # HTTP_MAX_CONNECTIONS (policyd/http.h)
 BACKOFF_S = 0.5     # HTTP_ACCEPT_BACKOFF_MS
 SPIN = "Error from accept() call"
-
-
-class Dripper(threading.Thread):
-    """Sends one header byte a second on every socket (evhttp's idle timeout
-    is reset by each byte), until stopped: the sockets stay busy."""
-
-    def __init__(self, socks):
-        super().__init__(daemon=True)
-        self.socks = socks
-        self.stop = threading.Event()
-
-    def run(self):
-        for s in self.socks:
-            try:
-                s.sendall(b"GET /metrics HTTP/1.1\r\nX-Drip: ")
-            except OSError:
-                pass
-        while not self.stop.wait(1.0):
-            for s in self.socks:
-                try:
-                    s.sendall(b"x")
-                except OSError:
-                    pass
-
-
-def closed_by_server(socks):
-    """How many of socks the server has closed (EOF or reset)."""
-    import select
-    n = 0
-    for s in socks:
-        if select.select([s], [], [], 0)[0]:
-            try:
-                n += s.recv(4096, socket.MSG_PEEK) == b""
-            except OSError:
-                n += 1
-    return n
 
 
 def connect_many(port, n):
@@ -80,7 +43,7 @@ def capped():
     d = Policyd(CONF, nofile=(HARD, HARD),
                 policyd_extra='max_connections = 100\nmetrics = "inet:127.0.0.1:%d"' % mport)
     socks = connect_many(mport, METRICS_CONNS)
-    drip = Dripper(socks)
+    drip = Dripper(socks, b"GET /metrics HTTP/1.1\r\nX-Drip: " + b"x" * 4096)
     drip.start()
     try:
         time.sleep(1.5)   # the daemon accepts what it will

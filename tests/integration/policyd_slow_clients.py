@@ -4,14 +4,11 @@ byte at a time, a normal client's requests are still answered (the client
 stalled longest is evicted for each, event=evict), the drippers'
 requests end at request_timeout whatever they send (event=request_timeout),
 and /metrics counts both."""
-import socket
 import sys
-import threading
-import time
 import urllib.request
 
-from rwtest import (Policyd, rcpt, check, finish, free_port, read_reply, request_bytes,
-                    wait_for, VALGRIND)
+from rwtest import (Dripper, Policyd, rcpt, check, closed_by_server, finish, free_port,
+                    read_reply, request_bytes, wait_for, VALGRIND)
 
 CONF = """
 local_domains = { "example.test" }
@@ -19,40 +16,6 @@ relay "office" { type = network networks = { "127.0.0.0/30" } }
 """
 MAX = 20
 NORMAL = 10
-
-
-class Dripper(threading.Thread):
-    """Sends one byte of a request a second on every socket, until stopped."""
-
-    def __init__(self, socks):
-        super().__init__(daemon=True)
-        self.socks = socks
-        self.data = request_bytes(rcpt(client_address="127.0.0.2"))
-        self.stop = threading.Event()
-
-    def run(self):
-        i = 0
-        while i < len(self.data) - 1 and not self.stop.is_set():
-            for s in self.socks:
-                try:
-                    s.sendall(self.data[i:i + 1])
-                except OSError:
-                    pass
-            i += 1
-            self.stop.wait(1.0)
-
-
-def closed_by_server(socks):
-    """How many of socks the server has closed (EOF or reset)."""
-    import select
-    n = 0
-    for s in socks:
-        if select.select([s], [], [], 0)[0]:
-            try:
-                n += s.recv(4096, socket.MSG_PEEK) == b""
-            except OSError:
-                n += 1
-    return n
 
 
 def metric(port, name):
@@ -74,7 +37,7 @@ def main():
     try:
         for _ in range(MAX):
             drips.append(d.connect())
-        drip = Dripper(drips)
+        drip = Dripper(drips, request_bytes(rcpt(client_address="127.0.0.2"))[:-1])
         drip.start()
         wait_for(lambda: d.log_text().count("event=connect") >= MAX, "%d clients connected" % MAX)
         answered = 0

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 TOP_SRCDIR = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -234,6 +235,42 @@ log { target = stderr }
         if rc != 0:
             print(self.log_text()[-4000:])
         return rc
+
+
+class Dripper(threading.Thread):
+    """A slow client on each of socks: data one byte a second on every
+    socket, until stopped or data ends (an idle timeout restarted by every
+    byte never closes them)."""
+
+    def __init__(self, socks, data):
+        super().__init__(daemon=True)
+        self.socks = socks
+        self.data = data
+        self.stop = threading.Event()
+
+    def run(self):
+        for i in range(len(self.data)):
+            if self.stop.is_set():
+                break
+            for s in self.socks:
+                try:
+                    s.sendall(self.data[i:i + 1])
+                except OSError:
+                    pass
+            self.stop.wait(1.0)
+
+
+def closed_by_server(socks):
+    """How many of socks the server has closed (EOF or reset), now."""
+    import select
+    n = 0
+    for s in socks:
+        if select.select([s], [], [], 0)[0]:
+            try:
+                n += s.recv(4096, socket.MSG_PEEK) == b""
+            except OSError:
+                n += 1
+    return n
 
 
 # --- Redis: private redis-server / redis-sentinel processes -----------------
