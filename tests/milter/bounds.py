@@ -8,16 +8,12 @@ usage: bounds.py PORT"""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from milterclient import MilterClient  # noqa: E402
+from rwtest import FAILED, check  # noqa: E402
 
-FAILED = []
-
-
-def check(cond, what):
-    print(("ok - " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILED.append(what)
 
 
 def message(port, qid, headers, body=b"Hello.\r\n"):

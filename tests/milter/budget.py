@@ -19,18 +19,14 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from milterclient import MilterClient  # noqa: E402
+from rwtest import FAILED, check  # noqa: E402
 
 BUDGET_MS = 2000
 SLACK_MS = 1000      # EOM_BUDGET_SLACK_MS (milter/eom.h)
-FAILED = []
-
-
-def check(cond, what):
-    print(("ok - " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILED.append(what)
 
 
 def free_port():
