@@ -40,6 +40,8 @@ def main():
         drip = Dripper(drips, request_bytes(rcpt(client_address="127.0.0.2"))[:-1])
         drip.start()
         wait_for(lambda: d.log_text().count("event=connect") >= MAX, "%d clients connected" % MAX)
+        # a second since every dripper's first byte: each is in the middle of a request
+        wait_for(lambda: drip.sent >= 2, "the drippers' first bytes sent")
         answered = 0
         for i in range(NORMAL):      # persistent, as Postfix's are
             s = d.connect()

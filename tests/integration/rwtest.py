@@ -246,6 +246,7 @@ class Dripper(threading.Thread):
         super().__init__(daemon=True)
         self.socks = socks
         self.data = data
+        self.sent = 0           # bytes sent on each socket so far
         self.stop = threading.Event()
 
     def run(self):
@@ -257,6 +258,7 @@ class Dripper(threading.Thread):
                     s.sendall(self.data[i:i + 1])
                 except OSError:
                     pass
+            self.sent = i + 1
             self.stop.wait(1.0)
 
 
