@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from milterclient import MilterClient  # noqa: E402
-from rwtest import FAILED, check  # noqa: E402
+from rwtest import FAILED, check, validate_records  # noqa: E402
 
 BUDGET_MS = 2000
 SLACK_MS = 1000      # EOM_BUDGET_SLACK_MS (milter/eom.h)
@@ -141,6 +141,8 @@ log { target = stderr }
             if recs:
                 break
             time.sleep(0.05)
+        bad = validate_records(recs)
+        check(recs and not bad, "the EOM record follows the schema (%s)" % (bad[:1],))
         msg = recs[0].get("message", {}) if recs else {}
         el = msg.get("elapsed_ms")
         check(msg.get("budget_ms") == BUDGET_MS and el is not None and el <= BUDGET_MS + SLACK_MS,
