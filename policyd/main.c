@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	struct signal_ctx sc = { 0 };
 	struct event_base *base;
+	sigset_t stopping;
 	struct server *s;
 	int rc = 1;
 
@@ -187,10 +188,19 @@ int main(int argc, char **argv)
 		 server_config(s)->digest, server_config(s)->policy->n_rules);
 	notify_ready(server_config(s)->digest);
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
+	/*
+	 * A second TERM must not cut the last flush short: block the signals
+	 * before event_free restores their default actions (one that arrives
+	 * now stays pending, unseen), then ignore them.
+	 */
+	sigemptyset(&stopping);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		event_free(sigev[i]);	/* restores the default actions: */
+		sigaddset(&stopping, sigs[i]);
+	sigprocmask(SIG_BLOCK, &stopping, NULL);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_IGN);	/* a second TERM must not cut the last flush short */
+		event_free(sigev[i]);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_IGN);
 	server_free(&s);
 	if (o.pidfile)
 		unlink(o.pidfile);
