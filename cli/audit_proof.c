@@ -11,8 +11,8 @@
 
 #include "cli/audit_proof.h"
 #include "cli/records.h"
-#include "core/audit_sign.h"
-#include "core/mem.h"
+#include "core/audit/audit_sign.h"
+#include "core/util/mem.h"
 
 struct ap_run {           /* consecutive unproven lines of one file */
 	const char *name; /* interned: audit_proof.names */

@@ -1,6 +1,6 @@
 /*
  * audit_proof - `relaywarden audit verify --public-key`: prove the audit
- * trail with the public key alone (core/audit_sign.h).
+ * trail with the public key alone (core/audit/audit_sign.h).
  *
  * Fed every line of the logs in order (audit_proof_line, a
  * records_line_fn), it follows each chain by id and seq, recomputes the

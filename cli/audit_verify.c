@@ -5,7 +5,7 @@
  *
  * Reads every record of each LOG in turn (oldest first; "-": standard
  * input; none: the configuration's audit file) and checks each against the
- * chain audit_seal (core/audit.h) wrote: the record's mac under the key
+ * chain audit_seal (core/audit/audit.h) wrote: the record's mac under the key
  * (-k, or the configuration's hmac_key_file), and per chain that seq goes
  * up by one and prev is the mac of the record before. Prints one line per
  * problem (FILE:LINE: what), then one line per chain and a summary.
@@ -27,9 +27,9 @@
 #include "cli/audit_proof.h"
 #include "cli/cli.h"
 #include "cli/records.h"
-#include "core/audit_mac.h"
-#include "core/audit_sign.h"
-#include "core/strvec.h"
+#include "core/audit/audit_mac.h"
+#include "core/audit/audit_sign.h"
+#include "core/util/strvec.h"
 
 #define AV_USAGE AUDIT_VERIFY_USAGE \
 	"  --public-key FILE: prove the signed checkpoints (Ed25519 public key, PEM),\n" \

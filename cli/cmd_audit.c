@@ -39,8 +39,8 @@
 #include "cli/cli.h"
 #include "cli/records.h"
 #include "cli/termsafe.h"
-#include "core/cidr.h"
-#include "core/config.h"
+#include "core/engine/cidr.h"
+#include "core/config/config.h"
 
 #define AQ_TIME_MAX 20	/* "YYYY-MM-DDTHH:MM:SS" */
 

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/config_doc.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/config/config_doc.h"
 
 /* check_config_usage - say how to call us; exit status 2 */
 static int check_config_usage(void)

@@ -1,6 +1,6 @@
 /*
  * explain - decide one policy request exactly as relaywarden-policyd would
- * (core/decide.c through cli/decide.h), with no side effects (no audit
+ * (core/engine/decide.c through cli/decide.h), with no side effects (no audit
  * record written, no counters touched).
  *
  * relaywarden explain [-c FILE] [--json] [--live] [NAME=VALUE ...]
@@ -26,11 +26,11 @@
 #include "cli/cli.h"
 #include "cli/decide.h"
 #include "cli/live.h"
-#include "core/audit.h"
-#include "core/config.h"
-#include "core/customers.h"
-#include "core/limit_keys.h"
-#include "core/sender_login.h"
+#include "core/audit/audit.h"
+#include "core/config/config.h"
+#include "core/limits/customers.h"
+#include "core/limits/limit_keys.h"
+#include "core/engine/sender_login.h"
 
 #define EXPLAIN_USAGE "usage: relaywarden explain [-c FILE] [--json] [--live] [NAME=VALUE ...]\n"
 

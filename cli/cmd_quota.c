@@ -6,7 +6,7 @@
  *
  * The config file names the limits, the customers and the Redis (servers
  * or Sentinel). An identity option names what a limit charges; the command
- * plans it as the daemons do (core/limits.c) so keys and numbers are
+ * plans it as the daemons do (core/limits/limits.c) so keys and numbers are
  * theirs. Exit: 0 done, 1 Redis unavailable or an error reply (the message
  * names the server), 2 usage or configuration error. The Redis password is
  * never printed.
@@ -21,7 +21,7 @@
 
 #include "cli/cli.h"
 #include "cli/quota.h"
-#include "core/config.h"
+#include "core/config/config.h"
 
 #define QUOTA_REASON_MAX 200
 

@@ -5,7 +5,7 @@
  *
  * Every RCPT record of the logs (audit query's reader: cli/records.h) is
  * turned back into the policy request it came from and decided again by
- * core/decide.c under CANDIDATE (cli/decide.h, as explain without --live),
+ * core/engine/decide.c under CANDIDATE (cli/decide.h, as explain without --live),
  * with no side effects. What is
  * compared is relay permission: the record's was "refused" when its
  * verdict is REJECT with neither an "spf" nor a "limits" member (the
@@ -27,7 +27,7 @@
 #include "cli/decide.h"
 #include "cli/records.h"
 #include "cli/termsafe.h"
-#include "core/json.h"
+#include "core/util/json.h"
 
 #define REPLAY_USAGE "usage: relaywarden replay -c CANDIDATE [--format text|json] LOG ...\n"
 

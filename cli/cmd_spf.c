@@ -14,7 +14,7 @@
  * --timeout-ms is per query (default 2000), --budget-ms per evaluation
  * (default 20000, RFC 7208 4.6.4's "at least 20 seconds"). --backend
  * libspf2 evaluates with libspf2 instead of our evaluator (only when built
- * with ./configure --with-libspf2; non-conformant, see core/spf_libspf2.h).
+ * with ./configure --with-libspf2; non-conformant, see core/spf/spf_libspf2.h).
  */
 #include "autoconfig.h"
 
@@ -25,12 +25,12 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/dns.h"
-#include "core/mem.h"
-#include "core/now.h"
-#include "core/spf.h"
+#include "core/dns/dns.h"
+#include "core/util/mem.h"
+#include "core/util/now.h"
+#include "core/spf/spf.h"
 #ifdef HAVE_LIBSPF2
-#include "core/spf_libspf2.h"
+#include "core/spf/spf_libspf2.h"
 #endif
 
 typedef void spf_check_fn(const struct spf_env *env, const struct spf_request *req,

@@ -1,4 +1,4 @@
-/* decide - one request through core/decide.c, fetched or not; see decide.h */
+/* decide - one request through core/engine/decide.c, fetched or not; see decide.h */
 #include "autoconfig.h"
 
 #include <stdlib.h>
@@ -6,8 +6,8 @@
 
 #include "cli/decide.h"
 #include "cli/live.h"
-#include "core/mem.h"
-#include "core/request.h"
+#include "core/util/mem.h"
+#include "core/engine/request.h"
 
 /* cli_decide_spf - note the SPF plan; evaluate it (live) or skip it */
 static void cli_decide_spf(struct cli_decision *d, struct cli_live *live)

@@ -1,6 +1,6 @@
 /*
  * decide - one policy request decided as relaywarden-policyd decides it
- * (core/decide.c: relay, SPF, limits), with no side effects: shared by
+ * (core/engine/decide.c: relay, SPF, limits), with no side effects: shared by
  * explain and replay. Without live (NULL) nothing is fetched: the SPF and
  * limit steps are planned and traced as not run, so the verdict is the
  * relay step's. With live (cli/live.h) the SPF checks run and the limits
@@ -13,13 +13,13 @@
 #ifndef RW_CLI_DECIDE_H
 #define RW_CLI_DECIDE_H
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/decide.h"
-#include "core/proto.h"
-#include "core/spf_policy.h"
-#include "core/strvec.h"
-#include "core/txn.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/engine/decide.h"
+#include "core/engine/proto.h"
+#include "core/spf/spf_policy.h"
+#include "core/util/strvec.h"
+#include "core/engine/txn.h"
 
 struct cli_live;
 

@@ -7,10 +7,10 @@
 #include <event2/event.h>
 
 #include "cli/live.h"
-#include "core/limit_store.h"
-#include "core/mem.h"
-#include "core/redis.h"
-#include "core/spf_pool.h"
+#include "core/limits/limit_store.h"
+#include "core/util/mem.h"
+#include "core/redis/redis.h"
+#include "core/spf/spf_pool.h"
 
 struct cli_live {
 	const struct rw_config *cfg;

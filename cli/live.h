@@ -3,7 +3,7 @@
  * plan peeked in the Redis of the redis section (schema/limits.lua in mode
  * "peek": nothing is written, also for an END-OF-MESSAGE plan, whose costs
  * are asked for as they are) and the SPF checks, evaluated by the same
- * worker pool and resolver policyd uses (core/spf_pool.h, the dns section),
+ * worker pool and resolver policyd uses (core/spf/spf_pool.h, the dns section),
  * on a private event loop. Without a redis section the daemons count in
  * their own memory, which no other process can see: live_limits says so.
  *
@@ -13,10 +13,10 @@
 #ifndef RW_CLI_LIVE_H
 #define RW_CLI_LIVE_H
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/limits.h"
-#include "core/spf.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/limits/limits.h"
+#include "core/spf/spf.h"
 
 struct cli_live;
 

@@ -7,7 +7,7 @@
  * daemons would see: a synthetic transaction carrying only that identity,
  * the customer it maps to, and the limit plan (limits_plan, a peek) cut
  * down to the checks whose dimension the option names. Every key comes
- * from core/limit_keys.h (through limit_store_marshal for the plan).
+ * from core/limits/limit_keys.h (through limit_store_marshal for the plan).
  *
  * Ownership: struct quota_target owns its plan and strings
  * (quota_target_release); struct quota_conn owns the Redis client.
@@ -22,12 +22,12 @@
 
 #include <hiredis/hiredis.h>
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/limits.h"
-#include "core/redis.h"
-#include "core/strvec.h"
-#include "core/txn.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/limits/limits.h"
+#include "core/redis/redis.h"
+#include "core/util/strvec.h"
+#include "core/engine/txn.h"
 
 #define QUOTA_EXIT_OK 0
 #define QUOTA_EXIT_REDIS 1

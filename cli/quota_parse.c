@@ -1,6 +1,6 @@
 /*
  * quota_parse - `relaywarden quota` durations and period formatting; counts
- * and rates are parsed by the config's own parsers (core/config.h), so the
+ * and rates are parsed by the config's own parsers (core/config/config.h), so the
  * command takes exactly relaywarden.conf's syntax; see cli/quota.h.
  */
 #include "autoconfig.h"

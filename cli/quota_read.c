@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "cli/quota_show.h"
-#include "core/limit_store.h"
-#include "core/mem.h"
+#include "core/limits/limit_store.h"
+#include "core/util/mem.h"
 
 static const char *const quota_ovr_fields[QF_N] = {
 	[QF_EMISSION] = "emission_us", [QF_TOLERANCE] = "tolerance_us",

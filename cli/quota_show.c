@@ -11,9 +11,9 @@
 
 #include "cli/quota_show.h"
 #include "cli/termsafe.h"
-#include "core/json.h"
-#include "core/limit_store.h"
-#include "core/mem.h"
+#include "core/util/json.h"
+#include "core/limits/limit_store.h"
+#include "core/util/mem.h"
 
 #define QUOTA_UNLIMITED UINT64_C(9007199254740992)
 #define QUOTA_COLS 9

@@ -12,12 +12,12 @@
 #include <time.h>
 
 #include "cli/quota.h"
-#include "core/cidr.h"
-#include "core/customers.h"
-#include "core/fprint.h"
-#include "core/limit_store.h"
-#include "core/mem.h"
-#include "core/policy.h"
+#include "core/engine/cidr.h"
+#include "core/limits/customers.h"
+#include "core/engine/fprint.h"
+#include "core/limits/limit_store.h"
+#include "core/util/mem.h"
+#include "core/engine/policy.h"
 
 /* quota_fail - print the message with the command's prefix; returns rc */
 int quota_fail(int rc, const char *fmt, ...)
@@ -201,7 +201,7 @@ static void quota_target_filter(const struct quota_opts *o, struct quota_target 
 			t->plan.v[k++] = *c;
 			continue;
 		}
-		free(c->customer);	/* the plan owns these two (core/limits.h) */
+		free(c->customer);	/* the plan owns these two (core/limits/limits.h) */
 		free(c->identity);
 	}
 	t->plan.n = k;

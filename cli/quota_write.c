@@ -1,7 +1,7 @@
 /*
  * quota_write - `relaywarden quota set|unset|block|unblock|reset`: the
  * override hashes, block strings and state keys of schema/redis-keys.md,
- * every name from core/limit_keys.h; see cli/quota.h.
+ * every name from core/limits/limit_keys.h; see cli/quota.h.
  */
 #include "autoconfig.h"
 
@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include "cli/quota.h"
-#include "core/gcra.h"
-#include "core/limit_keys.h"
-#include "core/mem.h"
+#include "core/limits/gcra.h"
+#include "core/limits/limit_keys.h"
+#include "core/util/mem.h"
 
 /* the config's bound on burst x emission (relaywarden.conf `burst`) */
 #define QUOTA_TOLERANCE_MAX UINT64_C(1000000000000000)

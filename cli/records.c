@@ -13,9 +13,9 @@
 #include <zlib.h>
 
 #include "cli/records.h"
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/util/strvec.h"
 
 #define RECORDS_CHUNK (64 * 1024) 	/* bytes read (and inflated) at a time */
 #define RECORDS_MAX_ROTATIONS 1000	/* name.N looked for at most */

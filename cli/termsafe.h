@@ -11,7 +11,7 @@
 #ifndef RW_CLI_TERMSAFE_H
 #define RW_CLI_TERMSAFE_H
 
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 /* termsafe_append - s (NUL-terminated) into out; keep: C0 bytes left as they are ("" for none) */
 void termsafe_append(struct buf *out, const char *s, const char *keep);

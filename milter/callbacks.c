@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/metrics.h"
-#include "core/log.h"
-#include "core/mem.h"
+#include "core/metrics/metrics.h"
+#include "core/util/log.h"
+#include "core/util/mem.h"
 #include "milter/callbacks.h"
 #include "milter/engine.h"
 #include "milter/eom.h"

@@ -7,14 +7,14 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "core/audit.h"
-#include "core/decide.h"
-#include "core/log.h"
-#include "core/decid.h"
-#include "core/mem.h"
-#include "core/metrics.h"
-#include "core/now.h"
-#include "core/summary.h"
+#include "core/audit/audit.h"
+#include "core/engine/decide.h"
+#include "core/util/log.h"
+#include "core/engine/decid.h"
+#include "core/util/mem.h"
+#include "core/metrics/metrics.h"
+#include "core/util/now.h"
+#include "core/engine/summary.h"
 #include "milter/engine.h"
 #include "milter/eom.h"
 #include "milter/state.h"
@@ -29,7 +29,7 @@ struct engine_dec {
 };
 
 /*
- * engine_decide - core/decide.c with the fetches done here, synchronously:
+ * engine_decide - core/engine/decide.c with the fetches done here, synchronously:
  * the limits on the store, the message checks at EOM (eom_check)
  */
 static void engine_decide(struct engine_dec *d, struct session *s)

@@ -1,6 +1,6 @@
 /*
  * engine - the milter's two decisions, synchronous in the libmilter thread,
- * decided by core/decide.c (the same steps and texts as policyd) with the
+ * decided by core/engine/decide.c (the same steps and texts as policyd) with the
  * fetches done here:
  *
  * RCPT: the relay step; a permitted recipient is peeked against every
@@ -19,8 +19,8 @@
 #ifndef RW_MILTER_ENGINE_H
 #define RW_MILTER_ENGINE_H
 
-#include "core/buf.h"
-#include "core/verdict.h"
+#include "core/util/buf.h"
+#include "core/engine/verdict.h"
 #include "milter/ops.h"
 #include "milter/session.h"
 

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/authres.h"
-#include "core/mem.h"
-#include "core/now.h"
-#include "core/strvec.h"
+#include "core/msgauth/authres.h"
+#include "core/util/mem.h"
+#include "core/util/now.h"
+#include "core/util/strvec.h"
 #include "milter/eom.h"
 #include "milter/eom_int.h"
 #include "milter/state.h"

@@ -3,7 +3,7 @@
  * alignment, Authentication-Results), behind one small interface so the
  * callbacks and the engine do not change when the checks do.
  *
- * Configuration: the checks section (core/config.h, rw_config.checks),
+ * Configuration: the checks section (core/config/config.h, rw_config.checks),
  * each of dkim, spf and alignment off, shadow or enforce; all off by
  * default, and then nothing here runs and the MTA is not asked for the
  * message. A check that is off but needed by alignment is still
@@ -55,11 +55,11 @@
 
 #include <stddef.h>
 
-#include "core/audit.h"
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/txn.h"
-#include "core/verdict.h"
+#include "core/audit/audit.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/engine/txn.h"
+#include "core/engine/verdict.h"
 #include "milter/ops.h"
 
 /* the longest header field the checks take, bytes (libmilter's old packet bound) */

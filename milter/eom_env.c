@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/mem.h"
-#include "core/now.h"
+#include "core/util/mem.h"
+#include "core/util/now.h"
 #include "milter/eom.h"
 #include "milter/eom_int.h"
 

@@ -12,12 +12,12 @@
 
 #include <stdint.h>
 
-#include "core/align.h"
-#include "core/dkimv.h"
-#include "core/dns.h"
-#include "core/psl_adapter.h"
-#include "core/spf_policy.h"
-#include "core/txn.h"
+#include "core/msgauth/align.h"
+#include "core/msgauth/dkimv.h"
+#include "core/dns/dns.h"
+#include "core/msgauth/psl_adapter.h"
+#include "core/spf/spf_policy.h"
+#include "core/engine/txn.h"
 
 struct eom_env {
 	struct dns_resolver *dns;

@@ -35,13 +35,13 @@
 
 #include <libmilter/mfapi.h>
 
-#include "core/fdlimit.h"
-#include "core/log.h"
-#include "core/metrics.h"
-#include "core/metrics_http.h"
-#include "core/notify.h"
-#include "core/privdrop.h"
-#include "core/safefile.h"
+#include "core/sys/fdlimit.h"
+#include "core/util/log.h"
+#include "core/metrics/metrics.h"
+#include "core/metrics/metrics_http.h"
+#include "core/sys/notify.h"
+#include "core/sys/privdrop.h"
+#include "core/sys/safefile.h"
 #include "milter/callbacks.h"
 #include "milter/eom.h"
 #include "milter/nodelay.h"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/mem.h"
+#include "core/util/mem.h"
 #include "milter/nodelay.h"
 
 #define NODELAY_PORTS 4			/* listening sockets remembered */

@@ -42,7 +42,7 @@
 #ifndef RW_MILTER_NODELAY_H
 #define RW_MILTER_NODELAY_H
 
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 #define NODELAY_ACK_US 1000		/* from end of message to TCP_QUICKACK */
 

@@ -7,10 +7,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "core/buf.h"
-#include "core/mem.h"
+#include "core/util/buf.h"
+#include "core/util/mem.h"
 #include "milter/eom.h"
-#include "core/xtext.h"
+#include "core/util/xtext.h"
 #include "milter/session.h"
 
 /* the macros copied into the session, by field */

@@ -35,8 +35,8 @@
 
 #include <stdint.h>
 
-#include "core/strvec.h"
-#include "core/txn.h"
+#include "core/util/strvec.h"
+#include "core/engine/txn.h"
 
 struct eom_msg;
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
-#include "core/mem.h"
-#include "core/metrics.h"
+#include "core/util/log.h"
+#include "core/util/mem.h"
+#include "core/metrics/metrics.h"
 #include "milter/eom.h"
 #include "milter/state.h"
 
@@ -46,7 +46,7 @@ static void state_snap_free(struct snap *sn)
 	free(sn);
 }
 
-/* state_timezone - quota windows use the process time zone (core/limits.h) */
+/* state_timezone - quota windows use the process time zone (core/limits/limits.h) */
 static void state_timezone(const struct rw_config *cfg)
 {
 	setenv("TZ", cfg->policy->timezone, 1);

@@ -21,9 +21,9 @@
 
 #include <pthread.h>
 
-#include "core/audit.h"
-#include "core/buf.h"
-#include "core/config.h"
+#include "core/audit/audit.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
 #include "milter/store.h"
 
 struct eom_env;
@@ -49,7 +49,7 @@ void state_put(struct snap **sp);
 int state_reload(void);
 /* state_reopen_audit - reopen the audit file after rotation */
 void state_reopen_audit(void);
-/* state_audit_tick - once a second: the current snapshot's audit_tick (core/audit.h) */
+/* state_audit_tick - once a second: the current snapshot's audit_tick (core/audit/audit.h) */
 void state_audit_tick(void);
 /* state_audit - write one record to the snapshot's sinks (locked) */
 void state_audit(struct snap *sn, const struct buf *record);

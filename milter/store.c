@@ -7,12 +7,12 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "core/limit_client.h"
-#include "core/limit_store.h"
-#include "core/log.h"
-#include "core/mem.h"
-#include "core/now.h"
-#include "core/redis.h"
+#include "core/limits/limit_client.h"
+#include "core/limits/limit_store.h"
+#include "core/util/log.h"
+#include "core/util/mem.h"
+#include "core/util/now.h"
+#include "core/redis/redis.h"
 #include "milter/store.h"
 
 /* Idle Redis clients kept for reuse; more are closed when given back. */

@@ -3,15 +3,15 @@
  * struct limit_result per check out, synchronously in the calling
  * libmilter thread. Same semantics as policyd/limiter.c.
  *
- * A plan runs as one EVALSHA of schema/limits.lua (core/limit_store.c) on
- * a synchronous Redis client (core/redis.c: per-I/O deadline timeout_ms of
+ * A plan runs as one EVALSHA of schema/limits.lua (core/limits/limit_store.c) on
+ * a synchronous Redis client (core/redis/redis.c: per-I/O deadline timeout_ms of
  * the redis section, reconnection, Sentinel). Clients are never shared
  * between threads: a thread takes an idle client from the store's pool for
  * one call and gives it back (a new one is made when none is idle), so
  * connections are reused across SMTP sessions and there are never more
  * than the concurrent decisions. The breaker, the local fallback, Redis's
  * clock (a charge's deadline) and the degraded state are
- * core/limit_client.c's, as in policyd: this file is the synchronous glue.
+ * core/limits/limit_client.c's, as in policyd: this file is the synchronous glue.
  * A charge first samples Redis's clock (TIME) on its own connection when
  * no sample is known or the last is LIMIT_CLIENT_CLOCK_EVERY_US old; when
  * the sample fails the charge is not sent and the fail mode applies. A
@@ -28,9 +28,9 @@
 #ifndef RW_MILTER_STORE_H
 #define RW_MILTER_STORE_H
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/limits.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/limits/limits.h"
 
 struct store;
 

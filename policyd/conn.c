@@ -9,17 +9,17 @@
 
 #include <event2/event.h>
 
-#include "core/log.h"
-#include "core/decid.h"
-#include "core/mem.h"
-#include "core/metrics.h"
-#include "core/now.h"
-#include "core/proto.h"
-#include "core/summary.h"
+#include "core/util/log.h"
+#include "core/engine/decid.h"
+#include "core/util/mem.h"
+#include "core/metrics/metrics.h"
+#include "core/util/now.h"
+#include "core/engine/proto.h"
+#include "core/engine/summary.h"
 #include "policyd/conn.h"
 #include "policyd/decision.h"
 #include "policyd/server.h"
-#include "core/sockbuf.h"
+#include "core/util/sockbuf.h"
 
 /* Stop reading while this much reply data waits for a slow client. */
 #define CONN_OUTPUT_HIGH (256 * 1024)
@@ -141,7 +141,7 @@ static void conn_log_decision(struct conn *c, const struct rw_txn *t,
 	buf_release(&b);
 }
 
-/* conn_log_summary - the Postfix-style line of a decision (core/summary.h) */
+/* conn_log_summary - the Postfix-style line of a decision (core/engine/summary.h) */
 static void conn_log_summary(const struct rw_txn *t, const struct rw_verdict *v,
 			     const struct buf *reply)
 {

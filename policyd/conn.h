@@ -1,8 +1,8 @@
 /*
  * conn - one Postfix smtpd connection to relaywarden-policyd.
  *
- * A connection reads policy requests (core/proto.c), turns each into a txn
- * (core/request.c), has it decided (policyd/decision.c, core/decide.c),
+ * A connection reads policy requests (core/engine/proto.c), turns each into a txn
+ * (core/engine/request.c), has it decided (policyd/decision.c, core/engine/decide.c),
  * writes the "action=" reply and one audit record per decision. Requests pipelined on one
  * connection are answered in order. A malformed or oversized request is
  * logged and the connection closed without a reply, as Postfix expects.

@@ -1,13 +1,13 @@
-/* decision - core/decide.c with asynchronous fetches; see decision.h */
+/* decision - core/engine/decide.c with asynchronous fetches; see decision.h */
 #include "autoconfig.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "core/mem.h"
-#include "core/request.h"
-#include "core/spf_pool.h"
+#include "core/util/mem.h"
+#include "core/engine/request.h"
+#include "core/spf/spf_pool.h"
 #include "policyd/decision.h"
 #include "policyd/limiter.h"
 

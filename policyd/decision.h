@@ -1,8 +1,8 @@
 /*
  * decision - one policy request's decision in policyd: the request as a
- * txn (core/request.c), decided by core/decide.c (relay, SPF, limits), with
+ * txn (core/engine/request.c), decided by core/engine/decide.c (relay, SPF, limits), with
  * the fetches done asynchronously on the event loop: SPF in the worker
- * pool (core/spf_pool.c), limits in the limiter (policyd/limiter.c).
+ * pool (core/spf/spf_pool.c), limits in the limiter (policyd/limiter.c).
  *
  * The environment (struct decision_env) is what a decision depends on:
  * the configuration snapshot, the limiter and the SPF pool current when it
@@ -28,12 +28,12 @@
 
 #include <stdint.h>
 
-#include "core/config.h"
-#include "core/decide.h"
-#include "core/proto.h"
-#include "core/spf_policy.h"
-#include "core/strvec.h"
-#include "core/txn.h"
+#include "core/config/config.h"
+#include "core/engine/decide.h"
+#include "core/engine/proto.h"
+#include "core/spf/spf_policy.h"
+#include "core/util/strvec.h"
+#include "core/engine/txn.h"
 
 struct limiter;
 struct spf_pool;

@@ -1,4 +1,4 @@
-/* limiter - policyd's async limit store: the event-loop glue of core/limit_client.c; see limiter.h */
+/* limiter - policyd's async limit store: the event-loop glue of core/limits/limit_client.c; see limiter.h */
 #include "autoconfig.h"
 
 #include <stdlib.h>
@@ -8,12 +8,12 @@
 
 #include <event2/event.h>
 
-#include "core/limit_client.h"
-#include "core/limit_store.h"
-#include "core/log.h"
-#include "core/mem.h"
-#include "core/now.h"
-#include "core/redis.h"
+#include "core/limits/limit_client.h"
+#include "core/limits/limit_store.h"
+#include "core/util/log.h"
+#include "core/util/mem.h"
+#include "core/util/now.h"
+#include "core/redis/redis.h"
 #include "policyd/limiter.h"
 
 struct lim_req {

@@ -2,10 +2,10 @@
  * limiter - policyd's rate-limit and quota store: a limit plan in, one
  * struct limit_result per check out, asynchronously on the event loop.
  *
- * A plan runs as one EVALSHA of schema/limits.lua (core/limit_store.c) on
- * the async Redis client (core/redis.c: per-command deadline, reconnection,
+ * A plan runs as one EVALSHA of schema/limits.lua (core/limits/limit_store.c) on
+ * the async Redis client (core/redis/redis.c: per-command deadline, reconnection,
  * Sentinel). The breaker, the local fallback, Redis's clock offset and the
- * degraded state are core/limit_client.c's (the milter's store uses the
+ * degraded state are core/limits/limit_client.c's (the milter's store uses the
  * same); this file is the event-loop glue. When Redis fails (error,
  * timeout, disconnect) or the circuit breaker is open, every result is
  * marked degraded and checks of limits with on_store_failure = local run
@@ -29,9 +29,9 @@
 
 #include <stdint.h>
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/limits.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/limits/limits.h"
 
 struct event_base;
 struct limiter;

@@ -20,11 +20,11 @@
 
 #include <event2/event.h>
 
-#include "core/log.h"
-#include "core/metrics.h"
-#include "core/notify.h"
-#include "core/privdrop.h"
-#include "core/safefile.h"
+#include "core/util/log.h"
+#include "core/metrics/metrics.h"
+#include "core/sys/notify.h"
+#include "core/sys/privdrop.h"
+#include "core/sys/safefile.h"
 #include "policyd/server.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"

@@ -15,20 +15,20 @@
 
 #include <event2/listener.h>
 
-#include "core/fdlimit.h"
-#include "core/log.h"
-#include "core/mem.h"
+#include "core/sys/fdlimit.h"
+#include "core/util/log.h"
+#include "core/util/mem.h"
 #include "policyd/conn.h"
 #include "policyd/decision.h"
-#include "core/spf_pool.h"
+#include "core/spf/spf_pool.h"
 #include "policyd/limiter.h"
-#include "core/metrics.h"
-#include "core/metrics_http.h"
+#include "core/metrics/metrics.h"
+#include "core/metrics/metrics_http.h"
 #include "policyd/server.h"
 
 #define SERVER_BACKLOG 1024
 #define SERVER_READ_BUFFER (64 * 1024)
-/* SPF evaluations running at once (core/spf_pool.h says why threads) */
+/* SPF evaluations running at once (core/spf/spf_pool.h says why threads) */
 #define SERVER_SPF_THREADS 2
 /*
  * descriptors kept for listeners, the metrics endpoint's connections
@@ -151,7 +151,7 @@ static void server_backoff_end(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * server_fd_limit - lift the open-files limit (core/fdlimit.h) and warn
+ * server_fd_limit - lift the open-files limit (core/sys/fdlimit.h) and warn
  * when max_connections cannot fit under it
  */
 static void server_fd_limit(const struct rw_config *cfg)
@@ -271,7 +271,7 @@ static void server_metrics_start(struct server *s, const char *spec, struct buf 
 
 /*
  * server_timezone - quota windows are computed in the process time zone
- * (core/limits.h): set it to the configuration's.
+ * (core/limits/limits.h): set it to the configuration's.
  */
 static void server_timezone(const struct rw_config *cfg)
 {

@@ -12,9 +12,9 @@
 
 #include <event2/event.h>
 
-#include "core/audit.h"
-#include "core/buf.h"
-#include "core/config.h"
+#include "core/audit/audit.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
 
 struct decision_env;
 struct limiter;

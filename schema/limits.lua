@@ -120,7 +120,7 @@ local function parse()
   return { mode = mode, margin = margin, deadline = deadline, mask = mask, checks = checks }
 end
 
--- rate: GCRA against the pending TAT of c.key (same arithmetic as core/gcra.c)
+-- rate: GCRA against the pending TAT of c.key (same arithmetic as core/limits/gcra.c)
 local function rate(c, now, pend)
   local em = override(c.okey, c.ocust, 'emission_us', c.p1)
   local tol = override(c.okey, c.ocust, 'tolerance_us', c.p2)

@@ -4,7 +4,7 @@
  *
  * usage: rw-dunnod [-b] -l 127.0.0.1:PORT | -l unix:PATH
  *
- * One libevent loop; each connection has its own core/proto.c parser (the
+ * One libevent loop; each connection has its own core/engine/proto.c parser (the
  * same one the daemon uses) and gets one reply per complete request, so
  * pipelined requests work. A malformed request closes the connection.
  * Default: plain non-blocking read()/write() from the event callback (one
@@ -30,7 +30,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "core/proto.h"
+#include "core/engine/proto.h"
 
 #define DUNNO_REPLY "action=DUNNO\n\n"
 #define DUNNO_LEN (sizeof(DUNNO_REPLY) - 1)

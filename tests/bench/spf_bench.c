@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/dns.h"
-#include "core/spf.h"
+#include "core/dns/dns.h"
+#include "core/spf/spf.h"
 
 /* bench_now - monotonic milliseconds */
 static uint64_t bench_now(void *ctx)

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/addr.h"
-#include "core/buf.h"
-#include "core/mem.h"
+#include "core/engine/addr.h"
+#include "core/util/buf.h"
+#include "core/util/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,11 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/align.h"
-#include "core/authres.h"
-#include "core/buf.h"
-#include "core/dns_int.h"
-#include "core/mem.h"
+#include "core/msgauth/align.h"
+#include "core/msgauth/authres.h"
+#include "core/util/buf.h"
+#include "core/dns/dns_int.h"
+#include "core/util/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

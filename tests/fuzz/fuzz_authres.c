@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/authres.h"
-#include "core/buf.h"
-#include "core/mem.h"
+#include "core/msgauth/authres.h"
+#include "core/util/buf.h"
+#include "core/util/mem.h"
 
 #define FUZZ_ID "mx.example.test"
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/align.h"
+#include "core/msgauth/align.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

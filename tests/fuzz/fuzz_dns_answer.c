@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/dns.h"
-#include "core/dns_int.h"
-#include "core/mem.h"
+#include "core/util/buf.h"
+#include "core/dns/dns.h"
+#include "core/dns/dns_int.h"
+#include "core/util/mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

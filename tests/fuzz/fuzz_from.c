@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/align.h"
-#include "core/buf.h"
-#include "core/mem.h"
-#include "core/strvec.h"
+#include "core/msgauth/align.h"
+#include "core/util/buf.h"
+#include "core/util/mem.h"
+#include "core/util/strvec.h"
 
 #define FUZZ_FROM_MAX 8
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_metrics - the metrics endpoint of both daemons: arbitrary bytes sent
- * as an HTTP request to the real server (core/metrics_http.c on libevent's
+ * as an HTTP request to the real server (core/metrics/metrics_http.c on libevent's
  * evhttp, listening on 127.0.0.1, an ephemeral port), and what our handler
  * makes of the method and path that evhttp parsed.
  *
@@ -27,9 +27,9 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
-#include "core/buf.h"
-#include "core/metrics.h"
-#include "core/metrics_http.h"
+#include "core/util/buf.h"
+#include "core/metrics/metrics.h"
+#include "core/metrics/metrics_http.h"
 
 #define FUZZ_LOOP_MS 5000	/* one exchange at most (evhttp's own timeout is 10 s) */
 

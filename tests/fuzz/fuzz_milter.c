@@ -30,9 +30,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/mem.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/util/mem.h"
 #include "milter/callbacks.h"
 #include "milter/state.h"
 #include "tests/unit/milter_fake.h"

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/proto.h"
+#include "core/util/buf.h"
+#include "core/engine/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

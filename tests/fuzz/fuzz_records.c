@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 /* the key the seed corpus was sealed with (tests/fuzz/corpus/records) */
 #define FUZZ_KEY "relaywarden-fuzz-audit-key-0123456789abcdef"

@@ -20,9 +20,9 @@
 
 #include <hiredis/hiredis.h>
 
-#include "core/limit_store.h"
-#include "core/limits.h"
-#include "core/redis_int.h"
+#include "core/limits/limit_store.h"
+#include "core/limits/limits.h"
+#include "core/redis/redis_int.h"
 
 #define FUZZ_REPLIES 8
 #define FUZZ_PLAN_MAX 3

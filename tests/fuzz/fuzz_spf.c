@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mem.h"
-#include "core/spf.h"
-#include "core/spf_macro.h"
-#include "core/spf_record.h"
+#include "core/util/mem.h"
+#include "core/spf/spf.h"
+#include "core/spf/spf_macro.h"
+#include "core/spf/spf_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/buf.h"
-#include "core/mem.h"
+#include "core/util/buf.h"
+#include "core/util/mem.h"
 
 #ifndef CORPUS_DIR
 #error "CORPUS_DIR must name the target's corpus directory"

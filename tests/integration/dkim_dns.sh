@@ -1,5 +1,5 @@
 #!/bin/sh
-# dkim_dns.sh - DKIM keys through the shared resolver (core/dns.c wired into
+# dkim_dns.sh - DKIM keys through the shared resolver (core/dns/dns.c wired into
 # libopendkim's DNS callbacks) instead of libopendkim's key file.
 #
 # For every key file of the conformance vectors, Debian's unbound serves its

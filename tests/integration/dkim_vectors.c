@@ -3,7 +3,7 @@
  * lookups) and align its From field with the DKIM results.
  *
  * Usage: dkim_vectors [--fixcrlf] [--chunk N] [--dns IP@PORT] KEYFILE MESSAGE
- * With --dns, keys come through core/dns.c from that server (KEYFILE unused).
+ * With --dns, keys come through core/dns/dns.c from that server (KEYFILE unused).
  * A message without any CR is LF text and is converted to CRLF; others are
  * fed as exact octets. Header fields go one by one, the body in chunks of N
  * bytes (default 61, so chunk borders fall everywhere). Output, one per line:
@@ -20,13 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/align.h"
-#include "core/buf.h"
-#include "core/dkimv.h"
-#include "core/dns.h"
-#include "core/mem.h"
-#include "core/psl_adapter.h"
-#include "core/strvec.h"
+#include "core/msgauth/align.h"
+#include "core/util/buf.h"
+#include "core/msgauth/dkimv.h"
+#include "core/dns/dns.h"
+#include "core/util/mem.h"
+#include "core/msgauth/psl_adapter.h"
+#include "core/util/strvec.h"
 
 /* read_file - the whole file; exits on error */
 static void read_file(const char *path, struct buf *out)

@@ -1,6 +1,6 @@
 /*
  * dmarc_check - the RFC 9989 conformance driver: alignment, the DNS Tree
- * Walk and the record parser over the shared resolver (core/dns.c), as the
+ * Walk and the record parser over the shared resolver (core/dns/dns.c), as the
  * milter asks them (one time budget per check, every query waits at most
  * what is left of it).
  *
@@ -26,15 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/align.h"
-#include "core/align_int.h"
-#include "core/authres.h"
-#include "core/buf.h"
-#include "core/dns.h"
-#include "core/mem.h"
-#include "core/now.h"
-#include "core/psl_adapter.h"
-#include "core/strvec.h"
+#include "core/msgauth/align.h"
+#include "core/msgauth/align_int.h"
+#include "core/msgauth/authres.h"
+#include "core/util/buf.h"
+#include "core/dns/dns.h"
+#include "core/util/mem.h"
+#include "core/util/now.h"
+#include "core/msgauth/psl_adapter.h"
+#include "core/util/strvec.h"
 
 struct drv {
 	struct dns_resolver *dns;

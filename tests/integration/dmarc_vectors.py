@@ -5,7 +5,7 @@ Every vector of tests/data/dmarc/vectors.json (each worked example of RFC
 outcomes, the PSD cases, the 8-query cap, the record grammar - and hostile
 records: very long names, wildcards, loops, timeouts and SERVFAIL in the
 middle of a walk) is asked of tests/integration/dmarc_check, which runs the
-alignment code over the shared resolver (core/dns.c, libunbound) as the
+alignment code over the shared resolver (core/dns/dns.c, libunbound) as the
 milter does. Its only upstream is a DNS server in this process (dnslib,
 UDP on 127.0.0.1) that serves the vector's zone and logs every query, so
 the test also checks which _dmarc names went out on the wire, in order.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dns_resolver - core/dns.c against a real DNS server on loopback.
+# dns_resolver - core/dns/dns.c against a real DNS server on loopback.
 #
 # Starts Debian's unbound as a small authoritative server (local-zone /
 # local-data) on a free 127.0.0.1 port, a "black hole" (UDP and TCP bound,

@@ -23,7 +23,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "core/redis.h"
+#include "core/redis/redis.h"
 
 #include "tests/integration/redis_testlib.h"
 

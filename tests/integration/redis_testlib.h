@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "core/redis.h"
+#include "core/redis/redis.h"
 
 struct rsrv {
 	pid_t pid;		/* 0 when not running */

@@ -88,7 +88,7 @@ def as_action(reply, recipient):
     return "%s %s %s" % (code, dsn, text)
 
 
-# a refusal's reply text ends with its decision id (core/decid.h)
+# a refusal's reply text ends with its decision id (core/engine/decid.h)
 ID_SUFFIX = re.compile(rb" \(id ([0-9a-f]{12})\)\n\n")
 
 

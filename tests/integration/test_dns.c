@@ -1,5 +1,5 @@
 /*
- * test_dns - core/dns.c against a real unbound on loopback.
+ * test_dns - core/dns/dns.c against a real unbound on loopback.
  *
  * Run by tests/integration/dns_resolver.sh, which serves the zone and
  * passes DNS_TEST_PORT (the server), DNS_TEST_HOLE (a port that never
@@ -23,9 +23,9 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "core/buf.h"
-#include "core/dns.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/dns/dns.h"
+#include "core/util/strvec.h"
 #include "tests/integration/test_dns.h"
 
 unsigned test_port, test_hole, test_servfail;

@@ -2,7 +2,7 @@
 #ifndef RW_TEST_DNS_H
 #define RW_TEST_DNS_H
 
-#include "core/dns.h"
+#include "core/dns/dns.h"
 
 extern unsigned test_port, test_hole, test_servfail;
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "core/dns.h"
+#include "core/dns/dns.h"
 #include "tests/integration/test_dns.h"
 
 struct expect {

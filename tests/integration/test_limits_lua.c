@@ -26,11 +26,11 @@
 #include <cmocka.h>
 #include <hiredis/hiredis.h>
 
-#include "core/buf.h"
-#include "core/limit_keys.h"
-#include "core/limit_store.h"
-#include "core/limits.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/limits/limit_keys.h"
+#include "core/limits/limit_store.h"
+#include "core/limits/limits.h"
+#include "core/util/strvec.h"
 
 #define HOUR_US 3600000000ULL
 

@@ -20,9 +20,9 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "core/mem.h"
-#include "core/redis.h"
-#include "core/redis_int.h"
+#include "core/util/mem.h"
+#include "core/redis/redis.h"
+#include "core/redis/redis_int.h"
 #include "tests/integration/redis_testlib.h"
 
 static struct rsrv srv;			/* the plain server most tests use */
@@ -201,7 +201,7 @@ static void test_pipelining(void **state)
 /*
  * test_short_writes - while the server sleeps, 10 MB of commands fill the
  * socket buffers: writes come back short and the rest waits for the socket
- * (core/redis_evloop.c); every command still gets its reply, in order
+ * (core/redis/redis_evloop.c); every command still gets its reply, in order
  */
 static void test_short_writes(void **state)
 {

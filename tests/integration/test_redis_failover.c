@@ -21,8 +21,8 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-#include "core/mem.h"
-#include "core/redis.h"
+#include "core/util/mem.h"
+#include "core/redis/redis.h"
 #include "tests/integration/redis_testlib.h"
 
 static struct rsrv sm, sr, ss;	/* Sentinel test: master, replica, sentinel */

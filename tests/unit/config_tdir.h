@@ -6,9 +6,9 @@
 #ifndef RW_TEST_CONFIG_TDIR_H
 #define RW_TEST_CONFIG_TDIR_H
 
-#include "core/buf.h"
-#include "core/config.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
+#include "core/util/strvec.h"
 
 struct tfile {
 	const char *name;

@@ -7,8 +7,8 @@
 #ifndef RW_TEST_MILTER_FAKE_H
 #define RW_TEST_MILTER_FAKE_H
 
-#include "core/buf.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/util/strvec.h"
 #include "milter/ops.h"
 
 struct fake_ctx {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mem.h"
-#include "core/strvec.h"
+#include "core/util/mem.h"
+#include "core/util/strvec.h"
 #include "tests/unit/spf_fake.h"
 
 struct fake_row {

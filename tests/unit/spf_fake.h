@@ -17,7 +17,7 @@
 #ifndef RW_TEST_SPF_FAKE_H
 #define RW_TEST_SPF_FAKE_H
 
-#include "core/spf.h"
+#include "core/spf/spf.h"
 
 struct spf_fake;
 

@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "core/spf.h"
+#include "core/spf/spf.h"
 #include "tests/unit/spf_fake.h"
 
 int main(int argc, char **argv)

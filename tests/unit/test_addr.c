@@ -1,7 +1,7 @@
 /*
  * test_addr - envelope address parsing and relay-trick flags (core/addr).
  *
- * Strictness decisions pinned here (see core/addr.c): leading/trailing
+ * Strictness decisions pinned here (see core/engine/addr.c): leading/trailing
  * hyphens in labels, underscores, an all-numeric last label, an empty
  * quoted local part, unknown address-literal tags and malformed UTF-8 are
  * errors; a bare local part is accepted with ADDR_F_NO_DOMAIN.
@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "core/addr.h"
-#include "core/buf.h"
+#include "core/engine/addr.h"
+#include "core/util/buf.h"
 
 #define QU ADDR_F_QUOTED
 #define LIT ADDR_F_LITERAL

@@ -15,14 +15,14 @@
 
 #include <cmocka.h>
 
-#include "core/align.h"
-#include "core/buf.h"
-#include "core/dns.h"
-#include "core/dns_int.h"
-#include "core/domainset.h"
-#include "core/mem.h"
-#include "core/msgcheck.h"
-#include "core/psl_adapter.h"
+#include "core/msgauth/align.h"
+#include "core/util/buf.h"
+#include "core/dns/dns.h"
+#include "core/dns/dns_int.h"
+#include "core/engine/domainset.h"
+#include "core/util/mem.h"
+#include "core/msgauth/msgcheck.h"
+#include "core/msgauth/psl_adapter.h"
 
 /* the fake DNS: name -> TXT records ("|" separates records), or SERVFAIL */
 static const struct {

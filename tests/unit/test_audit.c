@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "core/audit.h"
+#include "core/audit/audit.h"
 
 static const struct audit_ctx ctx = {
 	.component = "policyd",

@@ -1,5 +1,5 @@
 /* test_audit_sign - the running hash, the checkpoint line and its signature, keys, and
- * the checkpoints core/audit.c writes (core/audit_sign.h) */
+ * the checkpoints core/audit/audit.c writes (core/audit/audit_sign.h) */
 #include "autoconfig.h"
 
 #include <setjmp.h>
@@ -17,8 +17,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "core/audit.h"
-#include "core/audit_sign.h"
+#include "core/audit/audit.h"
+#include "core/audit/audit_sign.h"
 
 struct keys {
 	char dir[32];

@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "core/align.h"
-#include "core/authres.h"
-#include "core/buf.h"
-#include "core/msgcheck.h"
-#include "core/spf.h"
+#include "core/msgauth/align.h"
+#include "core/msgauth/authres.h"
+#include "core/util/buf.h"
+#include "core/msgauth/msgcheck.h"
+#include "core/spf/spf.h"
 
 #define SIG(d, s, a, r, why, part) { (char *)(d), (char *)(s), (char *)(a), r, why, 2048, part, 0 }
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "core/breaker.h"
+#include "core/limits/breaker.h"
 
 #define MS 1000ULL
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/util/strvec.h"
 
 /* check_invariants - len < cap and the NUL after the contents */
 static void check_invariants(const struct buf *b)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/cidr.h"
+#include "core/engine/cidr.h"
 
 struct ip_case {
 	const char *in;

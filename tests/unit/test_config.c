@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "core/config_int.h"
-#include "core/mem.h"
+#include "core/config/config.h"
+#include "core/config/config_int.h"
+#include "core/util/mem.h"
 
 #include "tests/unit/config_tdir.h"
 

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 
 #include "tests/unit/config_tdir.h"
 

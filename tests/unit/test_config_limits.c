@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "core/customers.h"
-#include "core/limits.h"
-#include "core/mem.h"
+#include "core/config/config.h"
+#include "core/limits/customers.h"
+#include "core/limits/limits.h"
+#include "core/util/mem.h"
 
 #include "tests/unit/config_tdir.h"
 

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/config.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
 #include "tests/unit/config_tdir.h"
 
 /* test_defaults - no sections: resolv.conf, 2000 ms, SPF off, 3000 ms budget */

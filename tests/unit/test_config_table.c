@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/config_doc.h"
-#include "core/config_table.h"
-#include "core/mode.h"
+#include "core/util/buf.h"
+#include "core/config/config_doc.h"
+#include "core/config/config_table.h"
+#include "core/engine/mode.h"
 
 /* check_default - a default the option's own check would accept */
 static void check_default(const char *sec, const struct config_option *o)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/customers.h"
+#include "core/limits/customers.h"
 
 #define FP32 "3E:7B:0A:50:2E:74:C4:0A:4D:C7:43:E6:0C:9F:AF:3A:0E:D1:9A:7B:5C:33:05:A2:EA:06:09:7E:A2:1E:28:6D"
 #define FP32_LOWER "3e7b0a502e74c40a4dc743e60c9faf3a0ed19a7b5c3305a2ea06097ea21e286d"

@@ -1,5 +1,5 @@
 /*
- * test_decide - core/decide.c, the one decision every front-end runs: what
+ * test_decide - core/engine/decide.c, the one decision every front-end runs: what
  * it asks for at each stage for policyd and for the milter (peek at RCPT,
  * the message checks then the charge at END-OF-MESSAGE by the front-end
  * charge_at names, OK turned into DUNNO), what skipping a fetch leaves,
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "core/decide.h"
-#include "core/mem.h"
+#include "core/engine/decide.h"
+#include "core/util/mem.h"
 
 /* fixture - a config with one sasl rule and one messages limit per user */
 static struct rw_config *fixture(enum rw_charge_at at)

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/dns.h"
-#include "core/dns_int.h"
+#include "core/util/buf.h"
+#include "core/dns/dns.h"
+#include "core/dns/dns_int.h"
 
 struct rdata_case {
 	const char *what;

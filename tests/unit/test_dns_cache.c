@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/dns_cache.h"
+#include "core/dns/dns_cache.h"
 
 /* one TXT rdata item: length-prefixed character-string */
 static char txt_item[] = "\x0bv=spf1 -all";

@@ -1,4 +1,4 @@
-/* test_dns_packet - typed records from whole DNS messages (core/dns_packet.c) */
+/* test_dns_packet - typed records from whole DNS messages (core/dns/dns_packet.c) */
 #include "autoconfig.h"
 
 #include <setjmp.h>
@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/dns.h"
-#include "core/dns_int.h"
+#include "core/util/buf.h"
+#include "core/dns/dns.h"
+#include "core/dns/dns_int.h"
 
 /* the answer libunbound hands over for the RFC 7208 suite's null-text zone */
 static const unsigned char null_text[] = {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/domainset.h"
+#include "core/util/buf.h"
+#include "core/engine/domainset.h"
 
 struct match_case {
 	const char *domain;

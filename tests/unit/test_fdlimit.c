@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/fdlimit.h"
+#include "core/sys/fdlimit.h"
 
 static struct rlimit saved;
 

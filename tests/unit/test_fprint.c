@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/fprint.h"
+#include "core/util/buf.h"
+#include "core/engine/fprint.h"
 
 /* pattern - n bytes b[i] = (seed + 37 i) mod 256 as hex, with sep between pairs */
 static void pattern(struct buf *out, size_t n, unsigned seed, const char *sep, int upper)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/gcra.h"
+#include "core/limits/gcra.h"
 
 #define SEC 1000000ULL
 

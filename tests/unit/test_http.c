@@ -1,6 +1,6 @@
 /*
  * test_http - the request-head parser of policyd's metrics endpoint
- * (core/http.c http_parse_head): complete heads, heads still arriving,
+ * (core/metrics/http.c http_parse_head): complete heads, heads still arriving,
  * and what is refused (no target path, a bad token, a space or control
  * byte in the target, not HTTP/1.x).
  */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "core/http.h"
+#include "core/metrics/http.h"
 
 struct head_case {
 	const char *in;

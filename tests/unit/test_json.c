@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/json.h"
+#include "core/util/json.h"
 
 static const struct {
 	const char *in;		/* NULL: json null */

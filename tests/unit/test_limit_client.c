@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "core/limit_client.h"
-#include "core/limits.h"
+#include "core/limits/limit_client.h"
+#include "core/limits/limits.h"
 
 #define MS 1000ULL
 #define T_MS 100		/* the transport's timeout */

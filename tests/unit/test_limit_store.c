@@ -13,11 +13,11 @@
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
-#include "core/buf.h"
-#include "core/limit_keys.h"
-#include "core/limit_store.h"
-#include "core/limits.h"
-#include "core/strvec.h"
+#include "core/util/buf.h"
+#include "core/limits/limit_keys.h"
+#include "core/limits/limit_store.h"
+#include "core/limits/limits.h"
+#include "core/util/strvec.h"
 
 #define ALICE_HASH "2bd806c97f0e00af1a1fc3328fa763a9"
 

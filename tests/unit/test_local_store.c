@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "core/local_store.h"
-#include "core/limits.h"
+#include "core/limits/local_store.h"
+#include "core/limits/limits.h"
 
 #define SEC 1000000ULL
 

@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/config.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
 #include "milter/callbacks.h"
 #include "milter/engine.h"
 #include "milter/state.h"

@@ -29,8 +29,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/config.h"
+#include "core/util/buf.h"
+#include "core/config/config.h"
 #include "milter/callbacks.h"
 #include "milter/state.h"
 #include "tests/unit/config_tdir.h"

@@ -1,12 +1,12 @@
 /*
  * test_policyd_decision - policyd's decision flow (policyd/decision.c over
- * core/decide.c) against a fake limit client and a fake SPF pool: which
+ * core/engine/decide.c) against a fake limit client and a fake SPF pool: which
  * requests are decided at once, which wait, what plan the limiter is
  * given (peek at RCPT, charge with a deadline at END-OF-MESSAGE, nothing
  * when the milter charges), how answers and SPF results become verdicts
  * and action lines, and that a cancelled decision is never answered.
  *
- * The fakes replace policyd/limiter.c and core/spf_pool.c at link time
+ * The fakes replace policyd/limiter.c and core/spf/spf_pool.c at link time
  * (the library members are not pulled when these symbols are defined
  * here): they record what they were asked and answer only when the test
  * says so, as the real ones answer later from the event loop.
@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "core/mem.h"
-#include "core/spf_pool.h"
+#include "core/util/mem.h"
+#include "core/spf/spf_pool.h"
 #include "policyd/decision.h"
 #include "policyd/limiter.h"
 #include "tests/unit/config_tdir.h"

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/proto.h"
+#include "core/util/buf.h"
+#include "core/engine/proto.h"
 
 /*
  * Every case is a byte stream and the transcript it must produce: each

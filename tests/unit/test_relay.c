@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/relay.h"
+#include "core/engine/relay.h"
 
 #define FP_CLIENT "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
 #define FP_CLIENT_PLAIN "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"

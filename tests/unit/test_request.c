@@ -10,13 +10,13 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/proto.h"
-#include "core/request.h"
-#include "core/txn.h"
+#include "core/util/buf.h"
+#include "core/engine/proto.h"
+#include "core/engine/request.h"
+#include "core/engine/txn.h"
 
 /* Each string attribute and the txn field it must land in, written out here
- * independently of core/request.c's own table. */
+ * independently of core/engine/request.c's own table. */
 static const struct {
 	const char *attr;
 	size_t offset;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/safefile.h"
+#include "core/sys/safefile.h"
 
 struct dir {
 	char path[64];

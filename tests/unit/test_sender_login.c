@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "core/buf.h"
-#include "core/sender_login.h"
+#include "core/util/buf.h"
+#include "core/engine/sender_login.h"
 
 struct entry {
 	const char *login;

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/spf.h"
+#include "core/spf/spf.h"
 #include "tests/unit/spf_fake.h"
 
 struct row {

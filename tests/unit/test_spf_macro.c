@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/spf_macro.h"
+#include "core/spf/spf_macro.h"
 
 struct macro_case {
 	const char *ip;

@@ -1,4 +1,4 @@
-/* test_spf_policy - SPF results into verdicts and Received-SPF headers (core/spf_policy.c) */
+/* test_spf_policy - SPF results into verdicts and Received-SPF headers (core/spf/spf_policy.c) */
 #include "autoconfig.h"
 
 #include <setjmp.h>
@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "core/mem.h"
-#include "core/spf_policy.h"
+#include "core/util/mem.h"
+#include "core/spf/spf_policy.h"
 
 /* results - n checks of domain with the given results (addresses 192.0.2.1...) */
 static void results(struct spf_dir_results *r, const char *domain, const enum spf_result *res,

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/spf_record.h"
+#include "core/spf/spf_record.h"
 
 struct rec_case {
 	const char *rec;

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "core/decid.h"
-#include "core/summary.h"
+#include "core/engine/decid.h"
+#include "core/engine/summary.h"
 
 /* line - the summary of t decided as v, as a string the caller frees */
 static char *line(const struct rw_txn *t, struct rw_verdict *v)
