@@ -178,13 +178,14 @@ m4_inbound() {
 	expect_sink "$name pass" local someone@example.test
 }
 
-# m5_big_header - NAME MODE: a message from the office network (alice's
-# hourly quota is spent by then) with a 1 MB header field
-# (folded lines): Postfix keeps header_size_limit (100 KB) of it, still over
-# the milter's 64 KiB bound, so the milter reads it whole and gives a
-# verdict (552 5.6.0 naming the field when enforced, a traced acceptance in
-# shadow) instead of libmilter dropping the connection and Postfix
-# tempfailing the message on every retry (issue 14 item 6)
+# m5_big_header - NAME MODE: a message from the office network with a 1 MB
+# header field (folded lines). Postfix 3.7 hands a milter (and the queue)
+# only the first 60 KB of one header field, whatever header_size_limit
+# says, so through Postfix the milter's own 64 KiB bound is not reached
+# (tests/milter/bounds.py drives the milter protocol directly with 1 MB and
+# gets the 552): what must hold here is a verdict, in both modes, with its
+# audit record, never a dropped milter connection that Postfix would
+# tempfail on every retry (issue 14 item 6)
 m5_big_header() {
 	local name=$1 mode=$2 m=$DIR/swaks/big.eml
 	"$PY" - "$m" "rw-e2e $((SEQ + 1)) $TOKEN" <<'PY'
@@ -205,16 +206,8 @@ PY
 	swaks --server 127.0.0.1 --ehlo client.e2e.test --timeout 60 --data "@$m" \
 		"${OFFICE[@]}" --from clerk@example.test --to bob@remote.test >"$OUT" 2>&1
 	echo "swaks exit $?" >>"$OUT"
-	if [ "$mode" = enforce ]; then
-		expect_data_reply "$name" 552 5.6.0 "header field X-Big is too long"
-		expect_not_queued "$name"
-		milter_audit "$name" END-OF-MESSAGE '*' verdict=REJECT \
-			"reply^=552 5.6.0 header field X-Big is too long"
-	else
-		expect_data_reply "$name" 250 2.0.0 "queued as"
-		milter_audit "$name" END-OF-MESSAGE '*' verdict=DUNNO \
-			"trace*=header field X-Big" "trace*=would refuse"
-	fi
+	expect_data_reply "$name ($mode)" 250 2.0.0 "queued as"
+	milter_audit "$name" END-OF-MESSAGE '*' verdict=DUNNO
 }
 
 # milter_scenarios_all - relay through the milter, then the message checks
