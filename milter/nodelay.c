@@ -47,17 +47,20 @@ static int nodelay_int_opt(int fd, int level, int opt)
 /* nodelay_tcp_port - the local port of TCP socket fd (network order), 0 when not one */
 static unsigned short nodelay_tcp_port(int fd, int *listening)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len = sizeof(ss);
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u = { .in6 = { .sin6_family = AF_UNSPEC } };
+	socklen_t len = sizeof(u);
 	int domain = nodelay_int_opt(fd, SOL_SOCKET, SO_DOMAIN);
 
 	if ((domain != AF_INET && domain != AF_INET6) ||
 	    nodelay_int_opt(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+	    getsockname(fd, &u.sa, &len) < 0 || u.sa.sa_family != domain)
 		return 0;
 	*listening = nodelay_int_opt(fd, SOL_SOCKET, SO_ACCEPTCONN) == 1;
-	return domain == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-				 : ((struct sockaddr_in6 *)&ss)->sin6_port;
+	return domain == AF_INET ? u.in.sin_port : u.in6.sin6_port;
 }
 
 /* nodelay_fd_of - the descriptor of a /proc/self/fd entry, -1 when none */

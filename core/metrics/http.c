@@ -311,8 +311,10 @@ void http_server_free(struct http_server **sp)
 
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		http_conn_free(s->conns);
+	for (struct http_conn *c = s->conns, *next; c != NULL; c = next) {
+		next = c->next;		/* http_conn_free unlinks c and frees nothing else */
+		http_conn_free(c);
+	}
 	evconnlistener_free(s->lev);
 	if (s->backoff_ev != NULL)
 		event_free(s->backoff_ev);

@@ -124,6 +124,8 @@ static const char *align_walk_org(const char *domain, const size_t *starts, size
 	k = x;					/* labels of last's name */
 	while (k > 0 && strcmp(domain + starts[x - k], last->domain) != 0)
 		k--;
+	if (k == 0)
+		return domain;			/* not one of domain's names: the walk asked only those */
 	if (last->d.psd == 'y' && k < x)	/* one label below the PSD */
 		return domain + starts[x - k - 1];
 	return domain + starts[x - k];		/* psd=n, or the fewest labels */
