@@ -93,16 +93,23 @@ static void redis_req_free(struct redis_req *r)
 	redis_req_release(r);
 }
 
-/* redis_req_finish - free the request, then call back (once) */
-void redis_req_finish(struct redis_req *r, enum redis_status st,
-			     const redisReply *reply)
+/* redis_req_end - r is out of the table: free it, then call back (once) */
+static void redis_req_end(struct redis_req *r, enum redis_status st, const redisReply *reply)
 {
 	redis_cb *cb = r->cb;
 	void *arg = r->arg;
 
 	metrics_redis((int)st, now_mono_us() - r->started_us);
-	redis_req_free(r);
+	redis_req_release(r);
 	cb(st, reply, arg);
+}
+
+/* redis_req_finish - unlink and free the request, then call back (once) */
+void redis_req_finish(struct redis_req *r, enum redis_status st,
+			     const redisReply *reply)
+{
+	redis_table_remove(r->client, r);
+	redis_req_end(r, st, reply);
 }
 
 /* redis_req_sent - r went to a connection (not waiting for one, not failed early) */
@@ -463,8 +470,6 @@ void redis_async_free(struct redis_async **cp)
 	for (size_t i = 0; i < c->tsize; i++)
 		while (c->table[i] != NULL) {
 			struct redis_req *r = c->table[i];
-			redis_cb *cb = r->cb;
-			void *arg = r->arg;
 
 			/* out of the table before its callback runs: it may cancel others */
 			c->table[i] = r->hnext;
@@ -474,9 +479,7 @@ void redis_async_free(struct redis_async **cp)
 				r->late(REDIS_ST_DISCONNECTED, NULL, r->cmd, r->cmdlen, r->late_arg);
 				redis_req_release(r);
 			} else {
-				metrics_redis((int)REDIS_ST_DISCONNECTED, now_mono_us() - r->started_us);
-				redis_req_release(r);
-				cb(REDIS_ST_DISCONNECTED, NULL, arg);
+				redis_req_end(r, REDIS_ST_DISCONNECTED, NULL);
 			}
 		}
 	free(c->table);
