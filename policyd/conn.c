@@ -141,15 +141,17 @@ static void conn_log_decision(struct conn *c, const struct rw_txn *t,
 	buf_release(&b);
 }
 
-/* conn_log_summary - the Postfix-style line of a decision (core/engine/summary.h) */
-static void conn_log_summary(const struct rw_txn *t, const struct rw_verdict *v,
+/* conn_log_summary - the Postfix-style line of a decision (core/engine/summary.h), batched */
+static void conn_log_summary(struct conn *c, const struct rw_txn *t, const struct rw_verdict *v,
 			     const struct buf *reply)
 {
-	struct buf b = BUF_INIT;
+	struct log_batch *lb = server_log_batch(c->server);
+	struct buf *b = log_batch_begin(lb, LOG_L_INFO);
 
-	summary_line(t, v, reply, &b);
-	log_plain(LOG_L_INFO, "%s", buf_cstr(&b));
-	buf_release(&b);
+	if (b == NULL)
+		return;
+	summary_line(t, v, reply, b);
+	log_batch_end(lb);
 }
 
 /* conn_audit - one audit record for a decision, batched by the server */
@@ -187,7 +189,7 @@ static void conn_answer(struct conn *c)
 		conn_audit(c, d, &reply);
 	if (v->action == ACT_REJECT || v->action == ACT_DEFER ||
 	    (d->env.cfg->log.decisions && audited))
-		conn_log_summary(&d->t, v, &reply);
+		conn_log_summary(c, &d->t, v, &reply);
 	if (log_enabled(LOG_L_DEBUG))
 		conn_log_decision(c, &d->t, v, &reply);
 	c->requests++;

@@ -59,6 +59,8 @@ struct server {
 	struct event *flush_ev;	/* runs after the I/O callbacks of a loop turn */
 	struct buf audit_batch;	/* records of this loop turn */
 	size_t audit_record_start;	/* where the record being built begins */
+	struct log_batch log_batch;	/* summary lines of this loop turn */
+	struct event *log_ev;	/* lines wait for room at the syslog daemon */
 	char *read_buf;
 	int paused;		/* at max_connections, every conn busy: none to evict */
 	int backoff;		/* accept(2) failed: waiting for backoff_ev */
@@ -307,9 +309,35 @@ static void server_audit_tick(evutil_socket_t fd, short what, void *arg)
 	audit_tick(s->audit);
 }
 
+static void server_flush_log(struct server *s);
+
+/* server_log_writable - the syslog daemon's queue has room again */
+static void server_log_writable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	server_flush_log(arg);
+}
+
+/* server_flush_log - the batch's lines; those the daemon cannot take now wait for its socket */
+static void server_flush_log(struct server *s)
+{
+	int fd;
+
+	if (!log_batch_flush(&s->log_batch))
+		return;
+	if (s->log_ev != NULL)
+		event_free(s->log_ev);	/* the socket may be another since */
+	s->log_ev = NULL;
+	if ((fd = log_batch_fd()) >= 0 &&
+	    (s->log_ev = event_new(s->base, fd, EV_WRITE, server_log_writable, s)) != NULL)
+		event_add(s->log_ev, NULL);
+}
+
 /*
  * server_flush - once per loop turn with output: the audit records first
- * (one write), then every queued connection's replies.
+ * (one write), then every queued connection's replies, then the log lines
+ * (one write or sendmmsg).
  */
 static void server_flush(evutil_socket_t fd, short what, void *arg)
 {
@@ -319,6 +347,7 @@ static void server_flush(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	server_flush_audit(s);
 	conn_flush_all(s->conn_set);
+	server_flush_log(s);
 }
 
 void server_schedule_flush(struct server *s)
@@ -337,6 +366,12 @@ void server_audit_commit(struct server *s)
 	audit_seal(s->audit, &s->audit_batch, s->audit_record_start);
 	buf_putc(&s->audit_batch, '\n');
 	server_schedule_flush(s);
+}
+
+struct log_batch *server_log_batch(struct server *s)
+{
+	server_schedule_flush(s);
+	return &s->log_batch;
 }
 
 char *server_read_buffer(struct server *s)
@@ -566,6 +601,8 @@ void server_free(struct server **sp)
 		event_free(s->backoff_ev);
 	if (s->tick_ev != NULL)
 		event_free(s->tick_ev);
+	if (s->log_ev != NULL)
+		event_free(s->log_ev);
 	conn_set_free(&s->conn_set);
 	metrics_http_free(&s->metrics);
 	spf_pool_free(&s->spf);
@@ -581,6 +618,7 @@ void server_free(struct server **sp)
 	audit_close(&s->audit);
 	config_unref(&s->cfg);
 	buf_release(&s->audit_batch);
+	log_batch_release(&s->log_batch);
 	free(s->read_buf);
 	free(s->config_path);
 	free(s);

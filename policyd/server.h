@@ -14,6 +14,7 @@
 
 #include "core/audit/audit.h"
 #include "core/util/buf.h"
+#include "core/util/log.h"
 #include "core/config/config.h"
 
 struct decision_env;
@@ -58,6 +59,8 @@ void server_schedule_flush(struct server *s);
  */
 struct buf *server_audit_batch(struct server *s);
 void server_audit_commit(struct server *s);
+/* server_log_batch - the log lines the next flush writes, after the replies */
+struct log_batch *server_log_batch(struct server *s);
 /* server_read_buffer - scratch space for one read(2) of 64 KiB (loop thread only) */
 char *server_read_buffer(struct server *s);
 /*

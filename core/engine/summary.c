@@ -5,15 +5,37 @@
 
 #include "core/engine/summary.h"
 
+/* summary_plain - bytes copied as they are: not C0, DEL or 0xc2 (the lead byte of C1) */
+static const unsigned char summary_plain[256] = {
+#define SP4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
+#define SP16(c) SP4(c), SP4(c + 4), SP4(c + 8), SP4(c + 12)
+	SP16(0x20), SP16(0x30), SP16(0x40), SP16(0x50), SP16(0x60), SP4(0x70), SP4(0x74),
+	SP4(0x78), [0x7c] = 1, [0x7d] = 1, [0x7e] = 1, /* 0x7f */
+	SP16(0x80), SP16(0x90), SP16(0xa0), SP16(0xb0), [0xc0] = 1, [0xc1] = 1, /* 0xc2 */
+	[0xc3] = 1, SP4(0xc4), SP4(0xc8), SP4(0xcc), SP16(0xd0), SP16(0xe0), SP16(0xf0),
+#undef SP16
+#undef SP4
+};
+
 /* summary_text - s with control characters (C0, DEL, C1 as UTF-8) as '?' */
 static void summary_text(struct buf *out, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""); *p; p++) {
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+	for (;;) {
+		const unsigned char *run = p;
+
+		while (summary_plain[*p])
+			p++;
+		buf_append(out, run, (size_t)(p - run));
+		if (*p == '\0')
+			return;
 		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
 			buf_putc(out, '?');	/* U+0080..U+009F */
-			p++;
+			p += 2;
 		} else {
-			buf_putc(out, *p < 0x20 || *p == 0x7f ? '?' : (char)*p);
+			buf_putc(out, *p == 0xc2 ? 0xc2 : '?');
+			p++;
 		}
 	}
 }

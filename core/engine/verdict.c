@@ -70,23 +70,11 @@ void verdict_trace_str(struct rw_verdict *v, const char *step)
 /* verdict_trace - append a trace step */
 void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 {
-	char line[256];	/* most steps fit; longer ones go through a buf */
-	struct buf b = BUF_INIT;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	strvec_vaddf(&v->trace, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(line)) {
-		strvec_add(&v->trace, line);
-		return;
-	}
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	strvec_add(&v->trace, buf_cstr(&b));
-	buf_release(&b);
 }
 
 /* verdict_action_name - action as text */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include "core/util/buf.h"
@@ -47,13 +48,94 @@ void buf_put_u64(struct buf *b, uint64_t v)
 	buf_append(b, s, (size_t)(d + BUF_U64_SIZE - 1 - s));
 }
 
-/* buf_vprintf - append formatted text (one vsnprintf pass when it fits) */
+/* buf_simple_format - fmt's conversions are only %s %c %d %u %ld %lu %zu %% */
+static int buf_simple_format(const char *fmt)
+{
+	for (const char *p = fmt; (p = strchr(p, '%')) != NULL; p++) {
+		p++;
+		if (*p == 'l' || *p == 'z') {
+			p++;
+			if (*p != 'd' && *p != 'u')
+				return 0;
+		} else if (*p == '\0' || strchr("scdu%", *p) == NULL) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* buf_put_i64 - v in decimal, with its sign */
+static void buf_put_i64(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_putc(b, '-');
+		buf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		buf_put_u64(b, (uint64_t)v);
+	}
+}
+
+/* buf_vformat_simple - append fmt (buf_simple_format holds) without vsnprintf */
+static void buf_vformat_simple(struct buf *b, const char *fmt, va_list ap)
+{
+	const char *p = fmt, *pct;
+
+	while ((pct = strchr(p, '%')) != NULL) {
+		const char *s;
+
+		buf_append(b, p, (size_t)(pct - p));
+		p = pct + 2;
+		switch (pct[1]) {
+		case 's':
+			s = va_arg(ap, const char *);
+			buf_puts(b, s != NULL ? s : "(null)");	/* as glibc prints it */
+			break;
+		case 'c':
+			buf_putc(b, (unsigned char)va_arg(ap, int));
+			break;
+		case 'd':
+			buf_put_i64(b, va_arg(ap, int));
+			break;
+		case 'u':
+			buf_put_u64(b, va_arg(ap, unsigned));
+			break;
+		case 'l':
+			p++;
+			if (pct[2] == 'd')
+				buf_put_i64(b, va_arg(ap, long));
+			else
+				buf_put_u64(b, va_arg(ap, unsigned long));
+			break;
+		case 'z':
+			p++;
+			if (pct[2] == 'd')
+				buf_put_i64(b, va_arg(ap, ssize_t));
+			else
+				buf_put_u64(b, va_arg(ap, size_t));
+			break;
+		default:	/* '%' */
+			buf_putc(b, '%');
+			break;
+		}
+	}
+	buf_puts(b, p);
+}
+
+/*
+ * buf_vprintf - append formatted text: the simple conversions (decision
+ * traces and replies) without vsnprintf, others in one vsnprintf pass
+ * when it fits
+ */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list aq;
 	size_t room;
 	int n;
 
+	if (buf_simple_format(fmt)) {
+		buf_vformat_simple(b, fmt, ap);
+		return;
+	}
 	buf_grow(b, 63);
 	room = b->cap - b->len;
 	va_copy(aq, ap);

@@ -44,6 +44,43 @@ unsigned long log_dropped(void);
  */
 void log_plain(enum log_level lv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * log_batch - lines collected during one turn of an event loop and written
+ * together at its end (policyd's decision summaries): one write(2) for
+ * stderr, one sendmmsg(2) per 64 lines for /dev/log. A batch belongs to one
+ * thread. Lines the syslog daemon's queue cannot take now stay in the
+ * batch (at most 4096; older ones are dropped and counted in log_dropped)
+ * until the next flush, which the caller makes when log_batch_fd is
+ * writable: nothing blocks, and a burst is not lost to a queue of ten
+ * datagrams (Linux's default net.unix.max_dgram_qlen without systemd).
+ * Lines are formatted for the sink of the moment they are begun; a line
+ * begun after log_open changed the sink writes the earlier ones first.
+ *
+ *   struct buf *b = log_batch_begin(&lb, LOG_L_INFO);
+ *   if (b != NULL) { ...append the text to b...; log_batch_end(&lb); }
+ *   ...
+ *   if (log_batch_flush(&lb)) ...wait until log_batch_fd() is writable, flush again...
+ */
+struct log_batch {
+	struct buf text;	/* the lines with their headers ('\n'-ended for stderr) */
+	size_t *ends;		/* end offset of each line in text */
+	size_t n, cap;
+	int to_stderr;		/* the sink the lines are formatted for */
+	size_t line_start;	/* offset of the line begun last */
+};
+#define LOG_BATCH_INIT { BUF_INIT, NULL, 0, 0, 0, 0 }
+
+/* log_batch_begin - start a line at lv (its header written); NULL when lv is not logged */
+struct buf *log_batch_begin(struct log_batch *lb, enum log_level lv);
+/* log_batch_end - the line begun last is complete */
+void log_batch_end(struct log_batch *lb);
+/* log_batch_flush - write the complete lines; 1 when some wait for the syslog daemon, else 0 */
+int log_batch_flush(struct log_batch *lb);
+/* log_batch_fd - the socket waiting lines wait for (-1: none) */
+int log_batch_fd(void);
+/* log_batch_release - free the storage; lines still waiting are dropped (counted) */
+void log_batch_release(struct log_batch *lb);
+
 /* log_quote - append s as a log value: bare if safe, else "..." escaped */
 void log_quote(struct buf *out, const char *s);
 

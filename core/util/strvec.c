@@ -24,16 +24,23 @@ void strvec_add(struct strvec *sv, const char *s)
 	strvec_push(sv, rw_strdup(s));
 }
 
+/* strvec_vaddf - append formatted text */
+void strvec_vaddf(struct strvec *sv, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	buf_vprintf(&b, fmt, ap);
+	strvec_push(sv, buf_detach(&b));
+}
+
 /* strvec_addf - append formatted text */
 void strvec_addf(struct strvec *sv, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	strvec_vaddf(sv, fmt, ap);
 	va_end(ap);
-	strvec_push(sv, buf_detach(&b));
 }
 
 /* strvec_equal - same strings in the same order */

@@ -7,6 +7,7 @@
 #ifndef RW_STRVEC_H
 #define RW_STRVEC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct strvec {
@@ -20,6 +21,8 @@ struct strvec {
 void strvec_add(struct strvec *sv, const char *s);
 void strvec_addf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void strvec_vaddf(struct strvec *sv, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void strvec_release(struct strvec *sv);
 /* strvec_equal - same strings in the same order */
 int strvec_equal(const struct strvec *a, const struct strvec *b);

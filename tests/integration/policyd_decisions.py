@@ -7,6 +7,7 @@ import sys
 from rwtest import (Policyd, rcpt, check, finish, validate_records, request_bytes,
                     read_reply, as_action, strip_ids)
 
+BURST = 40
 FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
 CONF = """
 instance = "it-host"
@@ -87,6 +88,20 @@ def main():
         check(strip_ids(data) == b"action=OK\n\naction=554 5.7.1 Relay access denied\n\n"
                       b"action=DUNNO\n\n", "pipelined requests answered in order: %r" % data)
         s.close()
+        # a burst of refusals in one write: one loop turn's summary lines leave in one
+        # write(2), each a whole line of its own
+        s = d.connect()
+        s.sendall(b"".join(request_bytes(rcpt(recipient="burst%d@remote.test" % i))
+                           for i in range(BURST)))
+        data = b""
+        while data.count(b"\n\n") < BURST:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        check(strip_ids(data) == b"action=554 5.7.1 Relay access denied\n\n" * BURST,
+              "the burst refused in order (%d replies)" % data.count(b"\n\n"))
         # unknown attributes are ignored
         got = d.ask(rcpt(client_address="127.0.0.2", some_future_attribute="x y z"))
         check(got == "OK", "unknown attribute ignored: %r" % got)
@@ -94,7 +109,7 @@ def main():
         d.close()
 
     recs = d.records()
-    relay_decisions = len(expected) + 3 + 2 + 1
+    relay_decisions = len(expected) + 3 + 2 + BURST + 1
     check(len(recs) == relay_decisions,
           "one audit record per RCPT decision: %d records for %d" % (len(recs), relay_decisions))
     bad = validate_records(recs)
@@ -117,6 +132,15 @@ def main():
                 " sasl=" + req["sasl_username"] if req["sasl_username"] else "",
                 req["sender"], req["recipient"], rule or "-", rid)
             check(": " + line + "\n" in log, "log line for the refusal: %s" % line)
+    burst = [ln for ln in log.splitlines() if " to=<burst" in ln]
+    whole = [re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ relaywarden-policyd\[\d+\]: NOQUEUE: "
+                          r"reject: RCPT from unknown\[192\.0\.2\.9\]: 554 5\.7\.1 <burst(\d+)@remote\.test>:"
+                          r" Relay access denied \(id [0-9a-f]{12}\); from=<x@remote\.test> "
+                          r"to=<burst\1@remote\.test> rule=- id=[0-9a-f]{12}", ln) for ln in burst]
+    check(len(burst) == BURST and all(whole) and
+          [int(w.group(1)) for w in whole] == list(range(BURST)),
+          "the burst's summary lines: whole, one each, in order (%d) %r" % (
+              len(burst), [ln for ln, w in zip(burst, whole) if not w][:1]))
     check(len({r["id"] for r in recs}) == len(recs), "every decision has an id of its own")
     alice = [r for r in recs if r["sasl"]["username"] == "alice@example.test"]
     check(len(alice) == 4 and all(r["listener"]["name"] == "submission" and

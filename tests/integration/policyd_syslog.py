@@ -106,6 +106,38 @@ def main():
         rec = json.loads(audit[0].split("audit: ", 1)[1]) if audit else {}
         check(rec.get("id") == rid, "the audit record carries the same id")
 
+        # a burst: one loop turn's lines leave together (sendmmsg), one datagram each
+        burst = 60
+        s = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        s.sendall(b"".join(request_bytes(rcpt(client_address="192.0.2.%d" % (i + 100)))
+                           for i in range(burst)))
+        data = b""
+        while data.count(b"\n\n") < burst:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        ids = re.findall(r"\(id ([0-9a-f]{12})\)\n\n", data.decode())
+        check(len(ids) == burst, "every pipelined refusal answered with an id (%d)" % len(ids))
+        ids = set(ids)
+
+        def of_burst():
+            return [ln for ln in syslogd.lines if "id=" in ln and ln.rsplit("id=", 1)[1] in ids]
+        deadline = time.monotonic() + WAIT
+        while len(of_burst()) < burst and time.monotonic() < deadline:
+            time.sleep(0.05)
+        got = of_burst()
+        one_line = re.compile(r"<22>[A-Z][a-z]{2} [ 1-3][0-9] \d\d:\d\d:\d\d relaywarden-policyd\[%d\]: "
+                              r"NOQUEUE: reject: RCPT from unknown\[192\.0\.2\.(\d+)\]: [^\n]*"
+                              r" id=[0-9a-f]{12}" % p.pid)
+        whole = [one_line.fullmatch(ln) for ln in got]
+        check(len(got) == burst and all(whole),
+              "one datagram per line, each a whole line: %d of %d, %r" % (
+                  len(got), burst, [ln for ln, w in zip(got, whole) if not w][:1]))
+        check(sorted(int(w.group(1)) for w in whole if w) == list(range(100, 100 + burst)),
+              "every client of the burst logged once")
+
         syslogd.close()                                # the daemon goes away
         answered = sum(ask(port, client_address="192.0.2.%d" % (i % 200 + 1)).startswith(
             "action=554") for i in range(200))

@@ -2,12 +2,14 @@
 #include "autoconfig.h"
 
 #include <setjmp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
@@ -223,6 +225,43 @@ static void test_vprintf(void **state)
 	buf_release(&b);
 }
 
+/* test_simple_formats - the conversions buf_vprintf formats itself give what snprintf gives */
+static void test_simple_formats(void **state)
+{
+	static const char *const strs[] = { "", "a", "rule x: client 192.0.2.1", NULL };
+	static const int ints[] = { 0, 1, -1, 42, INT_MAX, INT_MIN };
+	static const long longs[] = { 0, -7, LONG_MAX, LONG_MIN };
+	struct buf b = BUF_INIT;
+	char want[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		for (size_t j = 0; j < sizeof(ints) / sizeof(ints[0]); j++) {
+			const char *s = strs[i];
+
+			buf_truncate(&b, 0);
+			buf_printf(&b, "<%s> %d %u %c %%%s", s, ints[j], (unsigned)ints[j], 'q', "|");
+			snprintf(want, sizeof(want), "<%s> %d %u %c %%%s", s != NULL ? s : "(null)",
+				 ints[j], (unsigned)ints[j], 'q', "|");
+			assert_string_equal(buf_cstr(&b), want);
+			assert_int_equal(b.len, strlen(want));
+		}
+	}
+	for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
+		buf_truncate(&b, 0);
+		buf_printf(&b, "%ld/%lu/%zu/%zd.", longs[i], (unsigned long)longs[i],
+			   (size_t)longs[i], (ssize_t)longs[i]);
+		snprintf(want, sizeof(want), "%ld/%lu/%zu/%zd.", longs[i], (unsigned long)longs[i],
+			 (size_t)longs[i], (ssize_t)longs[i]);
+		assert_string_equal(buf_cstr(&b), want);
+	}
+	buf_truncate(&b, 0);
+	buf_printf(&b, "%s", "no conversions after");	/* and a trailing text */
+	buf_printf(&b, " %x %5s %-3d|", 255u, "r", 4);	/* others through vsnprintf */
+	assert_string_equal(buf_cstr(&b), "no conversions after ff     r 4  |");
+	buf_release(&b);
+}
+
 /* test_strvec - copies, formats, growth, release */
 static void test_strvec(void **state)
 {
@@ -302,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_truncate),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_vprintf),
+		cmocka_unit_test(test_simple_formats),
 		cmocka_unit_test(test_strvec),
 	};
 
