@@ -170,7 +170,8 @@ void audit_close(struct audit **ap)
 }
 
 /* audit_opt - key and an optional attribute: "" and NULL are null */
-static void audit_opt(struct buf *b, const char *key, const char *s)
+static inline __attribute__((always_inline)) void audit_opt(struct buf *b, const char *key,
+								 const char *s)
 {
 	json_key(b, key);
 	json_str(b, txn_has(s) ? s : NULL);

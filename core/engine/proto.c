@@ -56,24 +56,40 @@ struct proto_parser {
 	const char *error;		/* non-NULL: in error until reset */
 };
 
-/* proto_hash - a name's index hash, 8 bytes at a time (a collision costs a memcmp) */
+#define PROTO_H0 0x9e3779b97f4a7c15u	/* the hash's start */
+#define PROTO_HK 0xc2b2ae3d27d4eb4fu	/* its multiplier per word */
+
+/* proto_hash_end - the hash of a name of n bytes from its word state h */
+static inline uint32_t proto_hash_end(uint64_t h, size_t n)
+{
+	h = (h ^ n) * PROTO_H0;
+	return (uint32_t)((h ^ (h >> 29)) >> 16);
+}
+
+/*
+ * proto_hash - a name's index hash, 8 bytes at a time, little-endian words
+ * (a collision costs a memcmp); proto_name_scan computes the same as it scans
+ */
 static uint32_t proto_hash(const char *s, size_t n)
 {
-	uint64_t h = n * 0x9e3779b97f4a7c15u;
+	uint64_t h = PROTO_H0;
+	size_t len = n;
 
 	for (; n >= 8; s += 8, n -= 8) {
-		uint64_t w;
+		uint64_t w = 0;
 
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xc2b2ae3d27d4eb4fu;
+		for (size_t i = 0; i < 8; i++)
+			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+		h = (h ^ w) * PROTO_HK;
 	}
 	if (n > 0) {
 		uint64_t w = 0;
 
-		memcpy(&w, s, n);
-		h = (h ^ w) * 0xc2b2ae3d27d4eb4fu;
+		for (size_t i = 0; i < n; i++)	/* no memcpy call for a variable length */
+			w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+		h = (h ^ w) * PROTO_HK;
 	}
-	return (uint32_t)((h ^ (h >> 29)) >> 16);
+	return proto_hash_end(h, len);
 }
 
 /* proto_name_char - ALPHA / DIGIT / "_" / "-" */
@@ -173,17 +189,61 @@ static size_t proto_scan(const struct proto_parser *p, const char *seg, size_t n
 	return bad;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PROTO_ONES UINT64_C(0x0101010101010101)
+#define PROTO_HIGH UINT64_C(0x8080808080808080)
+
+/*
+ * proto_word_lower - the high bit of each byte of w that is 'a'..'z' or
+ * '_' (Postfix's attribute names), exact up to the first byte that is not:
+ * a byte >= 0x80 may carry into the bytes after it, never into those before
+ */
+static inline uint64_t proto_word_lower(uint64_t w)
+{
+	uint64_t ge_a = w + PROTO_ONES * (0x80 - 'a');
+	uint64_t gt_z = w + PROTO_ONES * (0x80 - 'z' - 1);
+	uint64_t x = w ^ (PROTO_ONES * '_');
+	uint64_t is_us = ~(((x & ~PROTO_HIGH) + ~PROTO_HIGH) | x);
+
+	return ((ge_a & ~gt_z) | is_us) & ~w & PROTO_HIGH;
+}
+#endif
+
 /*
  * proto_name_scan - the name at the start of line (len bytes): its length
  * up to the '=' and its hash; -1 when there is no '=' (*no_eq set) or the
- * name is empty or not 1*( ALPHA / DIGIT / "_" / "-" )
+ * name is empty or not 1*( ALPHA / DIGIT / "_" / "-" ). Names of lower-case
+ * letters and '_' are checked and hashed 8 bytes at a time.
  */
 static long proto_name_scan(const char *line, size_t len, uint32_t *hash, int *no_eq)
 {
-	size_t i;
+	size_t i = 0;
 
 	*no_eq = 0;
-	for (i = 0; i < len && proto_name_char[(unsigned char)line[i]]; i++)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (uint64_t h = PROTO_H0; i < len; i += 8) {
+		uint64_t w = 0, other;
+
+		if (i + 8 <= len)
+			memcpy(&w, line + i, 8);
+		else	/* the line's last bytes, NUL-padded (a NUL is no name byte) */
+			for (size_t j = 0; j < len - i; j++)
+				w |= (uint64_t)(unsigned char)line[i + j] << (8 * j);
+		other = ~proto_word_lower(w) & PROTO_HIGH;
+		if (other != 0) {
+			size_t k = (size_t)__builtin_ctzll(other) / 8;
+
+			if (i + k >= len || line[i + k] != '=' || i + k == 0)
+				break;	/* another character: the byte loop decides */
+			if (k > 0)
+				h = (h ^ (w & ((UINT64_C(1) << (8 * k)) - 1))) * PROTO_HK;
+			*hash = proto_hash_end(h, i + k);
+			return (long)(i + k);
+		}
+		h = (h ^ w) * PROTO_HK;
+	}
+#endif
+	for (; i < len && proto_name_char[(unsigned char)line[i]]; i++)
 		;
 	if (i == len || line[i] != '=') {
 		/* the whole-line check comes first: a line without '=' says so */

@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -52,13 +53,39 @@ static const struct request_field {
 #undef RQ_N
 };
 
+#define RQ_N_FIELDS (sizeof(request_fields) / sizeof(request_fields[0]))
+#define RQ_MAX_LEN 31	/* longer than every field's name */
+
+/* the fields by name length: by_len[first[n] .. first[n + 1]) have length n */
+static struct {
+	pthread_once_t once;
+	unsigned char first[RQ_MAX_LEN + 2];
+	unsigned char by_len[RQ_N_FIELDS];
+} request_index = { PTHREAD_ONCE_INIT, { 0 }, { 0 } };
+
+/* request_index_build - the index by length (once per process) */
+static void request_index_build(void)
+{
+	size_t k = 0;
+
+	for (size_t n = 0; n <= RQ_MAX_LEN; n++) {
+		request_index.first[n] = (unsigned char)k;
+		for (size_t i = 0; i < RQ_N_FIELDS; i++)
+			if (request_fields[i].len == n && n <= RQ_MAX_LEN)
+				request_index.by_len[k++] = (unsigned char)i;
+	}
+	request_index.first[RQ_MAX_LEN + 1] = (unsigned char)k;
+}
+
 /* request_field - the field named name (len bytes), or NULL for one we ignore */
 static const struct request_field *request_field(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(request_fields) / sizeof(request_fields[0]); i++) {
-		const struct request_field *f = &request_fields[i];
+	if (len > RQ_MAX_LEN)
+		return NULL;
+	for (size_t k = request_index.first[len]; k < request_index.first[len + 1]; k++) {
+		const struct request_field *f = &request_fields[request_index.by_len[k]];
 
-		if (f->len == len && f->name[0] == name[0] && memcmp(f->name, name, len) == 0)
+		if (f->name[0] == name[0] && memcmp(f->name, name, len) == 0)
 			return f;
 	}
 	return NULL;
@@ -108,6 +135,7 @@ void request_to_txn(const struct proto_parser *p, struct rw_txn *t, struct strve
 {
 	const char *state = NULL;
 
+	pthread_once(&request_index.once, request_index_build);
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0, n = proto_count(p); i < n; i++) {
 		const struct proto_attr *a = proto_attr(p, i);

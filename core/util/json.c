@@ -60,53 +60,41 @@ static const unsigned char json_plain[256] = {
 #undef JSON_P4
 };
 
-/* json_str - a JSON string */
+/* json_str - a JSON string: runs of plain bytes copied at once */
 void json_str(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
-	size_t n;
+	const unsigned char *p = (const unsigned char *)s;
 
 	if (s == NULL) {
 		buf_append(b, BUF_LIT("null"));
 		return;
 	}
-	n = strlen(s);
-	buf_grow(b, n + 2);	/* the common case: nothing to escape */
 	buf_putc(b, '"');
-	while (n > 0) {
+	for (;;) {
+		const unsigned char *run = p;
 		const char *esc;
-		size_t u = 1;
+		size_t u;
 
-		for (run = p; n > 0 && json_plain[*p]; p++, n--)
-			;
+		while (json_plain[*p])	/* stops at the NUL too */
+			p++;
 		buf_append(b, run, (size_t)(p - run));
-		if (n == 0)
+		if (*p == '\0')
 			break;
-		if (*p >= 0x80 && (u = json_utf8_len(p, n)) > 0)
+		/* a sequence ends at the first byte that does not continue it: never past the NUL */
+		if (*p >= 0x80 && (u = json_utf8_len(p, 4)) > 0) {
 			buf_append(b, p, u);
-		else if (*p >= 0x80)
+			p += u;
+			continue;
+		}
+		if (*p >= 0x80)
 			buf_putc(b, '?');
 		else if ((esc = json_escape(*p)) != NULL)
 			buf_puts(b, esc);
 		else
 			buf_printf(b, "\\u%04x", *p);
-		if (u == 0)
-			u = 1;
-		p += u;
-		n -= u;
+		p++;
 	}
 	buf_putc(b, '"');
-}
-
-/* json_key - "key": */
-void json_key(struct buf *b, const char *key)
-{
-	size_t n = strlen(key);
-
-	buf_grow(b, n + 3);
-	buf_putc(b, '"');
-	buf_append(b, key, n);
-	buf_append(b, BUF_LIT("\":"));
 }
 
 /* json_uint - decimal */

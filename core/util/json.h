@@ -14,13 +14,22 @@
 #define RW_JSON_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core/util/buf.h"
 
 /* json_str - s as a JSON string; NULL as null */
 void json_str(struct buf *b, const char *s);
-/* json_key - "key": (key is a trusted literal) */
-void json_key(struct buf *b, const char *key);
+/* json_key - "key": (key is a trusted literal; inline, so its length is the compiler's) */
+static inline void json_key(struct buf *b, const char *key)
+{
+	size_t n = strlen(key);
+
+	buf_grow(b, n + 3);
+	buf_putc(b, '"');
+	buf_append(b, key, n);
+	buf_append(b, BUF_LIT("\":"));
+}
 /* json_uint - a non-negative integer */
 void json_uint(struct buf *b, uint64_t v);
 /* json_bool - true or false */

@@ -29,6 +29,7 @@ void strvec_vaddf(struct strvec *sv, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;
 
+	buf_grow(&b, 127);	/* one allocation for a typical line (a trace step) */
 	buf_vprintf(&b, fmt, ap);
 	strvec_push(sv, buf_detach(&b));
 }

@@ -81,6 +81,48 @@ static void test_object(void **state)
 	buf_release(&b);
 }
 
+/*
+ * every byte at every place of a long string (the 8-bytes-at-a-time scan
+ * and its tail): written as the same byte alone between plain ones is
+ */
+static void test_every_byte_everywhere(void **state)
+{
+	static const char plain[] = "abcdefghijklmnopqrstu";	/* 21 bytes: two words and a tail */
+	struct buf b = BUF_INIT, alone = BUF_INIT, want = BUF_INIT;
+
+	(void)state;
+	for (int c = 1; c < 0x100; c++) {
+		char one[2] = { (char)c, '\0' };
+
+		buf_truncate(&alone, 0);
+		json_str(&alone, one);	/* "X" */
+		for (size_t k = 0; k < sizeof(plain) - 1; k++) {
+			char in[sizeof(plain)];
+
+			memcpy(in, plain, sizeof(plain));
+			in[k] = (char)c;
+			buf_truncate(&b, 0);
+			json_str(&b, in);
+			buf_truncate(&want, 0);
+			buf_putc(&want, '"');
+			buf_append(&want, plain, k);
+			buf_append(&want, alone.data + 1, alone.len - 2);
+			buf_puts(&want, plain + k + 1);
+			buf_putc(&want, '"');
+			if (strcmp(buf_cstr(&b), buf_cstr(&want)) != 0)
+				fail_msg("byte 0x%02x at %zu: %s, want %s", c, k, buf_cstr(&b),
+					 buf_cstr(&want));
+		}
+	}
+	/* valid UTF-8 across a word boundary is copied */
+	buf_truncate(&b, 0);
+	json_str(&b, "abcdef\xc3\xa9\xe2\x82\xacghijkl\xf0\x9f\x98\x80");
+	assert_string_equal(buf_cstr(&b), "\"abcdef\xc3\xa9\xe2\x82\xacghijkl\xf0\x9f\x98\x80\"");
+	buf_release(&b);
+	buf_release(&alone);
+	buf_release(&want);
+}
+
 /* every ASCII byte: printable ones but '"' and '\\' copied, the rest escaped */
 static void test_every_ascii_byte(void **state)
 {
@@ -126,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_object),
 		cmocka_unit_test(test_every_ascii_byte),
+		cmocka_unit_test(test_every_byte_everywhere),
 		cmocka_unit_test(test_uint_bounds),
 	};
 

@@ -448,10 +448,69 @@ static void test_index_collisions(void **state)
 	proto_free(&p);
 }
 
+/*
+ * test_name_paths - a name is found and a duplicate refused whichever way
+ * it was scanned: 8 bytes at a time (lower case and '_', a line of 8 bytes
+ * or more) or byte by byte (digits, upper case, '-', shorter lines), at
+ * every name length around the word size
+ */
+static void test_name_paths(void **state)
+{
+	static const char *const alphabets[] = { "abcdefghijklmnopqrstuvwxyz_", "a1b2c3d4e5",
+						 "Ab_Cd-eF", "a-b_c-d_e" };
+	struct proto_parser *p = proto_new(NULL);
+	struct buf in = BUF_INIT, name = BUF_INIT;
+
+	(void)state;
+	for (size_t a = 0; a < sizeof(alphabets) / sizeof(alphabets[0]); a++) {
+		for (size_t n = 1; n <= 26; n++) {
+			buf_truncate(&name, 0);
+			for (size_t i = 0; i < n; i++)
+				buf_putc(&name, alphabets[a][i % strlen(alphabets[a])]);
+			/* short value first (byte loop when the line is short), then a long one */
+			buf_truncate(&in, 0);
+			buf_printf(&in, "%s=\nx=1\n\n", buf_cstr(&name));
+			feed_str(p, buf_cstr(&in), PROTO_REQUEST, in.len, NULL);
+			assert_string_equal(proto_get(p, buf_cstr(&name)), "");
+			proto_reset(p);
+			buf_truncate(&in, 0);
+			buf_printf(&in, "%s=\n%s=a long value, longer than a word\n", buf_cstr(&name),
+				   buf_cstr(&name));
+			feed_str(p, buf_cstr(&in), PROTO_ERROR, in.len, "duplicate attribute");
+			proto_reset(p);
+			buf_truncate(&in, 0);
+			buf_printf(&in, "%s=a long value, longer than a word\n%s=\n", buf_cstr(&name),
+				   buf_cstr(&name));
+			feed_str(p, buf_cstr(&in), PROTO_ERROR, in.len, "duplicate attribute");
+			proto_reset(p);
+			buf_truncate(&in, 0);
+			buf_printf(&in, "%s=a long value, longer than a word\n\n", buf_cstr(&name));
+			feed_str(p, buf_cstr(&in), PROTO_REQUEST, in.len, NULL);
+			assert_string_equal(proto_get(p, buf_cstr(&name)),
+					    "a long value, longer than a word");
+			buf_putc(&name, 'x');	/* one byte more is another name */
+			assert_null(proto_get(p, buf_cstr(&name)));
+			proto_reset(p);
+		}
+	}
+	/* a bad byte in the first word, after it, and a name of bytes >= 0x80 */
+	feed_str(p, "abcdefghij\x80k=1\n", PROTO_ERROR, 15, "bad attribute name");
+	proto_reset(p);
+	feed_str(p, "abcd.efghijk=1\n", PROTO_ERROR, 15, "bad attribute name");
+	proto_reset(p);
+	feed_str(p, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9=1\n", PROTO_ERROR, 11, "bad attribute name");
+	proto_reset(p);
+	feed_str(p, "=abcdefghijk\n", PROTO_ERROR, 13, "bad attribute name");
+	buf_release(&in);
+	buf_release(&name);
+	proto_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_collisions),
+		cmocka_unit_test(test_name_paths),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_default_line),
 		cmocka_unit_test(test_default_attributes),
