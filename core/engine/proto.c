@@ -311,8 +311,15 @@ static enum proto_status proto_finish(struct proto_parser *p, const char **error
 	return PROTO_REQUEST;
 }
 
-/* proto_end_line - an LF arrived: check and index the line in progress */
-static enum proto_status proto_end_line(struct proto_parser *p, const char **error_r)
+/*
+ * proto_end_line - an LF arrived: check and index the line in progress.
+ * src: the same bytes in the caller's data when the whole line came in
+ * this feed, else NULL. The name is scanned there rather than in the copy
+ * just written to store: loading words from bytes still in the store
+ * buffer stalls the CPU (no store-to-load forwarding across stores).
+ */
+static enum proto_status proto_end_line(struct proto_parser *p, const char *src,
+					const char **error_r)
 {
 	char *line = p->store.data + p->line_start;
 	size_t len = p->store.len - p->line_start;
@@ -330,7 +337,7 @@ static enum proto_status proto_end_line(struct proto_parser *p, const char **err
 		return proto_finish(p, error_r);
 	if (len > p->lim.max_line)
 		return proto_fail(p, "line too long", error_r);
-	name_len = proto_name_scan(line, len, &h, &no_eq);
+	name_len = proto_name_scan(src != NULL ? src : line, len, &h, &no_eq);
 	if (no_eq)
 		return proto_fail(p, "line without '='", error_r);
 	if (name_len < 0)
@@ -370,14 +377,15 @@ static int proto_feed_segment(struct proto_parser *p, const char *seg, size_t n,
 	return 0;
 }
 
-/* proto_feed_lf - count the LF and end the line */
-static enum proto_status proto_feed_lf(struct proto_parser *p, const char **error_r)
+/* proto_feed_lf - count the LF and end the line (src: see proto_end_line) */
+static enum proto_status proto_feed_lf(struct proto_parser *p, const char *src,
+				       const char **error_r)
 {
 	if (p->req_bytes >= p->lim.max_request)
 		return proto_fail(p, "request too large", error_r);
 	p->req_bytes++;
 	proto_reserve(p, 1);
-	return proto_end_line(p, error_r);
+	return proto_end_line(p, src, error_r);
 }
 
 /* proto_feed - consume bytes up to the end of one request */
@@ -395,6 +403,7 @@ enum proto_status proto_feed(struct proto_parser *p, const char *data, size_t le
 	while (pos < len) {
 		const char *lf = memchr(data + pos, '\n', len - pos);
 		size_t seg = lf ? (size_t)(lf - (data + pos)) : len - pos;
+		const char *whole = p->line_start == p->store.len ? data + pos : NULL;
 
 		if (proto_feed_segment(p, data + pos, seg, &used, error_r) < 0) {
 			*consumed = pos + used;
@@ -404,7 +413,7 @@ enum proto_status proto_feed(struct proto_parser *p, const char *data, size_t le
 		if (lf == NULL)
 			break;
 		pos++;
-		st = proto_feed_lf(p, error_r);
+		st = proto_feed_lf(p, whole, error_r);
 		if (st != PROTO_NEED_MORE) {
 			*consumed = pos;
 			return st;
