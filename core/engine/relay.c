@@ -42,7 +42,7 @@ static int relay_listener_ok(const struct rw_rule *r, const struct rw_txn *t,
 	return 1;
 }
 
-/* relay_sasl_matches - rule r accepts this session's SASL identity */
+/* relay_sasl_matches - rule r accepts this session's SASL identity; traced into v (NULL: none) */
 static int relay_sasl_matches(const struct rw_rule *r, const struct rw_txn *t,
 			      struct rw_verdict *v)
 {
@@ -124,7 +124,7 @@ static int relay_cert_matches(const struct rw_rule *r, const struct rw_txn *t,
 	return 0;
 }
 
-/* relay_rule_permits - rule r permits relaying for this session */
+/* relay_rule_permits - rule r permits relaying for this session; each step traced into v (NULL: none) */
 static int relay_rule_permits(const struct rw_rule *r, const struct rw_txn *t,
 			      struct rw_verdict *v)
 {
@@ -183,15 +183,13 @@ static int relay_check_sender(const struct rw_policy *p, const struct rw_txn *t,
 			      struct rw_verdict *v)
 {
 	const struct rw_rule *r = NULL;
-	struct rw_verdict scratch = VERDICT_INIT;
 	const char *entry, *sender = t->sender ? t->sender : "";
 
 	if (!txn_has(t->sasl_username))
 		return 0;
 	for (size_t i = 0; i < p->n_rules && r == NULL; i++)
-		if (p->rules[i].kind == RULE_SASL && relay_sasl_matches(&p->rules[i], t, &scratch))
+		if (p->rules[i].kind == RULE_SASL && relay_sasl_matches(&p->rules[i], t, NULL))
 			r = &p->rules[i];
-	verdict_release(&scratch);
 	if (r == NULL || !r->enforce_sender_login)
 		return 0;
 	if (sender_login_owns(p->sender_login, t->sasl_username, sender, &entry)) {
@@ -259,12 +257,10 @@ done:
 /* relay_permitter - the first rule that permits this session, or NULL */
 const struct rw_rule *relay_permitter(const struct rw_policy *p, const struct rw_txn *t)
 {
-	struct rw_verdict scratch = VERDICT_INIT;
 	const struct rw_rule *r = NULL;
 
 	for (size_t i = 0; i < p->n_rules && r == NULL; i++)
-		if (relay_rule_permits(&p->rules[i], t, &scratch))
+		if (relay_rule_permits(&p->rules[i], t, NULL))	/* the answer, no trace */
 			r = &p->rules[i];
-	verdict_release(&scratch);
 	return r;
 }

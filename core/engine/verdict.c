@@ -64,6 +64,8 @@ void verdict_rule(struct rw_verdict *v, const char *name)
 /* verdict_trace_str - append a trace step as it is */
 void verdict_trace_str(struct rw_verdict *v, const char *step)
 {
+	if (v == NULL)
+		return;
 	strvec_add(&v->trace, step);
 }
 
@@ -72,6 +74,8 @@ void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (v == NULL)
+		return;
 	va_start(ap, fmt);
 	strvec_vaddf(&v->trace, fmt, ap);
 	va_end(ap);

@@ -62,7 +62,10 @@ void verdict_reason(struct rw_verdict *v, enum rw_reason r);
 const char *verdict_reason_name(enum rw_reason r);
 /* verdict_rule - record the deciding rule's name (copied) */
 void verdict_rule(struct rw_verdict *v, const char *name);
-/* verdict_trace - append one trace step; verdict_trace_str - one given as is */
+/*
+ * verdict_trace - append one trace step; verdict_trace_str - one given as
+ * is. A NULL v takes none (a rule evaluated only for its answer).
+ */
 void verdict_trace_str(struct rw_verdict *v, const char *step);
 void verdict_trace(struct rw_verdict *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# rotate.sh - sourced by the policyd benches (run.sh, run-limits.sh).
+# rotate.sh - sourced by the policyd benches (run.sh, defaults.sh, run-limits.sh).
 #
 # rotate_audit FILE PID OLD - as logrotate would: rename FILE to OLD, send
 # PID (relaywarden-policyd) SIGUSR1 so it reopens FILE, wait up to 5 s for

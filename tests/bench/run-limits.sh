@@ -40,9 +40,8 @@ for p in "$loadgen" "$policyd" "$cli"; do
 	[ -x "$p" ] || { echo "run-limits.sh: $p missing (build it in $build)" >&2; exit 1; }
 done
 
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # wait_port PORT - up to 10 s for a listener on 127.0.0.1:PORT
 wait_port() {
@@ -54,13 +53,13 @@ wait_port() {
 	return 1
 }
 
-rport=$(free_port)
+rport=$(bench_free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
 	>"$tmp/redis.log" 2>&1 &
 pids+=($!)
 wait_port "$rport" || exit 1
 
-pport=$(free_port)
+pport=$(bench_free_port)
 cat >"$tmp/bench.conf" <<CONF
 local_domains = { "example.test" }
 relay "office" {

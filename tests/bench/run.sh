@@ -10,16 +10,13 @@
 #   BENCH_NOFILE   1: also measure policyd with the same config minus the
 #                  audit file (records still built, written nowhere): what
 #                  appending them to the file costs
-#   BENCH_DEFAULTS 1: also measure policyd with the shipped defaults of the
-#                  audit and log sections (log to syslog, every refusal a
-#                  summary line there, the records' JSON not; -e not given),
-#                  once with no syslog daemon listening and once with
-#                  rsyslogd (Debian's rsyslog) on /dev/log; skipped when
-#                  another daemon owns /dev/log
 #   BENCH_SIGN     1: also measure policyd with audit { signing_key_file }
 #                  (a fresh Ed25519 key; checkpoints at the defaults, 1000
 #                  records or 60 s): what the running hash and the signed
 #                  checkpoints cost
+#
+# The shipped defaults of the audit and log sections, with and without a
+# syslog daemon, are measured by defaults.sh (interleaved rounds).
 #
 # Builds nothing: run `make bench-programs` (and build the daemon) in
 # BUILDDIR first; use a build without sanitizers for meaningful numbers.
@@ -29,6 +26,8 @@
 # each connection count and prints a table with the policyd/ceiling ratio.
 # Everything started here is stopped by PID on exit.
 set -u
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 # thousands of connections need as many descriptors, here and in the servers
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -47,7 +46,6 @@ cleanup() {
 		kill "$server_pid" 2>/dev/null
 		wait "$server_pid" 2>/dev/null
 	fi
-	stop_rsyslogd
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -59,25 +57,6 @@ for p in "$loadgen" "$dunnod"; do
 		exit 1
 	fi
 done
-
-# free_port - an unused TCP port on 127.0.0.1
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_listening PORT - up to 10s for something to accept on 127.0.0.1:PORT
-wait_listening() {
-	for _ in $(seq 100); do
-		if ! kill -0 "$server_pid" 2>/dev/null; then
-			return 1
-		fi
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 
 # stop_server - stop the server started last
 stop_server() {
@@ -98,118 +77,28 @@ new_audit() {
 	rm -f "$tmp/audit.old"
 }
 
-# rss_kb PID - resident memory of PID in KiB
-rss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
-}
-
-# cpu_ticks PID - user + system CPU time of PID so far, in clock ticks
-cpu_ticks() {
-	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null
-}
-
 # measure NAME PORT - one rw-loadgen run per row (connection count) into
 # $tmp/NAME.ROW, and the server's resident memory late in the row (all
 # connections open, 4/5 of the way through) into $tmp/NAME.ROW.rss; each
 # row starts with a fresh audit file (new_audit) and a synced file system
 measure() {
 	local row=0 c sampler
-	rss_kb "$server_pid" >"$tmp/$1.idle.rss"
+	bench_rss_kb "$server_pid" >"$tmp/$1.idle.rss"
 	for c in $conns; do
 		row=$((row + 1))
 		new_audit
 		sync
 		(sleep "$(awk -v s="$secs" 'BEGIN { print s * 0.8 }')" &&
-			rss_kb "$server_pid" >"$tmp/$1.$row.rss") &
+			bench_rss_kb "$server_pid" >"$tmp/$1.$row.rss") &
 		sampler=$!
-		t0=$(cpu_ticks "$server_pid")
+		t0=$(bench_cpu_ticks "$server_pid")
 		"$loadgen" -t "127.0.0.1:$2" -c "$c" -n 1000000000 -d "$secs" >"$tmp/$1.$row" 2>"$tmp/$1.$row.err"
-		t1=$(cpu_ticks "$server_pid")
+		t1=$(bench_cpu_ticks "$server_pid")
 		wait "$sampler"
 		# the server's CPU per request: less noisy than its rate on a shared machine
-		cpu_us=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$(field "$tmp/$1.$row" requests)" \
-			'BEGIN { if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print "-" }')
+		cpu_us=$(bench_cpu_us "$((t1 - t0))" "$(bench_field "$tmp/$1.$row" requests)")
 		echo "  $1 c=$c: $(cat "$tmp/$1.$row") rss_kb=$(cat "$tmp/$1.$row.rss") cpu_us_per_req=$cpu_us$(test -s "$tmp/$1.$row.err" && echo " ($(head -1 "$tmp/$1.$row.err"))")"
 	done
-}
-
-# field FILE KEY - a key=value field of a loadgen result line
-field() {
-	sed -n "s/.*[[:space:]]$2=\\([^[:space:]]*\\).*/\\1/p" "$1" 2>/dev/null
-}
-
-# gen_config PORT - a policyd config in $tmp/relaywarden.conf
-gen_config() {
-	cat >"$tmp/relaywarden.conf" <<EOF
-instance = "bench.test"
-local_domains = { "example.test" }
-relay_domains = { }
-sender_login "alice@example.test" {
-	senders = { "alice@example.test" }
-}
-sender_login "bob@example.test" {
-	senders = { "bob@example.test", "@example.test" }
-}
-relay "submission" {
-	type = sasl
-	listeners = { "submission" }
-	require_tls = true
-	sender_login = enforce
-}
-relay "submission-any" {
-	type = sasl
-	sender_login = enforce
-}
-relay "office" {
-	type = network
-	networks = { "192.0.2.0/24", "2001:db8:10::/48" }
-}
-relay "lab" {
-	type = network
-	networks = { "198.51.100.0/25" }
-}
-policyd {
-	listen = { "inet:127.0.0.1:$1" }
-	max_connections = 10000
-}
-audit {
-	file = "$tmp/audit.jsonl"
-	syslog = false
-	fsync = false
-}
-log {
-	target = stderr
-	debug = false
-}
-EOF
-}
-
-# start_rsyslogd - rsyslogd on /dev/log writing every line to $tmp/messages; 0 when it listens
-rsyslog_pid=""
-start_rsyslogd() {
-	command -v rsyslogd >/dev/null || return 1
-	[ -e /dev/log ] && return 1
-	printf '%s\n' 'module(load="imuxsock" SysSock.Use="on" SysSock.Name="/dev/log")' \
-		"*.* action(type=\"omfile\" file=\"$tmp/messages\")" >"$tmp/rsyslog.conf"
-	rsyslogd -n -f "$tmp/rsyslog.conf" -i "$tmp/rsyslogd.pid" >"$tmp/rsyslogd.log" 2>&1 &
-	rsyslog_pid=$!
-	for _ in $(seq 100); do [ -S /dev/log ] && return 0; sleep 0.1; done
-	return 1
-}
-
-# stop_rsyslogd - stop it by PID (it removes /dev/log)
-stop_rsyslogd() {
-	[ -n "$rsyslog_pid" ] || return 0
-	kill "$rsyslog_pid" 2>/dev/null
-	wait "$rsyslog_pid" 2>/dev/null
-	rsyslog_pid=""
-	rm -f /dev/log
-}
-
-# defaults_config - the audit and log sections back to their defaults
-defaults_config() {
-	sed -i -e '/^\tsyslog = false$/d' -e '/^\ttarget = stderr$/d' -e '/^\tdebug = false$/d' \
-		"$tmp/relaywarden.conf"
 }
 
 # run_server NAME PORT CMD... - start CMD, measure it, stop it
@@ -219,7 +108,7 @@ run_server() {
 	shift 2
 	"$@" >"$tmp/$name.log" 2>&1 &
 	server_pid=$!
-	if ! wait_listening "$port"; then
+	if ! bench_wait_listening "$server_pid" "$port"; then
 		echo "run.sh: $name did not start; its output:" >&2
 		tail -5 "$tmp/$name.log" >&2
 		stop_server
@@ -231,22 +120,22 @@ run_server() {
 }
 
 servers="dunnod"
-port=$(free_port)
+port=$(bench_free_port)
 run_server dunnod "$port" "$dunnod" -l "127.0.0.1:$port" || exit 1
 if [ "${BENCH_BEV:-0}" = 1 ]; then
-	port=$(free_port)
+	port=$(bench_free_port)
 	run_server dunnod-bev "$port" "$dunnod" -b -l "127.0.0.1:$port" && servers="$servers dunnod-bev"
 fi
 if [ -x "$policyd" ] && [ "${BENCH_NOFILE:-0}" = 1 ]; then
-	port=$(free_port)
-	gen_config "$port"
+	port=$(bench_free_port)
+	bench_gen_config "$tmp" "$port"
 	sed -i '/^\tfile = /d' "$tmp/relaywarden.conf"
 	run_server policyd-nofile "$port" "$policyd" -e -c "$tmp/relaywarden.conf" &&
 		servers="$servers policyd-nofile"
 fi
 if [ -x "$policyd" ]; then
-	port=$(free_port)
-	gen_config "$port"
+	port=$(bench_free_port)
+	bench_gen_config "$tmp" "$port"
 	if run_server policyd "$port" "$policyd" -e -c "$tmp/relaywarden.conf"; then
 		servers="$servers policyd"
 		echo "  audit records written: $((audit_total + $(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)))"
@@ -254,31 +143,14 @@ if [ -x "$policyd" ]; then
 else
 	echo "run.sh: $policyd not built: measuring the ceiling only"
 fi
-if [ -x "$policyd" ] && [ "${BENCH_DEFAULTS:-0}" = 1 ] && [ ! -e /dev/log ]; then
-	port=$(free_port)
-	gen_config "$port"
-	defaults_config
-	run_server policyd-defaults "$port" "$policyd" -c "$tmp/relaywarden.conf" &&
-		servers="$servers policyd-defaults"
-	if start_rsyslogd; then
-		port=$(free_port)
-		gen_config "$port"
-		defaults_config
-		run_server policyd-rsyslog "$port" "$policyd" -c "$tmp/relaywarden.conf" &&
-			servers="$servers policyd-rsyslog"
-		echo "  lines rsyslogd wrote: $(wc -l <"$tmp/messages" 2>/dev/null || echo 0)"
-	else
-		echo "run.sh: rsyslogd did not start on /dev/log"
-	fi
-	stop_rsyslogd
-fi
 if [ -x "$policyd" ] && [ "${BENCH_SIGN:-0}" = 1 ]; then
-	port=$(free_port)
-	gen_config "$port"
+	port=$(bench_free_port)
+	bench_gen_config "$tmp" "$port"
 	openssl genpkey -algorithm ed25519 -out "$tmp/sign.pem" 2>/dev/null && chmod 600 "$tmp/sign.pem"
 	sed -i "s|^\tfsync = false\$|&\n\tsigning_key_file = \"$tmp/sign.pem\"|" "$tmp/relaywarden.conf"
 	grep -q signing_key_file "$tmp/relaywarden.conf" || echo "run.sh: no signing_key_file in the config" >&2
 	audit_total=0
+	rm -f "$tmp/audit.jsonl"	# the policyd row's last file: counted above
 	if run_server policyd-sign "$port" "$policyd" -e -c "$tmp/relaywarden.conf"; then
 		servers="$servers policyd-sign"
 		echo "  audit lines written (records and checkpoints): $((audit_total + $(wc -l <"$tmp/audit.jsonl" 2>/dev/null || echo 0)))"
@@ -300,13 +172,13 @@ for c in $conns; do
 	row=$((row + 1))
 	printf '%-6s' "$c"
 	for s in $servers; do
-		printf ' %12s %11s' "$(field "$tmp/$s.$row" rps)" "$(field "$tmp/$s.$row" p99_us)"
+		printf ' %12s %11s' "$(bench_field "$tmp/$s.$row" rps)" "$(bench_field "$tmp/$s.$row" p99_us)"
 	done
 	for s in $servers; do
 		case $s in
 		policyd*)
-			printf ' %10s' "$(awk -v a="$(field "$tmp/$s.$row" rps)" \
-				-v b="$(field "$tmp/dunnod.$row" rps)" \
+			printf ' %10s' "$(awk -v a="$(bench_field "$tmp/$s.$row" rps)" \
+				-v b="$(bench_field "$tmp/dunnod.$row" rps)" \
 				'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 			;;
 		esac
