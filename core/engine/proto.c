@@ -306,6 +306,7 @@ static enum proto_status proto_finish(struct proto_parser *p, const char **error
 		p->attrs[i].name_len = p->slots[i].name_len;
 		p->attrs[i].value = p->store.data + p->slots[i].value_off;
 		p->attrs[i].value_len = p->slots[i].value_len;
+		p->attrs[i].name_hash = p->slots[i].hash;
 	}
 	p->complete = 1;
 	return PROTO_REQUEST;
@@ -421,6 +422,12 @@ enum proto_status proto_feed(struct proto_parser *p, const char *data, size_t le
 	}
 	*consumed = pos;
 	return PROTO_NEED_MORE;
+}
+
+/* proto_name_hash - see proto.h */
+uint32_t proto_name_hash(const char *name, size_t len)
+{
+	return proto_hash(name, len);
 }
 
 /* proto_get - value of name in the complete request, or NULL */

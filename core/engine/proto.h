@@ -22,6 +22,7 @@
 #define RW_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct proto_limits {
 	size_t max_line;	/* bytes in one attribute line, default 4096 */
@@ -40,6 +41,7 @@ struct proto_attr {
 	size_t name_len;
 	const char *value;
 	size_t value_len;
+	uint32_t name_hash;	/* proto_name_hash(name, name_len) */
 };
 
 struct proto_parser;
@@ -57,6 +59,8 @@ enum proto_status proto_feed(struct proto_parser *p, const char *data, size_t le
 const char *proto_get(const struct proto_parser *p, const char *name);
 size_t proto_count(const struct proto_parser *p);
 const struct proto_attr *proto_attr(const struct proto_parser *p, size_t i);
+/* proto_name_hash - the hash the parser indexes names by (pure; any bytes) */
+uint32_t proto_name_hash(const char *name, size_t len);
 /* proto_reset - forget the current request (and any error) */
 void proto_reset(struct proto_parser *p);
 void proto_free(struct proto_parser **pp);

@@ -56,12 +56,16 @@ static const struct request_field {
 #define RQ_N_FIELDS (sizeof(request_fields) / sizeof(request_fields[0]))
 #define RQ_MAX_LEN 31	/* longer than every field's name */
 
-/* the fields by name length: by_len[first[n] .. first[n + 1]) have length n */
+/*
+ * the fields by name length: by_len[first[n] .. first[n + 1]) have length
+ * n, hash[k] is by_len[k]'s name hash (proto_name_hash, as the parser's)
+ */
 static struct {
 	pthread_once_t once;
 	unsigned char first[RQ_MAX_LEN + 2];
 	unsigned char by_len[RQ_N_FIELDS];
-} request_index = { PTHREAD_ONCE_INIT, { 0 }, { 0 } };
+	uint32_t hash[RQ_N_FIELDS];
+} request_index = { PTHREAD_ONCE_INIT, { 0 }, { 0 }, { 0 } };
 
 /* request_index_build - the index by length (once per process) */
 static void request_index_build(void)
@@ -71,21 +75,24 @@ static void request_index_build(void)
 	for (size_t n = 0; n <= RQ_MAX_LEN; n++) {
 		request_index.first[n] = (unsigned char)k;
 		for (size_t i = 0; i < RQ_N_FIELDS; i++)
-			if (request_fields[i].len == n && n <= RQ_MAX_LEN)
+			if (request_fields[i].len == n && n <= RQ_MAX_LEN) {
+				request_index.hash[k] = proto_name_hash(request_fields[i].name, n);
 				request_index.by_len[k++] = (unsigned char)i;
+			}
 	}
 	request_index.first[RQ_MAX_LEN + 1] = (unsigned char)k;
 }
 
-/* request_field - the field named name (len bytes), or NULL for one we ignore */
-static const struct request_field *request_field(const char *name, size_t len)
+/* request_field - the field named a->name, or NULL for one we ignore */
+static const struct request_field *request_field(const struct proto_attr *a)
 {
-	if (len > RQ_MAX_LEN)
+	if (a->name_len > RQ_MAX_LEN)
 		return NULL;
-	for (size_t k = request_index.first[len]; k < request_index.first[len + 1]; k++) {
+	for (size_t k = request_index.first[a->name_len]; k < request_index.first[a->name_len + 1];
+	     k++) {
 		const struct request_field *f = &request_fields[request_index.by_len[k]];
 
-		if (f->name[0] == name[0] && memcmp(f->name, name, len) == 0)
+		if (request_index.hash[k] == a->name_hash && memcmp(f->name, a->name, a->name_len) == 0)
 			return f;
 	}
 	return NULL;
@@ -139,7 +146,7 @@ void request_to_txn(const struct proto_parser *p, struct rw_txn *t, struct strve
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0, n = proto_count(p); i < n; i++) {
 		const struct proto_attr *a = proto_attr(p, i);
-		const struct request_field *f = request_field(a->name, a->name_len);
+		const struct request_field *f = request_field(a);
 
 		if (f == NULL)
 			continue;	/* unknown attributes are ignored */
