@@ -41,7 +41,7 @@ static void engine_decide(struct engine_dec *d, struct session *s)
 		if (need == DECIDE_NEED_LIMITS) {
 			struct limit_result *res = rw_calloc(d->dec.plan.n, sizeof(*res));
 
-			store_run(d->sn->store, &d->dec.plan, res);
+			limit_sync_run(d->sn->store, &d->dec.plan, res);
 			decide_limits_done(&d->dec, res);
 		} else if (need == DECIDE_NEED_CHECKS) {
 			eom_check(&s->msg.checks, d->sn, &d->t, s->msg.relayed, &d->dec.v);

@@ -4,7 +4,7 @@
  * fetches done here:
  *
  * RCPT: the relay step; a permitted recipient is peeked against every
- *   limit that applies on the store (milter/store.c; nothing is charged);
+ *   limit that applies on the store (core/limits/limit_sync.c; nothing is charged);
  *   an accepted recipient is remembered for EOM.
  * EOM: the message checks (milter/eom.c) first, then, when this milter is
  *   the charging point (charge_at = milter), the message is charged once

@@ -269,9 +269,9 @@ static void milter_gauges(void *arg, struct metrics_gauges *g)
 		g->ready = 0;
 		return;
 	}
-	st = store_state(sn->store);
+	st = limit_sync_state(sn->store);
 	metrics_gauges_set(g, st, sn->cfg->digest);
-	g->degraded = store_degraded(sn->store);
+	g->degraded = limit_sync_degraded(sn->store);
 	g->ready = metrics_store_ready(sn->cfg, g->degraded);
 	state_put(&sn);
 }
@@ -330,7 +330,7 @@ int main(int argc, char **argv)
 		log_info("event=ready listen=%s config=%s config_digest=%s rules=%zu limits=%zu "
 			 "store=%s", sn->cfg->milter.listen, o.config, sn->cfg->digest,
 			 sn->cfg->policy->n_rules, sn->cfg->policy->n_limits,
-			 store_state(sn->store));
+			 limit_sync_state(sn->store));
 		notify_ready(sn->cfg->digest);
 	}
 	state_put(&sn);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/limits/limit_store.h"
 #include "core/util/log.h"
 #include "core/util/mem.h"
 #include "core/metrics/metrics.h"
@@ -18,7 +19,7 @@ static struct snap *state_cur;		/* under state_lock */
 static char *state_path;		/* control thread only */
 
 /* state_snap_new - a snapshot of cfg; NULL with *err when a sink or the store fails */
-static struct snap *state_snap_new(struct rw_config *cfg, struct store *keep, struct buf *err)
+static struct snap *state_snap_new(struct rw_config *cfg, struct limit_sync *keep, struct buf *err)
 {
 	struct snap *sn = rw_calloc(1, sizeof(*sn));
 
@@ -27,7 +28,8 @@ static struct snap *state_snap_new(struct rw_config *cfg, struct store *keep, st
 	pthread_mutex_init(&sn->audit_lock, NULL);
 	sn->audit = audit_open(cfg, err);
 	if (sn->audit != NULL)
-		sn->store = keep != NULL ? store_ref(keep) : store_new(cfg, err);
+		sn->store = keep != NULL ? limit_sync_ref(keep)
+					 : limit_sync_new(cfg, limit_store_log_note, NULL, err);
 	if (sn->audit == NULL || sn->store == NULL || eom_env_new(cfg, &sn->checks, err) < 0) {
 		state_put(&sn);
 		return NULL;
@@ -40,7 +42,7 @@ static void state_snap_free(struct snap *sn)
 {
 	eom_env_free(&sn->checks);
 	audit_close(&sn->audit);
-	store_unref(&sn->store);
+	limit_sync_unref(&sn->store);
 	config_unref(&sn->cfg);
 	pthread_mutex_destroy(&sn->audit_lock);
 	free(sn);
@@ -123,9 +125,11 @@ int state_reload(void)
 	struct buf err = BUF_INIT;
 	struct rw_config *cfg = config_load(state_path, &err);
 	struct snap *old = state_get(), *sn = NULL;
+	struct limit_sync *keep;
 
 	if (cfg != NULL) {
-		sn = state_snap_new(cfg, store_same(old->store, cfg) ? old->store : NULL, &err);
+		keep = limit_sync_same(old->store, cfg) ? old->store : NULL;
+		sn = state_snap_new(cfg, keep, &err);
 		if (sn == NULL)
 			cfg = NULL;	/* freed with the snapshot */
 	}
@@ -145,7 +149,7 @@ int state_reload(void)
 	old->refs--;	/* the reference state_cur held: the one state_get took remains */
 	pthread_mutex_unlock(&state_lock);
 	log_info("event=reloaded config_digest=%s rules=%zu limits=%zu store=%s", cfg->digest,
-		 cfg->policy->n_rules, cfg->policy->n_limits, store_state(sn->store));
+		 cfg->policy->n_rules, cfg->policy->n_limits, limit_sync_state(sn->store));
 	state_put(&old);	/* the reference state_get took */
 	buf_release(&err);
 	return 0;

@@ -24,7 +24,7 @@
 #include "core/audit/audit.h"
 #include "core/util/buf.h"
 #include "core/config/config.h"
-#include "milter/store.h"
+#include "core/limits/limit_sync.h"
 
 struct eom_env;
 
@@ -33,7 +33,7 @@ struct snap {
 	struct rw_config *cfg;
 	struct audit *audit;
 	pthread_mutex_t audit_lock;
-	struct store *store;
+	struct limit_sync *store;	/* the limit store (core/limits/limit_sync.h) */
 	struct eom_env *checks;		/* message checks (milter/eom.h); NULL: all off */
 };
 

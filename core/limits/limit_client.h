@@ -3,9 +3,10 @@
  * every front-end: the circuit breaker (core/limits/breaker.c), the local fallback
  * (core/limits/local_store.c), Redis's clock offset (charge deadlines) and the
  * degraded state. Sans-I/O: it never touches a socket or a clock; the
- * transport glue (policyd/limiter.c on the async client, milter/store.c on
- * the sync one) passes the monotonic time in and tells it how each Redis
- * command went. Pure: libc only.
+ * transport glue (policyd/limiter.c on the async client,
+ * core/limits/limit_sync.c on the sync one: the milter, explain --live)
+ * passes the monotonic time in and tells it how each Redis command went.
+ * Pure: libc only.
  *
  * One request:
  *  1. limit_client_route: LIMIT_ROUTE_LOCAL (no Redis configured, or the
