@@ -7,15 +7,13 @@
 #include <event2/event.h>
 
 #include "cli/live.h"
-#include "core/limits/limit_store.h"
+#include "core/limits/limit_sync.h"
 #include "core/util/mem.h"
-#include "core/redis/redis.h"
 #include "core/spf/spf_pool.h"
 
 struct cli_live {
 	const struct rw_config *cfg;
-	struct redis_sync *redis;	/* NULL: no redis section */
-	struct redis_script script;
+	struct limit_sync *limits;	/* the milter's sync limit client, no notes */
 	struct event_base *base;	/* for the SPF pool, created on first use */
 	struct spf_pool *pool;
 	struct spf_outcome *outs;	/* the pool's answer */
@@ -25,53 +23,28 @@ struct cli_live {
 struct cli_live *live_open(const struct rw_config *cfg, struct buf *err)
 {
 	struct cli_live *l = rw_calloc(1, sizeof(*l));
-	struct redis_settings s;
 
 	l->cfg = cfg;
-	redis_script_init(&l->script, limit_store_lua, limit_store_lua_len);
-	redis_settings_from_config(&s, cfg);
-	if (s.servers.n > 0 || s.sentinels.n > 0)
-		l->redis = redis_sync_new(&s, err);
-	redis_settings_release(&s);
-	if (err->len > 0)
+	if ((l->limits = limit_sync_new(cfg, NULL, NULL, err)) == NULL)
 		live_close(&l);
 	return l;
 }
 
 /* live_limits - see live.h */
-int live_limits(struct cli_live *l, struct limit_plan *plan, struct limit_result *results,
+int live_limits(struct cli_live *l, const struct limit_plan *plan, struct limit_result *results,
 		const char **why_r)
 {
-	struct strvec keys = STRVEC_INIT, args = STRVEC_INIT, cmd = STRVEC_INIT;
-	int charge = plan->charge, rc = -1;
-	redisReply *reply = NULL;
-	const char *err = NULL;
-	enum redis_status st;
+	struct buf err = BUF_INIT;
+	int rc;
 
 	*why_r = "limits: no redis section: each daemon counts in its own memory: not peeked";
-	if (l->redis == NULL)
+	if (!limit_sync_has_redis(l->limits))
 		return -1;
-	plan->charge = 0;	/* mode "peek" with the plan's costs */
-	if (limit_store_marshal(plan, &keys, &args, &err) == 0) {
-		limit_store_command(NULL, &keys, &args, &cmd);
-		st = redis_sync_evalsha(l->redis, &l->script, (int)keys.n, (int)cmd.n,
-					(const char **)cmd.v, NULL, &reply);
-		if (st != REDIS_ST_OK && st != REDIS_ST_ERROR)
-			err = redis_sync_error(l->redis);
-		else if (limit_store_parse(reply, plan, results, NULL, &err) == LIMIT_STORE_OK)
-			rc = 0;
-	}
-	plan->charge = charge;
-	if (rc < 0) {
-		fprintf(stderr, "relaywarden: explain: limits not peeked: %s\n",
-			err != NULL ? err : "no reply");
+	if ((rc = limit_sync_peek(l->limits, plan, results, &err)) < 0) {
+		fprintf(stderr, "relaywarden: explain: limits not peeked: %s\n", buf_cstr(&err));
 		*why_r = "limits: Redis did not answer: not peeked";
 	}
-	if (reply != NULL)
-		freeReplyObject(reply);
-	strvec_release(&keys);
-	strvec_release(&args);
-	strvec_release(&cmd);
+	buf_release(&err);
 	return rc;
 }
 
@@ -126,8 +99,7 @@ void live_close(struct cli_live **lp)
 
 	if (l == NULL)
 		return;
-	redis_sync_free(&l->redis);
-	redis_script_release(&l->script);
+	limit_sync_unref(&l->limits);
 	spf_pool_free(&l->pool);
 	if (l->base != NULL)
 		event_base_free(l->base);

@@ -13,7 +13,10 @@ computed from Redis's clock when each asks, so there (only) policyd's line
 may instead equal the one of a second explain run just after it (over a
 limit nothing is charged, so that run sees the same counters).
 
-Also: explain --live writes nothing to Redis; explain names the customer,
+Also: explain --live writes nothing to Redis, also for a message over its
+rate (shown over); with Redis down it decides without the limits and says
+they were not peeked (why on stderr), without a redis section that the
+daemons count in their own memory; explain names the customer,
 every limit and quota with its unit, identity and Redis key; without
 --live it shows the SPF directions it would check and the limits it would
 peek."""
@@ -21,8 +24,8 @@ import os
 import re
 import subprocess
 
-from rwtest import (Policyd, RedisServer, CLI, WAIT, rcpt, eom, check, finish, have_redis,
-                    skip, redis_conf, redis_keys, request_bytes)
+from rwtest import (Policyd, RedisServer, CLI, WAIT, rcpt, eom, check, finish, free_port,
+                    have_redis, skip, redis_conf, redis_keys, request_bytes, sasl_limit_conf)
 
 FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
 FP2 = FP.replace("AB", "0B")
@@ -211,6 +214,55 @@ def live_charges_nothing(d, r):
           "explain --live names the limit, unit, identity, customer, key and usage")
 
 
+def live_over_charges_nothing(d, r):
+    """After the corpus dave is over user-msgs: explain --live of his next
+    message (a charge at END-OF-MESSAGE) refuses it (exit 1), shows the
+    limit as over and leaves every counter in Redis as it was; so does a
+    RCPT peek."""
+    for stage, req in (("END-OF-MESSAGE", eom(size="10", **user("dave"))),
+                       ("RCPT", rcpt(**user("dave")))):
+        before = redis_keys(r.port)
+        rc, out = explain(d.conf, req, "--live")
+        check(rc == 1 and (action_of(out) or "").startswith(
+                  '450 4.7.1 Rate limit "user-msgs" exceeded') and
+              "current usage read from Redis, nothing charged" in out and
+              re.search(r"limit user-msgs: messages, sasl_user dave, .*\n    key "
+                        r"rw:v1:\{-\}:rate:user-msgs:sasl_user:[0-9a-f]{32}: over, retry in "
+                        r"[0-9]+ ms\n", out) is not None,
+              "explain --live %s over user-msgs: 450, the limit shown over (exit %d)" % (stage, rc))
+        check(before != {} and redis_keys(r.port) == before,
+              "explain --live %s over user-msgs: Redis unchanged" % stage)
+
+
+def live_unpeeked(d):
+    """Redis down: the decision without the limits, "not peeked" on stdout
+    and why on stderr; no redis section: said so, nothing on stderr."""
+    down = os.path.join(d.dir, "down.conf")
+    with open(down, "w") as out_fp:
+        out_fp.write(CONF + redis_conf(servers=["127.0.0.1:%d" % free_port()],
+                                       connect_timeout_ms=1000))
+    p = subprocess.run([CLI, "explain", "-c", down, "--live"], input=request_bytes(
+        rcpt(**user("alice"))), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    check(p.returncode == 0 and action_of(out) == "OK" and
+          "limits: Redis did not answer: not peeked" in out and
+          "current usage not read" in out and
+          "relaywarden: explain: limits not peeked: " in err,
+          "explain --live, Redis down: OK, limits not peeked (exit %d, stderr %r)"
+          % (p.returncode, err[:200]))
+    local = os.path.join(d.dir, "local.conf")
+    with open(local, "w") as out_fp:
+        out_fp.write(sasl_limit_conf(3, on_store_failure="local"))
+    p = subprocess.run([CLI, "explain", "-c", local, "--live"], input=request_bytes(
+        rcpt(**user("alice"))), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT)
+    out = p.stdout.decode()
+    check(p.returncode == 0 and action_of(out) == "OK" and
+          "limits: no redis section: each daemon counts in its own memory: not peeked" in out and
+          p.stderr == b"",
+          "explain --live, no redis section: said so (exit %d, stderr %r)"
+          % (p.returncode, p.stderr[:200]))
+
+
 def shows_plans(d):
     """Without --live: customer, limits and SPF directions shown, not run."""
     rc, out = explain(d.conf, rcpt(**user("alice")))
@@ -242,6 +294,8 @@ def main():
         d = Policyd(CONF + redis_conf(servers=[r.addr()]))
         corpus(d)
         live_charges_nothing(d, r)
+        live_over_charges_nothing(d, r)
+        live_unpeeked(d)
         shows_plans(d)
     finally:
         if d is not None:
