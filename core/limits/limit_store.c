@@ -52,8 +52,9 @@ static const char *limit_store_field(enum limit_unit u)
 
 /*
  * The marshalling writes each KEY and ARGV through an emitter, so that the
- * same code fills the strvecs (limit_store_marshal: the CLI, the milter,
- * tests) and the RESP command (limit_store_resp: policyd's hot path).
+ * same code fills the strvecs (limit_store_marshal: relaywarden quota,
+ * tests) and the RESP command (limit_store_resp: policyd's hot path and
+ * limit_sync, the milter's and explain --live's).
  */
 typedef void limit_store_emit(void *ctx, const char *s, size_t n);
 

@@ -10,7 +10,8 @@
  *
  * Use: limit_store_marshal + limit_store_command -> redisCommandArgv /
  * redisAsyncCommandArgv (argvlen NULL: no argument contains a NUL), or
- * limit_store_resp -> the same command already in RESP (policyd's path);
+ * limit_store_resp -> the same command already in RESP (policyd's and
+ * limit_sync's path);
  * limit_store_parse on the reply. On LIMIT_STORE_NOSCRIPT the client sends
  * SCRIPT LOAD limit_store_lua (or EVAL) and retries once.
  *
