@@ -29,8 +29,8 @@ import time
 
 from dnslib import QTYPE, RCODE, RR, TXT, DNSRecord
 
-from rwtest import (CLI, WAIT, Policyd, check, finish, rcpt, read_reply, request_bytes,
-                    validate_records)
+from rwtest import (CLI, WAIT, Policyd, check, finish, free_dns_port, listening, rcpt,
+                    read_reply, request_bytes, validate_records, wait_for)
 
 UNBOUND = "/usr/sbin/unbound"
 EGRESS4, EGRESS6 = "192.0.2.10", "2001:db8::10"
@@ -105,39 +105,12 @@ class SlowDNS:
             return name in self.seen
 
 
-def wait_tcp(port):
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-def free_port():
-    while True:
-        t = socket.socket()
-        t.bind(("127.0.0.1", 0))
-        p = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", p))
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-        return p
-
-
 class Unbound:
     """unbound: local-data for spf.test, stub-zone slow.test -> SlowDNS."""
 
     def __init__(self, slow_port):
         self.dir = tempfile.mkdtemp(prefix="rw-spf-dns-")
-        self.port = free_port()
+        self.port = free_dns_port()
         data = "".join("    local-data: '%s. TXT \"%s\"'\n" % (n, t) for n, t in ZONE.items())
         conf = """server:
     interface: 127.0.0.1
@@ -166,7 +139,7 @@ remote-control:
         with open(path, "w") as fp:
             fp.write(conf)
         self.proc = subprocess.Popen([UNBOUND, "-d", "-c", path])
-        if not wait_tcp(self.port):
+        if not wait_for(lambda: listening(self.port), "unbound listens on %d" % self.port):
             raise RuntimeError("unbound did not start")
 
     def stop(self):

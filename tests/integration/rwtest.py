@@ -50,6 +50,41 @@ def free_port():
     return port
 
 
+def dns_sockets():
+    """A TCP and a UDP socket bound to one free port on 127.0.0.1, as a DNS
+    server listens: (tcp, udp, port); the caller closes both."""
+    for _ in range(100):
+        t = socket.socket()
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+        except OSError:
+            t.close()
+            u.close()
+            continue
+        return t, u, port
+    raise RuntimeError("no port on 127.0.0.1 free for both TCP and UDP")
+
+
+def free_dns_port():
+    """A port on 127.0.0.1 free for both TCP and UDP, for a DNS server started later."""
+    t, u, port = dns_sockets()
+    t.close()
+    u.close()
+    return port
+
+
+def listening(port):
+    """True when something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def request_bytes(attrs):
     """A policy request from a dict or a list of (name, value) pairs."""
     items = attrs.items() if isinstance(attrs, dict) else attrs

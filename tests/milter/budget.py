@@ -13,7 +13,6 @@ usage: budget.py MILTER VECTOR_DIR WORKDIR
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,24 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from milterclient import MilterClient  # noqa: E402
-from rwtest import FAILED, check, validate_records  # noqa: E402
+from rwtest import (FAILED, check, dns_sockets, free_port, listening,  # noqa: E402
+                    validate_records, wait_for)
 
 BUDGET_MS = 2000
 SLACK_MS = 1000      # EOM_BUDGET_SLACK_MS (milter/eom.h)
-
-
-def free_port():
-    while True:
-        t = socket.socket()
-        t.bind(("127.0.0.1", 0))
-        p = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", p))
-        except OSError:
-            t.close()
-            continue
-        return t, u, p
 
 
 class BlackHole(threading.Thread):
@@ -87,11 +73,10 @@ def read_eml(path):
 
 def main():
     milter, vdir, work = sys.argv[1:4]
-    tcp, udp, dns_port = free_port()
+    tcp, udp, dns_port = dns_sockets()
     hole = BlackHole(tcp, udp)
     hole.start()
-    mt, _, mport = free_port()
-    mt.close()
+    mport = free_port()
     conf = os.path.join(work, "budget.conf")
     audit = os.path.join(work, "budget-audit.jsonl")
     if os.path.exists(audit):
@@ -110,13 +95,7 @@ log { target = stderr }
     log = open(os.path.join(work, "budget.log"), "wb")
     proc = subprocess.Popen([milter, "-c", conf, "-e"], stdout=log, stderr=log)
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", mport), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for(lambda: listening(mport), "the milter listens on %d" % mport)
         hdrs, body = read_eml(os.path.join(vdir, "rfc8463/a3-signed.eml"))
         c = MilterClient("127.0.0.1", mport, timeout=60)
         try:
