@@ -186,7 +186,12 @@ if bench_start_rsyslogd "$tmp"; then
 	echo "phase 2: rsyslogd (pid $bench_rsyslog_pid) on /dev/log; ${secs}s rows, $rounds rounds"
 	rounds dunnod-p2:dunnod policyd-rsyslog:policyd-rsyslog
 	finish_policyd policyd-rsyslog
-	echo "  lines rsyslogd wrote: $(wc -l <"$tmp/messages" 2>/dev/null || echo 0)"
+	refusals=0
+	for f in "$tmp"/rows/policyd-rsyslog.*[0-9]; do
+		refusals=$((refusals + $(bench_field "$f" REJECT)))
+	done
+	# a daemon that falls behind loses lines (counted by policyd, never waited for)
+	echo "  refusal lines rsyslogd wrote: $(grep -c ': reject: ' "$tmp/messages" 2>/dev/null || echo 0) of $refusals refusals"
 	bench_stop_rsyslogd
 else
 	echo "phase 2 skipped: no rsyslogd, or another daemon owns /dev/log"
