@@ -5,7 +5,7 @@ import re
 import sys
 
 from rwtest import (Policyd, rcpt, check, finish, validate_records, request_bytes,
-                    read_reply, as_action, strip_ids)
+                    read_reply, read_replies, as_action, strip_ids)
 
 BURST = 40
 FP = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
@@ -79,12 +79,7 @@ def main():
         # pipelined: three requests in one write, answered in order
         s.sendall(request_bytes(rcpt(client_address="127.0.0.2")) + request_bytes(rcpt()) +
                   request_bytes(rcpt(protocol_state="DATA")))
-        data = b""
-        while data.count(b"\n\n") < 3:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = read_replies(s, 3)
         check(strip_ids(data) == b"action=OK\n\naction=554 5.7.1 Relay access denied\n\n"
                       b"action=DUNNO\n\n", "pipelined requests answered in order: %r" % data)
         s.close()
@@ -93,12 +88,7 @@ def main():
         s = d.connect()
         s.sendall(b"".join(request_bytes(rcpt(recipient="burst%d@remote.test" % i))
                            for i in range(BURST)))
-        data = b""
-        while data.count(b"\n\n") < BURST:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_replies(s, BURST)
         s.close()
         check(strip_ids(data) == b"action=554 5.7.1 Relay access denied\n\n" * BURST,
               "the burst refused in order (%d replies)" % data.count(b"\n\n"))

@@ -15,8 +15,8 @@ import tempfile
 import threading
 import time
 
-from rwtest import (POLICYD, VALGRIND, WAIT, check, finish, free_port, rcpt, read_reply,
-                    request_bytes, skip)
+from rwtest import (POLICYD, VALGRIND, WAIT, check, finish, free_port, rcpt, read_replies,
+                    read_reply, request_bytes, skip)
 
 DEV_LOG = "/dev/log"
 
@@ -111,12 +111,7 @@ def main():
         s = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
         s.sendall(b"".join(request_bytes(rcpt(client_address="192.0.2.%d" % (i + 100)))
                            for i in range(burst)))
-        data = b""
-        while data.count(b"\n\n") < burst:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_replies(s, burst)
         s.close()
         ids = re.findall(r"\(id ([0-9a-f]{12})\)\n\n", data.decode())
         check(len(ids) == burst, "every pipelined refusal answered with an id (%d)" % len(ids))

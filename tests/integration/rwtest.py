@@ -133,6 +133,19 @@ def strip_ids(data):
     return ID_SUFFIX.sub(b"\n\n", data)
 
 
+def read_replies(sock, n, timeout=WAIT):
+    """Read n pipelined replies (up to the n-th empty line), ids kept; less
+    if the peer closed first."""
+    sock.settimeout(timeout)
+    data = b""
+    while data.count(b"\n\n") < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def read_reply(sock, timeout=WAIT, keep_id=False):
     """Read one reply (up to the empty line), without its decision id unless
     keep_id. b'' if the peer closed first."""
