@@ -209,6 +209,14 @@ static void audit_tls(struct buf *b, const struct rw_txn *t)
 	buf_puts(b, "\"tls\":{");
 	audit_opt(b, "protocol", t->tls_protocol);
 	audit_opt(b, "cipher", t->tls_cipher);
+	if (!txn_has(t->cert_fingerprint) && !txn_has(t->cert_pubkey_fingerprint) &&
+	    !txn_has(t->cert_subject) && !txn_has(t->cert_issuer) && !t->cert_verified) {
+		/* no client certificate, most sessions: what the lines below write then */
+		buf_append(b, BUF_LIT("\"cert_fingerprint\":null,\"cert_pubkey_fingerprint\":null,"
+				      "\"cert_subject\":null,\"cert_issuer\":null,"
+				      "\"cert_verified\":false},"));
+		return;
+	}
 	audit_opt(b, "cert_fingerprint", t->cert_fingerprint);
 	audit_opt(b, "cert_pubkey_fingerprint", t->cert_pubkey_fingerprint);
 	audit_opt(b, "cert_subject", t->cert_subject);

@@ -108,6 +108,47 @@ static void test_permit_record_and_hostile_bytes(void **state)
 	verdict_release(&v);
 }
 
+/*
+ * test_tls_without_certificate - each certificate field on its own is
+ * written as given, and none of them gives the same nulls field by field
+ */
+static void test_tls_without_certificate(void **state)
+{
+	static const char none[] = "\"tls\":{\"protocol\":\"TLSv1.3\",\"cipher\":null,"
+				   "\"cert_fingerprint\":null,\"cert_pubkey_fingerprint\":null,"
+				   "\"cert_subject\":null,\"cert_issuer\":null,\"cert_verified\":false},";
+	static const char *const keys[] = { "cert_fingerprint", "cert_pubkey_fingerprint",
+					    "cert_subject", "cert_issuer" };
+	struct rw_verdict v = VERDICT_INIT;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i <= 4; i++) {
+		struct rw_txn t = { .stage = STAGE_RCPT, .tls_protocol = "TLSv1.3",
+				    .cert_fingerprint = i == 0 ? "AB:CD" : "",
+				    .cert_pubkey_fingerprint = i == 1 ? "EF:01" : NULL,
+				    .cert_subject = i == 2 ? "CN=x" : NULL,
+				    .cert_issuer = i == 3 ? "CN=ca" : "" };
+		json_t *j, *tls;
+
+		buf_truncate(&b, 0);
+		audit_record(&ctx, &t, &v, &b);
+		if (i == 4) {	/* no certificate at all */
+			assert_non_null(strstr(buf_cstr(&b), none));
+			break;
+		}
+		assert_null(strstr(buf_cstr(&b), none));
+		j = record_json(&t, &v);
+		tls = json_object_get(j, "tls");
+		for (size_t k = 0; k < 4; k++)
+			assert_int_equal(json_is_string(json_object_get(tls, keys[k])), k == i);
+		assert_true(json_is_false(json_object_get(tls, "cert_verified")));
+		json_decref(j);
+	}
+	buf_release(&b);
+	verdict_release(&v);
+}
+
 /* read_file - the whole file as a string (caller frees) */
 static char *read_file(const char *path)
 {
@@ -348,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusal_record),
 		cmocka_unit_test(test_permit_record_and_hostile_bytes),
+		cmocka_unit_test(test_tls_without_certificate),
 		cmocka_unit_test(test_file_sink_append_and_reopen),
 		cmocka_unit_test(test_cut_record_stays_its_own_line),
 		cmocka_unit_test(test_records_are_chained),
