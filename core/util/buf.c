@@ -17,7 +17,7 @@ void buf_grow(struct buf *b, size_t n)
 	if (n > (size_t)-1 / 2 - b->len - 1)
 		abort();	/* would overflow: a programming error, not input */
 	need = b->len + n + 1;
-	if (need <= b->cap)
+	if (need <= b->cap && b->data != NULL)	/* a zeroed buf has no storage yet */
 		return;
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
