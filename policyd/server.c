@@ -324,8 +324,11 @@ static void server_flush_log(struct server *s)
 {
 	int fd;
 
-	if (!log_batch_flush(&s->log_batch))
+	if (!log_batch_flush(&s->log_batch)) {
+		if (s->log_ev != NULL)
+			event_del(s->log_ev);	/* nothing waits: no wake-up for an old socket */
 		return;
+	}
 	if (s->log_ev != NULL)
 		event_free(s->log_ev);	/* the socket may be another since */
 	s->log_ev = NULL;

@@ -1,6 +1,7 @@
 /* request - a parsed Postfix policy request as a struct rw_txn; see request.h */
 #include "autoconfig.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -72,10 +73,12 @@ static void request_index_build(void)
 {
 	size_t k = 0;
 
+	for (size_t i = 0; i < RQ_N_FIELDS; i++)
+		assert(request_fields[i].len <= RQ_MAX_LEN);
 	for (size_t n = 0; n <= RQ_MAX_LEN; n++) {
 		request_index.first[n] = (unsigned char)k;
 		for (size_t i = 0; i < RQ_N_FIELDS; i++)
-			if (request_fields[i].len == n && n <= RQ_MAX_LEN) {
+			if (request_fields[i].len == n) {
 				request_index.hash[k] = proto_name_hash(request_fields[i].name, n);
 				request_index.by_len[k++] = (unsigned char)i;
 			}

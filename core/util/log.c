@@ -26,7 +26,6 @@
 #define LOG_BATCH_KEEP 4096	/* lines a batch keeps while the syslog daemon is behind */
 
 static struct {
-	const char *ident;
 	char tag[128];		/* "ident[pid]: ", set by log_open */
 	int to_stderr;
 	int debug;
@@ -35,8 +34,7 @@ static struct {
 	int fd;			/* connected to /dev/log, or -1 */
 	uint64_t retry_at;	/* now_mono_ms before which we do not connect */
 	unsigned long dropped;
-} log_state = { "relaywarden", "relaywarden: ", 1, 0, LOG_MAIL, PTHREAD_MUTEX_INITIALIZER,
-		-1, 0, 0 };
+} log_state = { "relaywarden: ", 1, 0, LOG_MAIL, PTHREAD_MUTEX_INITIALIZER, -1, 0, 0 };
 
 static const int log_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
@@ -47,7 +45,6 @@ void log_open(const char *ident, int to_stderr, int facility, int debug)
 
 	snprintf(tag, sizeof(tag), "%s[%ld]: ", ident, (long)getpid());
 	pthread_mutex_lock(&log_state.lock);
-	log_state.ident = ident;
 	if (strcmp(tag, log_state.tag) != 0)	/* other threads read it without the lock */
 		memcpy(log_state.tag, tag, sizeof(tag));
 	log_state.to_stderr = to_stderr;
