@@ -154,8 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c.fd < 0 || connect(c.fd, (struct sockaddr *)&fuzz_addr, sizeof(fuzz_addr)) < 0 ||
-	    evutil_make_socket_nonblocking(c.fd) < 0)
+	    evutil_make_socket_nonblocking(c.fd) < 0) {
+		fprintf(stderr, "fuzz_metrics: cannot connect: %s\n", strerror(errno));
 		abort();
+	}
 	c.rev = event_new(fuzz_base, c.fd, EV_READ | EV_PERSIST, fuzz_io, &c);
 	c.wev = event_new(fuzz_base, c.fd, EV_WRITE | EV_PERSIST, fuzz_io, &c);
 	timer = evtimer_new(fuzz_base, fuzz_timeout, NULL);
@@ -169,6 +171,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event_free(timer);
 	event_free(c.rev);
 	event_free(c.wev);
+	/* a reset, not a FIN: a client closing first keeps TIME_WAIT, and tens of
+	 * thousands of runs a second used up the ephemeral ports */
+	setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger));
 	evutil_closesocket(c.fd);
 	/* let the server see the close and free its side */
 	event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
