@@ -241,7 +241,6 @@ struct buf *log_batch_begin(struct log_batch *lb, enum log_level lv)
 		log_batch_drop(lb, lb->n);
 	}
 	lb->to_stderr = to_stderr;
-	lb->line_start = lb->text.len;
 	log_header(&lb->text, to_stderr, log_prio[lv]);
 	return &lb->text;
 }

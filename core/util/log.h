@@ -66,9 +66,8 @@ struct log_batch {
 	size_t *ends;		/* end offset of each line in text */
 	size_t n, cap;
 	int to_stderr;		/* the sink the lines are formatted for */
-	size_t line_start;	/* offset of the line begun last */
 };
-#define LOG_BATCH_INIT { BUF_INIT, NULL, 0, 0, 0, 0 }
+#define LOG_BATCH_INIT { BUF_INIT, NULL, 0, 0, 0 }
 
 /* log_batch_begin - start a line at lv (its header written); NULL when lv is not logged */
 struct buf *log_batch_begin(struct log_batch *lb, enum log_level lv);
