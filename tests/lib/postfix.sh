@@ -37,10 +37,11 @@ rw_postfix_services() {
 	EOF2
 }
 
-# rw_postfix_main_base DIR QUEUE_DIR SYSLOG_NAME - the main.cf lines every
-# throwaway instance shares: its own queue and data directories, logging
-# to DIR/log/maillog through postlogd, loopback only, no DNS, no aliases,
-# no local recipient check; callers add names, restrictions, transports
+# rw_postfix_main_base DIR QUEUE_DIR SYSLOG_NAME [LOG_DIR] - the main.cf
+# lines every throwaway instance shares: its own queue and data (DIR/data)
+# directories, logging to LOG_DIR/maillog (default DIR/log) through
+# postlogd, loopback only, no DNS, no aliases, no local recipient check;
+# callers add names, restrictions, transports
 rw_postfix_main_base() {
 	cat <<EOF2
 compatibility_level = 3.6
@@ -48,8 +49,8 @@ queue_directory = $2
 data_directory = $1/data
 mail_owner = postfix
 setgid_group = postdrop
-maillog_file = $1/log/maillog
-maillog_file_prefixes = $1/log
+maillog_file = ${4:-$1/log}/maillog
+maillog_file_prefixes = ${4:-$1/log}
 syslog_name = $3
 relay_domains =
 mynetworks = 127.0.0.1/32
