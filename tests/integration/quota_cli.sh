@@ -124,8 +124,8 @@ print(str(v).lower() if isinstance(v, bool) else v)
 PY
 }
 now_us() { $PY -c 'import time; print(int(time.time() * 1000000))'; }
-gcra_remaining() {	# TAT_US NOW_US EMISSION_US TOLERANCE_US: units that fit at NOW
-	$PY -c 'import sys; t, n, e, l = map(int, sys.argv[1:]); print(max(0, l - max(0, t - n)) // e)' "$@"
+gcra_remaining() {	# TAT_US NOW_US EMISSION_US TOLERANCE_US: units that fit at NOW (no TAT: empty)
+	$PY -c 'import sys; t, n, e, l = (int(a or 0) for a in sys.argv[1:]); print(max(0, l - max(0, t - n)) // e)' "$@"
 }
 show() {	# show NAME ARGS...: quota show --json into $dir/NAME.json, exit status
 	name=$1; shift
