@@ -26,6 +26,7 @@
 #include "core/sys/privdrop.h"
 #include "core/sys/safefile.h"
 #include "policyd/server.h"
+#include "policyd/workers.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/relaywarden/relaywarden.conf"
 
@@ -80,6 +81,7 @@ static void open_log(const struct options *o, const struct rw_config *cfg)
 
 struct signal_ctx {
 	struct server *server;
+	struct workers *workers;
 	struct event_base *base;
 	const struct options *opts;
 };
@@ -94,12 +96,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP:
 		log_info("event=signal signal=HUP action=reload");
 		notify_reloading();
-		if (server_reload(sc->server) == 0)
+		if (server_reload(sc->server) == 0) {
 			open_log(sc->opts, server_config(sc->server));
+			workers_reload(sc->workers, server_config(sc->server));
+		}
 		notify_ready(server_config(sc->server)->digest);	/* the old config stays on refusal */
 		break;
 	case SIGUSR1:
 		server_reopen_audit(sc->server);
+		workers_reopen(sc->workers);
 		break;
 	default:
 		log_info("event=signal signal=%d action=stop", (int)sig);
@@ -158,6 +163,7 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 	struct signal_ctx sc = { 0 };
 	struct event_base *base;
+	struct workers *w = NULL;
 	sigset_t stopping;
 	struct server *s;
 	int rc = 1;
@@ -173,19 +179,25 @@ int main(int argc, char **argv)
 	}
 	if ((s = start(base, &o)) == NULL)
 		goto out;
-	if (drop_privileges(server_config(s)) < 0) {
+	/* the other loops bind and open now, while we may; they run once unprivileged */
+	if ((w = workers_new(s, server_workers(server_config(s)) - 1, &perr)) == NULL ||
+	    drop_privileges(server_config(s)) < 0 || workers_start(w, &perr) < 0) {
+		if (perr.len > 0)
+			log_err("event=start_failed error=\"%s\"", buf_cstr(&perr));
+		workers_stop(&w);
 		server_free(&s);
 		goto out;
 	}
 	if (o.pidfile && safefile_pidfile(o.pidfile, &perr) < 0)
 		log_warn("event=pidfile_failed error=\"%s\"", buf_cstr(&perr));
-	sc = (struct signal_ctx){ s, base, &o };
+	sc = (struct signal_ctx){ s, w, base, &o };
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		sigev[i] = evsignal_new(base, sigs[i], on_signal, &sc);
 		event_add(sigev[i], NULL);
 	}
-	log_info("event=ready config=%s config_digest=%s rules=%zu", o.config,
-		 server_config(s)->digest, server_config(s)->policy->n_rules);
+	log_info("event=ready config=%s config_digest=%s rules=%zu workers=%u", o.config,
+		 server_config(s)->digest, server_config(s)->policy->n_rules,
+		 server_workers(server_config(s)));
 	notify_ready(server_config(s)->digest);
 	rc = event_base_dispatch(base) < 0 ? 1 : 0;
 	/*
@@ -201,6 +213,7 @@ int main(int argc, char **argv)
 		event_free(sigev[i]);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_IGN);
+	workers_stop(&w);	/* each flushes, answers and records what it decided */
 	server_free(&s);
 	if (o.pidfile)
 		unlink(o.pidfile);

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +25,7 @@
 #include "policyd/conn.h"
 #include "policyd/decision.h"
 #include "core/spf/spf_pool.h"
+#include "core/limits/limit_client.h"
 #include "policyd/limiter.h"
 #include "core/metrics/metrics.h"
 #include "core/metrics/metrics_http.h"
@@ -37,6 +42,8 @@
 #define SERVER_FD_RESERVE 64
 /* accepting stops this long after accept(2) fails (EMFILE...) */
 #define SERVER_ACCEPT_BACKOFF_MS 500
+/* workers = 0: one per online CPU, at most this many */
+#define SERVER_AUTO_WORKERS 8
 
 struct listener {
 	struct evconnlistener *evl;
@@ -68,9 +75,27 @@ struct server {
 	struct event *backoff_ev;
 	struct event *tick_ev;	/* once a second: an idle writer's checkpoint */
 	struct metrics_http *metrics;	/* NULL: no metrics endpoint */
-	unsigned long session_seq;
 	time_t started;
+	/* workers (server_new_worker): the first's listeners are shared */
+	const struct server *first;	/* NULL: this is the first (signals, metrics) */
+	evutil_socket_t ctl_fd;		/* eventfd: server_post wakes the loop */
+	struct event *ctl_ev;
+	pthread_mutex_t ctl_lock;	/* the posted work below */
+	struct rw_config *ctl_cfg;	/* a snapshot to apply (a reference) */
+	int ctl_reopen, ctl_stop;
 };
+
+/* process-wide, so that workers never share a session id and the gauges count them all */
+static unsigned long server_sessions;
+static unsigned server_connections;
+
+/* server_max_conns - this loop's share of max_connections (each loop its share, rounded up) */
+static unsigned server_max_conns(const struct server *s)
+{
+	unsigned n = server_workers(s->cfg);
+
+	return (s->cfg->policyd.max_connections + n - 1) / n;
+}
 
 /* server_accept - a new client: hand it to conn */
 static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
@@ -86,7 +111,7 @@ static void server_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	metrics_count(MC_CONNECTIONS);
-	if (s->conns >= s->cfg->policyd.max_connections)
+	if (s->conns >= server_max_conns(s))
 		conn_evict(s->conn_set);	/* server_cap_update: there is one to evict */
 	conn_start(s->conn_set, s, evconnlistener_get_base(evl), fd, host);
 }
@@ -96,9 +121,15 @@ static void server_gauges(void *arg, struct metrics_gauges *g)
 {
 	struct server *s = arg;
 
-	g->connections = s->conns;
-	metrics_gauges_set(g, limiter_store_state(s->limiter), s->cfg->digest);
-	g->degraded = limiter_degraded(s->limiter);
+	const char *state = limiter_store_state(s->limiter);
+	int degraded = limiter_degraded(s->limiter);
+
+	/* several loops: the store as the latest Redis call of any of them saw it */
+	if (server_workers(s->cfg) > 1 && strcmp(state, "local") != 0)
+		limit_client_latest(&state, &degraded);
+	g->connections = __atomic_load_n(&server_connections, __ATOMIC_RELAXED);
+	metrics_gauges_set(g, state, s->cfg->digest);
+	g->degraded = degraded;
 	g->ready = metrics_store_ready(s->cfg, g->degraded);
 }
 
@@ -213,6 +244,23 @@ static evutil_socket_t server_bind_unix(const char *path, unsigned mode, struct 
 	return fd;
 }
 
+/* server_shared_unix - a worker's copy of the first's unix socket for spec (no SO_REUSEPORT there) */
+static evutil_socket_t server_shared_unix(const struct server *first, const char *spec,
+					  struct buf *err)
+{
+	for (size_t i = 0; i < first->n_listeners; i++) {
+		evutil_socket_t fd;
+
+		if (strcmp(first->listeners[i].spec, spec) != 0)
+			continue;
+		if ((fd = fcntl(evconnlistener_get_fd(first->listeners[i].evl), F_DUPFD_CLOEXEC, 0)) < 0)
+			buf_printf(err, "%s: %s", spec, strerror(errno));
+		return fd;
+	}
+	buf_printf(err, "%s: not a listener of the first worker", spec);
+	return -1;
+}
+
 /*
  * server_bind - a listener on spec ("inet:HOST:PORT", "inet:[V6]:PORT" or
  * "unix:PATH") calling cb(arg) for each connection; NULL with *err
@@ -223,8 +271,12 @@ static struct evconnlistener *server_bind(struct server *s, const char *spec,
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE;
 	struct evconnlistener *evl;
 
+	/* workers: one socket each, the kernel spreads connections (SO_REUSEPORT) */
+	if (cb != NULL && server_workers(s->cfg) > 1)
+		flags |= LEV_OPT_REUSEABLE_PORT;
 	if (strncmp(spec, "unix:", 5) == 0) {
-		evutil_socket_t fd = server_bind_unix(spec + 5, s->cfg->policyd.socket_mode, err);
+		evutil_socket_t fd = s->first != NULL ? server_shared_unix(s->first, spec, err)
+						      : server_bind_unix(spec + 5, s->cfg->policyd.socket_mode, err);
 
 		if (fd < 0)
 			return NULL;
@@ -258,7 +310,8 @@ static int server_listen_one(struct server *s, const char *spec, struct buf *err
 	l = &s->listeners[s->n_listeners++];
 	l->evl = evl;
 	l->spec = rw_strdup(spec);
-	l->unix_path = strncmp(spec, "unix:", 5) == 0 ? rw_strdup(spec + 5) : NULL;
+	/* the first unlinks the socket at exit */
+	l->unix_path = strncmp(spec, "unix:", 5) == 0 && s->first == NULL ? rw_strdup(spec + 5) : NULL;
 	return 0;
 }
 
@@ -414,18 +467,37 @@ void server_decision_env(struct server *s, struct decision_env *env)
 	*env = (struct decision_env){ .cfg = s->cfg, .limiter = s->limiter, .spf_pool = s->spf };
 }
 
-/* server_new - bind all listeners */
-struct server *server_new(struct event_base *base, const char *config_path,
-			  struct rw_config *cfg, struct audit *audit, struct buf *err)
+/* server_workers - the event loops cfg asks for: workers, or one per online CPU (at most 8) */
+unsigned server_workers(const struct rw_config *cfg)
+{
+	long n = cfg->policyd.workers;
+
+	if (n == 0 && (n = sysconf(_SC_NPROCESSORS_ONLN)) > SERVER_AUTO_WORKERS)
+		n = SERVER_AUTO_WORKERS;
+	return n < 1 ? 1 : (unsigned)n;
+}
+
+static void server_on_ctl(evutil_socket_t fd, short what, void *arg);
+
+/*
+ * server_init - what every worker has: its loop's events, the control
+ * channel, the limiter, the SPF pool and its listeners (the first binds
+ * them, a worker shares them); the first also the metrics endpoint and the
+ * process-wide settings. cfg and audit are taken over.
+ */
+static struct server *server_init(struct event_base *base, const char *config_path,
+				  struct rw_config *cfg, struct audit *audit,
+				  const struct server *first, struct buf *err)
 {
 	struct server *s = rw_calloc(1, sizeof(*s));
 
 	s->base = base;
+	s->first = first;
 	s->config_path = rw_strdup(config_path);
 	s->cfg = cfg;
 	s->audit = audit;
-	s->started = time(NULL);
-	metrics_configure(cfg);
+	s->started = first != NULL ? first->started : time(NULL);
+	pthread_mutex_init(&s->ctl_lock, NULL);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
 	s->conn_set = conn_set_new();
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
@@ -433,10 +505,16 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	s->tick_ev = event_new(base, -1, EV_PERSIST, server_audit_tick, s);
 	if (s->tick_ev != NULL)
 		event_add(s->tick_ev, &(struct timeval){ 1, 0 });
-	if (s->flush_ev == NULL || s->backoff_ev == NULL || s->tick_ev == NULL)
-		buf_puts(err, "policyd: cannot create the flush or back-off event");
-	server_timezone(cfg);
-	server_fd_limit(cfg);
+	if ((s->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) >= 0 &&
+	    (s->ctl_ev = event_new(base, s->ctl_fd, EV_READ | EV_PERSIST, server_on_ctl, s)) != NULL)
+		event_add(s->ctl_ev, NULL);
+	if (s->flush_ev == NULL || s->backoff_ev == NULL || s->tick_ev == NULL || s->ctl_ev == NULL)
+		buf_puts(err, "policyd: cannot create the flush, back-off or control event");
+	if (first == NULL) {
+		metrics_configure(cfg);
+		server_timezone(cfg);
+		server_fd_limit(cfg);
+	}
 	if (err->len == 0)
 		s->limiter = limiter_new(base, cfg, err);
 	if (err->len == 0)
@@ -446,13 +524,31 @@ struct server *server_new(struct event_base *base, const char *config_path,
 	for (size_t i = 0; i < cfg->policyd.listen.n && err->len == 0; i++)
 		server_listen_one(s, cfg->policyd.listen.v[i], err);
 	s->listening = 1;	/* evconnlistener_new enables */
-	if (err->len == 0 && cfg->policyd.metrics != NULL)
+	if (err->len == 0 && first == NULL && cfg->policyd.metrics != NULL)
 		server_metrics_start(s, cfg->policyd.metrics, err);
 	if (err->len > 0) {
 		server_free(&s);
 		return NULL;
 	}
 	return s;
+}
+
+/* server_new - the first worker: bind all listeners */
+struct server *server_new(struct event_base *base, const char *config_path,
+			  struct rw_config *cfg, struct audit *audit, struct buf *err)
+{
+	return server_init(base, config_path, cfg, audit, NULL, err);
+}
+
+/* server_new_worker - another worker on base beside first (same snapshot, its own audit chain) */
+struct server *server_new_worker(struct event_base *base, const struct server *first,
+				 struct buf *err)
+{
+	struct audit *audit = audit_open(first->cfg, err);
+
+	if (audit == NULL)
+		return NULL;
+	return server_init(base, first->config_path, config_ref(first->cfg), audit, first, err);
 }
 
 struct rw_config *server_config(struct server *s)
@@ -473,7 +569,8 @@ struct audit *server_audit(struct server *s)
 /* server_next_session - start time and a sequence number, hex */
 void server_next_session(struct server *s, struct buf *out)
 {
-	buf_printf(out, "%lx.%lx", (unsigned long)s->started, ++s->session_seq);
+	buf_printf(out, "%lx.%lx", (unsigned long)s->started,
+		   __atomic_add_fetch(&server_sessions, 1, __ATOMIC_RELAXED));
 }
 
 /*
@@ -483,7 +580,7 @@ void server_next_session(struct server *s, struct buf *out)
  */
 static void server_cap_update(struct server *s)
 {
-	int paused = s->conns >= s->cfg->policyd.max_connections && s->busy >= s->conns;
+	int paused = s->conns >= server_max_conns(s) && s->busy >= s->conns;
 
 	if (s->paused == paused)
 		return;
@@ -498,6 +595,7 @@ static void server_cap_update(struct server *s)
 void server_conn_opened(struct server *s)
 {
 	s->conns++;
+	__atomic_add_fetch(&server_connections, 1, __ATOMIC_RELAXED);
 	server_cap_update(s);
 }
 
@@ -510,6 +608,7 @@ void server_conn_busy(struct server *s, int delta)
 void server_conn_closed(struct server *s)
 {
 	s->conns--;
+	__atomic_sub_fetch(&server_connections, 1, __ATOMIC_RELAXED);
 	server_cap_update(s);
 }
 
@@ -524,15 +623,18 @@ static int server_same_listen(const struct rw_config *a, const struct rw_config 
 	return 1;
 }
 
-/* server_reload - build the new snapshot beside the old, swap on success */
-int server_reload(struct server *s)
+/*
+ * server_apply - make cfg (a reference, taken over) this worker's
+ * snapshot: its audit sinks and limiter are opened beside the old ones and
+ * swapped in on success; 0, or -1 (logged, the old stays)
+ */
+static int server_apply(struct server *s, struct rw_config *cfg)
 {
 	struct buf err = BUF_INIT;
-	struct rw_config *cfg = config_load(s->config_path, &err);
-	struct audit *audit = NULL;
+	struct audit *audit = audit_open(cfg, &err);
 	struct limiter *limiter = NULL;
 
-	if (cfg != NULL && (audit = audit_open(cfg, &err)) == NULL)
+	if (audit == NULL)
 		config_unref(&cfg);
 	if (cfg != NULL && !limiter_same_store(s->limiter, cfg) &&
 	    (limiter = limiter_new(s->base, cfg, &err)) == NULL) {
@@ -551,29 +653,99 @@ int server_reload(struct server *s)
 		buf_release(&err);
 		return -1;
 	}
-	if (!server_same_listen(s->cfg, cfg))
-		log_warn("event=reload note=\"listen addresses change only at restart\"");
-	if ((s->cfg->policyd.metrics == NULL) != (cfg->policyd.metrics == NULL) ||
-	    (cfg->policyd.metrics != NULL && strcmp(s->cfg->policyd.metrics, cfg->policyd.metrics) != 0))
-		log_warn("event=reload note=\"the metrics address changes only at restart\"");
-	metrics_count(MC_RELOADS_OK);
-	metrics_configure(cfg);
+	if (s->first == NULL) {
+		if (!server_same_listen(s->cfg, cfg))
+			log_warn("event=reload note=\"listen addresses change only at restart\"");
+		if ((s->cfg->policyd.metrics == NULL) != (cfg->policyd.metrics == NULL) ||
+		    (cfg->policyd.metrics != NULL &&
+		     strcmp(s->cfg->policyd.metrics, cfg->policyd.metrics) != 0))
+			log_warn("event=reload note=\"the metrics address changes only at restart\"");
+		if (server_workers(s->cfg) != server_workers(cfg))
+			log_warn("event=reload note=\"workers change only at restart\"");
+		metrics_count(MC_RELOADS_OK);
+		metrics_configure(cfg);
+	}
 	server_flush_audit(s);	/* records decided under the old config go to its sinks */
 	audit_close(&s->audit);
 	s->audit = audit;
 	config_unref(&s->cfg);
 	s->cfg = cfg;
-	server_timezone(cfg);
-	server_fd_limit(cfg);
+	if (s->first == NULL) {
+		server_timezone(cfg);
+		server_fd_limit(cfg);
+	}
 	if (limiter != NULL) {	/* the old store's requests finish on the local fallback */
 		struct limiter *old = s->limiter;
 
 		s->limiter = limiter;
 		limiter_free(&old);
 	}
-	log_info("event=reloaded config_digest=%s rules=%zu", cfg->digest, cfg->policy->n_rules);
+	if (s->first == NULL)
+		log_info("event=reloaded config_digest=%s rules=%zu", cfg->digest,
+			 cfg->policy->n_rules);
 	buf_release(&err);
 	return 0;
+}
+
+/* server_reload - build the new snapshot beside the old, swap on success */
+int server_reload(struct server *s)
+{
+	struct buf err = BUF_INIT;
+	struct rw_config *cfg = config_load(s->config_path, &err);
+
+	if (cfg == NULL) {
+		metrics_count(MC_RELOADS_REFUSED);
+		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
+			s->cfg->digest);
+		buf_release(&err);
+		return -1;
+	}
+	buf_release(&err);
+	return server_apply(s, cfg);
+}
+
+/* server_on_ctl - work server_post left for this loop */
+static void server_on_ctl(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct rw_config *cfg;
+	uint64_t n;
+	int reopen, stop;
+
+	(void)what;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_err("event=worker_control_failed error=\"%s\"", strerror(errno));
+	pthread_mutex_lock(&s->ctl_lock);
+	cfg = s->ctl_cfg;
+	reopen = s->ctl_reopen;
+	stop = s->ctl_stop;
+	s->ctl_cfg = NULL;
+	s->ctl_reopen = s->ctl_stop = 0;
+	pthread_mutex_unlock(&s->ctl_lock);
+	if (cfg != NULL)
+		server_apply(s, cfg);
+	if (reopen)
+		server_reopen_audit(s);
+	if (stop)
+		event_base_loopexit(s->base, NULL);
+}
+
+/* server_post - see server.h */
+void server_post(struct server *s, struct rw_config *cfg, int reopen, int stop)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->ctl_lock);
+	if (cfg != NULL) {
+		if (s->ctl_cfg != NULL)
+			config_unref(&s->ctl_cfg);	/* a newer one came first */
+		s->ctl_cfg = cfg;
+	}
+	s->ctl_reopen |= reopen;
+	s->ctl_stop |= stop;
+	pthread_mutex_unlock(&s->ctl_lock);
+	if (write(s->ctl_fd, &one, sizeof(one)) < 0)
+		log_err("event=worker_control_failed error=\"%s\"", strerror(errno));
 }
 
 /* server_reopen_audit - after rotation */
@@ -606,6 +778,13 @@ void server_free(struct server **sp)
 		event_free(s->tick_ev);
 	if (s->log_ev != NULL)
 		event_free(s->log_ev);
+	if (s->ctl_ev != NULL)
+		event_free(s->ctl_ev);
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
+	if (s->ctl_cfg != NULL)
+		config_unref(&s->ctl_cfg);
+	pthread_mutex_destroy(&s->ctl_lock);
 	conn_set_free(&s->conn_set);
 	metrics_http_free(&s->metrics);
 	spf_pool_free(&s->spf);

@@ -34,6 +34,22 @@ struct limiter *server_limiter(struct server *s);
 struct spf_pool *server_spf_pool(struct server *s);
 /* server_decision_env - what a decision starting now uses (borrowed likewise) */
 void server_decision_env(struct server *s, struct decision_env *env);
+/*
+ * server_new_worker - another event loop on base (policyd/workers.h),
+ * sharing first's snapshot and listening sockets (inet: one socket each,
+ * SO_REUSEPORT; unix: first's, shared), with its own connections, limiter,
+ * SPF pool and audit chain; no metrics endpoint. NULL with *err.
+ */
+struct server *server_new_worker(struct event_base *base, const struct server *first,
+				 struct buf *err);
+/* server_workers - the event loops cfg asks for (policyd.workers, 0: one per online CPU, at most 8) */
+unsigned server_workers(const struct rw_config *cfg);
+/*
+ * server_post - from another thread: have s's loop apply cfg (a
+ * reference, taken over; NULL: none), reopen its audit file, and/or stop
+ * (its event loop exits)
+ */
+void server_post(struct server *s, struct rw_config *cfg, int reopen, int stop);
 /* server_audit - the current audit sinks (borrowed likewise) */
 struct audit *server_audit(struct server *s);
 /* server_next_session - a new session id for a connection, into out */

@@ -409,7 +409,7 @@ struct rw_config *config_load(const char *path, struct buf *err)
 /* config_ref - one more reference */
 struct rw_config *config_ref(struct rw_config *c)
 {
-	c->refs++;
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);	/* policyd's workers share snapshots */
 	return c;
 }
 
@@ -422,7 +422,7 @@ void config_unref(struct rw_config **cp)
 		return;
 	*cp = NULL;
 	assert(c->refs > 0);
-	if (--c->refs > 0)
+	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	free(c->path);
 	free(c->instance_name);

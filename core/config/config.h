@@ -49,6 +49,7 @@ struct rw_config {
 		struct strvec listen;	/* "inet:HOST:PORT", "unix:PATH" */
 		unsigned socket_mode;	/* for unix sockets, e.g. 0660 */
 		unsigned max_connections;
+		unsigned workers;	/* event loops; 0: one per online CPU (server.c) */
 		unsigned idle_timeout;	/* seconds */
 		unsigned request_timeout;	/* seconds from a request's first byte to its end */
 		size_t max_line_length;

@@ -395,6 +395,7 @@ static int compile_policyd(struct config_ctx *x, cfg_t *cfg, struct rw_config *c
 		strvec_add(&c->policyd.listen, cfg_getnstr(sec, "listen", i));
 	c->policyd.socket_mode = (unsigned)strtoul(cfg_getstr(sec, "socket_mode"), NULL, 8);
 	c->policyd.max_connections = (unsigned)cfg_getint(sec, "max_connections");
+	c->policyd.workers = (unsigned)cfg_getint(sec, "workers");
 	c->policyd.idle_timeout = (unsigned)cfg_getint(sec, "idle_timeout");
 	c->policyd.request_timeout = (unsigned)cfg_getint(sec, "request_timeout");
 	c->policyd.max_line_length = (size_t)cfg_getint(sec, "max_line_length");

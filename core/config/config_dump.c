@@ -166,10 +166,11 @@ static void dump_daemon(struct buf *out, const struct rw_config *c)
 {
 	buf_puts(out, "policyd {\n");
 	dump_list(out, "\t", "listen", &c->policyd.listen);
-	buf_printf(out, "\n\tsocket_mode = \"%04o\"\n\tmax_connections = %u\n"
+	buf_printf(out, "\n\tsocket_mode = \"%04o\"\n\tmax_connections = %u\n\tworkers = %u\n"
 		   "\tidle_timeout = %u\n\trequest_timeout = %u\n\tmax_line_length = %zu\n"
 		   "\tmax_attributes = %zu\n\tmax_request_size = %zu\n\tmetrics = ",
-		   c->policyd.socket_mode, c->policyd.max_connections, c->policyd.idle_timeout,
+		   c->policyd.socket_mode, c->policyd.max_connections, c->policyd.workers,
+		   c->policyd.idle_timeout,
 		   c->policyd.request_timeout,
 		   c->policyd.max_line_length, c->policyd.max_attributes,
 		   c->policyd.max_request_size);

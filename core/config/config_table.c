@@ -80,6 +80,10 @@ static const struct config_option opts_policyd[] = {
 	  .allowed = "`0000`-`0777`", .desc = "mode of unix sockets" },
 	{ "max_connections", CONFIG_INT, .def = "10000", .min = 1, .max = 1000000,
 	  .check = config_v_int, .desc = "concurrent client connections" },
+	{ "workers", CONFIG_INT, .def = "0", .min = 0, .max = 64, .check = config_v_int,
+	  .dflt = "`0`: one per online CPU, at most 8",
+	  .desc = "event loops deciding in parallel, each with its own connections, Redis "
+		  "connection and audit chain; read at start only" },
 	{ "idle_timeout", CONFIG_INT, .def = "330", .min = 1, .max = 86400, .unit = "seconds",
 	  .check = config_v_int,
 	  .desc = "close a connection idle this long (Postfix keeps them up to 300 s)" },

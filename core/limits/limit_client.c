@@ -101,6 +101,28 @@ enum limit_route limit_client_resume(struct limit_client *lc, struct limit_ticke
 	return LIMIT_ROUTE_REDIS;
 }
 
+/* the latest outcome of any client (limit_client_latest): a state literal, NULL: none yet */
+static const char *lc_latest_state;
+static int lc_latest_degraded;
+
+/* limit_client_publish - lc's state is the process's latest */
+static void limit_client_publish(const struct limit_client *lc)
+{
+	__atomic_store_n(&lc_latest_degraded, lc->degraded, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc_latest_state, lc->state, __ATOMIC_RELEASE);
+}
+
+int limit_client_latest(const char **state, int *degraded)
+{
+	const char *s = __atomic_load_n(&lc_latest_state, __ATOMIC_ACQUIRE);
+
+	if (s == NULL)
+		return 0;
+	*state = s;
+	*degraded = __atomic_load_n(&lc_latest_degraded, __ATOMIC_RELAXED);
+	return 1;
+}
+
 /* limit_client_ok - Redis answered: close the breaker, note a recovery */
 static void limit_client_ok(struct limit_client *lc)
 {
@@ -113,6 +135,7 @@ static void limit_client_ok(struct limit_client *lc)
 	if (lc->degraded)
 		limit_client_note(lc, LIMIT_NOTE_INFO, "event=store_recovered store=redis");
 	lc->degraded = 0;
+	limit_client_publish(lc);
 }
 
 /* limit_client_failed - Redis failed a command: count it, note state changes */
@@ -128,6 +151,7 @@ static void limit_client_failed(struct limit_client *lc, const char *err, uint64
 			  "event=%s store=redis error=\"%s\" breaker=%s",
 			  lc->degraded ? "store_failed" : "store_degraded", err, name);
 	lc->degraded = 1;
+	limit_client_publish(lc);
 	if (before == lc->breaker.state || lc->breaker.state != BREAKER_OPEN)
 		return;
 	limit_client_note(lc, before == BREAKER_CLOSED ? LIMIT_NOTE_WARN : LIMIT_NOTE_INFO,

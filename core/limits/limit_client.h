@@ -144,5 +144,11 @@ void limit_client_local(struct limit_client *lc, const struct limit_plan *plan,
 const char *limit_client_state(const struct limit_client *lc);
 /* limit_client_degraded - 1 while Redis is configured and failing */
 int limit_client_degraded(const struct limit_client *lc);
+/*
+ * limit_client_latest - the state and degraded flag after the latest Redis
+ * outcome of any client in the process (policyd's event loops each have
+ * one, for one store); 0 when no client has used Redis yet
+ */
+int limit_client_latest(const char **state, int *degraded);
 
 #endif

@@ -48,7 +48,9 @@ def main():
     key, other = os.path.join(kdir, "audit.key"), os.path.join(kdir, "other.key")
     new_key(key)
     new_key(other)
-    d = Policyd(CONF, audit_extra='hmac_key_file = "%s"' % key)
+    # one event loop: one chain, whose order and restarts are checked here
+    # (several loops, each its own chain: policyd_workers.py)
+    d = Policyd(CONF, policyd_extra="workers = 1", audit_extra='hmac_key_file = "%s"' % key)
     try:
         for i in range(3):
             check(d.ask(rcpt(client_address="127.0.0.2", queue_id="A%d" % i)) == "OK", "A%d" % i)

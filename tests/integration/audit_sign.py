@@ -67,7 +67,9 @@ def is_cp(line):
 def run_daemon(key, extra=""):
     """policyd through a reload and two rotations (the older one gzipped);
     the daemon, and the queue ids asked in order"""
-    d = Policyd(CONF, audit_extra='signing_key_file = "%s"\ncheckpoint_records = 3\n'
+    # one event loop, one chain (several: policyd_workers.py)
+    d = Policyd(CONF, policyd_extra="workers = 1",
+                audit_extra='signing_key_file = "%s"\ncheckpoint_records = 3\n'
                 'syslog = false\n%s' % (key, extra))
     asked = []
 
@@ -205,7 +207,8 @@ def main():
     check(rc == 2 and "not an Ed25519" in err, "a file that is no key: exit 2")
 
     # an idle daemon: its timer signs a "time" checkpoint over the last records
-    idle = Policyd(CONF, audit_extra='signing_key_file = "%s"\ncheckpoint_seconds = 1\n'
+    idle = Policyd(CONF, policyd_extra="workers = 1",
+                   audit_extra='signing_key_file = "%s"\ncheckpoint_seconds = 1\n'
                    'syslog = false' % priv)
     try:
         for i in range(2):

@@ -102,8 +102,11 @@ def main():
                             "replica in sync and known to the sentinel", WAIT * 3)),
               "master, replica and sentinel up")
 
+        # one event loop: each loop finds the new master on its own connection,
+        # and the failovers below are followed through one
         d = Policyd(CONF + redis_conf(sentinels=[s.addr()], master_name="mymaster",
-                                      timeout_ms=1000, connect_timeout_ms=500))
+                                      timeout_ms=1000, connect_timeout_ms=500),
+                    policyd_extra="workers = 1")
         d.wait_log("redis sentinel master=mymaster addr=127.0.0.1:%d" % m.port)
         check(True, "policyd discovered the master 127.0.0.1:%d through the sentinel" % m.port)
         answers = [d.ask(eom(**USER)) for _ in range(5)]

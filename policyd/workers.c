@@ -1,0 +1,110 @@
+/* workers - policyd's event loops past the first; see workers.h */
+#include "autoconfig.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "core/util/log.h"
+#include "core/util/mem.h"
+#include "policyd/workers.h"
+
+struct worker {
+	struct event_base *base;
+	struct server *server;	/* freed by its thread once the loop exits */
+	pthread_t thread;
+	int started;
+};
+
+struct workers {
+	struct worker *v;
+	unsigned n;
+};
+
+struct workers *workers_new(const struct server *first, unsigned n, struct buf *err)
+{
+	struct workers *w = rw_calloc(1, sizeof(*w));
+
+	w->v = rw_calloc(n ? n : 1, sizeof(*w->v));
+	for (; w->n < n; w->n++) {
+		struct worker *k = &w->v[w->n];
+
+		if ((k->base = event_base_new()) == NULL) {
+			buf_puts(err, "policyd: cannot create a worker's event base");
+			break;
+		}
+		if ((k->server = server_new_worker(k->base, first, err)) == NULL) {
+			event_base_free(k->base);
+			k->base = NULL;
+			break;
+		}
+	}
+	if (w->n < n) {
+		workers_stop(&w);
+		return NULL;
+	}
+	return w;
+}
+
+/* worker_main - the loop until server_post stops it, then the worker's own shutdown */
+static void *worker_main(void *arg)
+{
+	struct worker *k = arg;
+
+	if (event_base_dispatch(k->base) < 0)
+		log_err("event=worker_failed error=\"event loop\"");
+	server_free(&k->server);
+	return NULL;
+}
+
+int workers_start(struct workers *w, struct buf *err)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		int e = pthread_create(&w->v[i].thread, NULL, worker_main, &w->v[i]);
+
+		if (e != 0) {
+			buf_printf(err, "policyd: cannot start a worker thread: %s", strerror(e));
+			return -1;
+		}
+		w->v[i].started = 1;
+	}
+	return 0;
+}
+
+void workers_reload(struct workers *w, struct rw_config *cfg)
+{
+	for (unsigned i = 0; w != NULL && i < w->n; i++)
+		server_post(w->v[i].server, config_ref(cfg), 0, 0);
+}
+
+void workers_reopen(struct workers *w)
+{
+	for (unsigned i = 0; w != NULL && i < w->n; i++)
+		server_post(w->v[i].server, NULL, 1, 0);
+}
+
+void workers_stop(struct workers **wp)
+{
+	struct workers *w = *wp;
+
+	if (w == NULL)
+		return;
+	for (unsigned i = 0; i < w->n; i++)
+		if (w->v[i].started)
+			server_post(w->v[i].server, NULL, 0, 1);
+	for (unsigned i = 0; i < w->n; i++) {
+		struct worker *k = &w->v[i];
+
+		if (k->started)
+			pthread_join(k->thread, NULL);
+		else
+			server_free(&k->server);
+		if (k->base != NULL)
+			event_base_free(k->base);
+	}
+	free(w->v);
+	free(w);
+	*wp = NULL;
+}
