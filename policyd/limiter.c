@@ -10,6 +10,7 @@
 
 #include "core/limits/limit_client.h"
 #include "core/limits/limit_store.h"
+#include "core/limits/local_store.h"
 #include "core/util/log.h"
 #include "core/util/mem.h"
 #include "core/util/now.h"
@@ -361,6 +362,12 @@ const char *limiter_store_state(const struct limiter *l)
 int limiter_degraded(const struct limiter *l)
 {
 	return limit_client_degraded(&l->lc);
+}
+
+/* limiter_local_parts - see limiter.h */
+void limiter_local_parts(struct limiter *l, unsigned parts)
+{
+	local_store_set_parts(l->lc.local, parts);
 }
 
 /* limiter_free - finish what is pending on the local store, then free */

@@ -60,6 +60,8 @@ void limiter_cancel(struct limiter *l, uint64_t id);
 const char *limiter_store_state(const struct limiter *l);
 /* limiter_degraded - 1 while Redis is configured and failing (limits apply their fail mode) */
 int limiter_degraded(const struct limiter *l);
+/* limiter_local_parts - this limiter's local store is one of parts (local_store_set_parts) */
+void limiter_local_parts(struct limiter *l, unsigned parts);
 void limiter_free(struct limiter **lp);
 
 #endif

@@ -78,6 +78,7 @@ struct server {
 	time_t started;
 	/* workers (server_new_worker): the first's listeners are shared */
 	const struct server *first;	/* NULL: this is the first (signals, metrics) */
+	unsigned loops;			/* event loops in the process (workers at start) */
 	evutil_socket_t ctl_fd;		/* eventfd: server_post wakes the loop */
 	struct event *ctl_ev;
 	pthread_mutex_t ctl_lock;	/* the posted work below */
@@ -92,7 +93,7 @@ static unsigned server_connections;
 /* server_max_conns - this loop's share of max_connections (each loop its share, rounded up) */
 static unsigned server_max_conns(const struct server *s)
 {
-	unsigned n = server_workers(s->cfg);
+	unsigned n = s->loops;
 
 	return (s->cfg->policyd.max_connections + n - 1) / n;
 }
@@ -125,7 +126,7 @@ static void server_gauges(void *arg, struct metrics_gauges *g)
 	int degraded = limiter_degraded(s->limiter);
 
 	/* several loops: the store as the latest Redis call of any of them saw it */
-	if (server_workers(s->cfg) > 1 && strcmp(state, "local") != 0)
+	if (s->loops > 1 && strcmp(state, "local") != 0)
 		limit_client_latest(&state, &degraded);
 	g->connections = __atomic_load_n(&server_connections, __ATOMIC_RELAXED);
 	metrics_gauges_set(g, state, s->cfg->digest);
@@ -272,7 +273,7 @@ static struct evconnlistener *server_bind(struct server *s, const char *spec,
 	struct evconnlistener *evl;
 
 	/* workers: one socket each, the kernel spreads connections (SO_REUSEPORT) */
-	if (cb != NULL && server_workers(s->cfg) > 1)
+	if (cb != NULL && s->loops > 1)
 		flags |= LEV_OPT_REUSEABLE_PORT;
 	if (strncmp(spec, "unix:", 5) == 0) {
 		evutil_socket_t fd = s->first != NULL ? server_shared_unix(s->first, spec, err)
@@ -497,6 +498,7 @@ static struct server *server_init(struct event_base *base, const char *config_pa
 	s->cfg = cfg;
 	s->audit = audit;
 	s->started = first != NULL ? first->started : time(NULL);
+	s->loops = first != NULL ? first->loops : server_workers(cfg);
 	pthread_mutex_init(&s->ctl_lock, NULL);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
 	s->conn_set = conn_set_new();
@@ -515,8 +517,8 @@ static struct server *server_init(struct event_base *base, const char *config_pa
 		server_timezone(cfg);
 		server_fd_limit(cfg);
 	}
-	if (err->len == 0)
-		s->limiter = limiter_new(base, cfg, err);
+	if (err->len == 0 && (s->limiter = limiter_new(base, cfg, err)) != NULL)
+		limiter_local_parts(s->limiter, s->loops);	/* the share is the process's */
 	if (err->len == 0)
 		server_spf_setup(s, cfg, err);
 	if (cfg->policyd.listen.n == 0 && err->len == 0)
@@ -641,6 +643,8 @@ static int server_apply(struct server *s, struct rw_config *cfg)
 		audit_close(&audit);
 		config_unref(&cfg);
 	}
+	if (limiter != NULL)
+		limiter_local_parts(limiter, s->loops);
 	if (cfg != NULL && server_spf_setup(s, cfg, &err) < 0) {
 		limiter_free(&limiter);
 		audit_close(&audit);
@@ -660,7 +664,7 @@ static int server_apply(struct server *s, struct rw_config *cfg)
 		    (cfg->policyd.metrics != NULL &&
 		     strcmp(s->cfg->policyd.metrics, cfg->policyd.metrics) != 0))
 			log_warn("event=reload note=\"the metrics address changes only at restart\"");
-		if (server_workers(s->cfg) != server_workers(cfg))
+		if (s->loops != server_workers(cfg))
 			log_warn("event=reload note=\"workers change only at restart\"");
 		metrics_count(MC_RELOADS_OK);
 		metrics_configure(cfg);

@@ -28,6 +28,7 @@ struct local_store {
 	size_t nbuckets;		/* a power of two */
 	struct lentry *head, *tail;
 	size_t count, max;
+	unsigned parts;			/* stores sharing the local share (>= 1) */
 };
 
 /* one check under evaluation */
@@ -45,11 +46,18 @@ struct local_store *local_store_new(size_t max_entries)
 	struct local_store *ls = rw_calloc(1, sizeof(*ls));
 
 	ls->max = max_entries < LS_MIN_ENTRIES ? LS_MIN_ENTRIES : max_entries;
+	ls->parts = 1;
 	ls->nbuckets = 16;
 	while (ls->nbuckets < ls->max)
 		ls->nbuckets *= 2;
 	ls->buckets = rw_calloc(ls->nbuckets, sizeof(*ls->buckets));
 	return ls;
+}
+
+/* local_store_set_parts - see local_store.h */
+void local_store_set_parts(struct local_store *ls, unsigned parts)
+{
+	ls->parts = parts < 1 ? 1 : parts;
 }
 
 /* local_store_free - free every entry and the table */
@@ -214,13 +222,13 @@ static uint64_t ls_start(const struct local_store *ls, const struct lpend *pend,
 	return e->value;
 }
 
-/* ls_rate - GCRA at the local share */
-static void ls_rate(const struct limit_check *c, uint64_t now_us, struct lpend *p,
-		    struct limit_result *r)
+/* ls_rate - GCRA at the local share, of it this store's part (its burst kept) */
+static void ls_rate(const struct local_store *ls, const struct limit_check *c, uint64_t now_us,
+		    struct lpend *p, struct limit_result *r)
 {
 	uint64_t share = ls_share(c);
-	uint64_t em = gcra_sat_mul(c->emission_us, 100) / share;
-	uint64_t tol = gcra_sat_mul(c->tolerance_us, 100) / share;
+	uint64_t em = gcra_sat_mul(gcra_sat_mul(c->emission_us, 100), ls->parts) / share;
+	uint64_t tol = gcra_sat_mul(gcra_sat_mul(c->tolerance_us, 100), ls->parts) / share;
 	struct gcra_result g;
 
 	gcra_update(&p->value, now_us, em, tol, c->cost, 1, &g);
@@ -230,11 +238,11 @@ static void ls_rate(const struct limit_check *c, uint64_t now_us, struct lpend *
 	r->retry_after_ms = g.retry_after_us / 1000 + (g.retry_after_us % 1000 != 0);
 }
 
-/* ls_quota - a window counter at the local share */
-static void ls_quota(const struct limit_check *c, uint64_t now_us, struct lpend *p,
-		     struct limit_result *r)
+/* ls_quota - a window counter at the local share, of it this store's part (at least 1) */
+static void ls_quota(const struct local_store *ls, const struct limit_check *c, uint64_t now_us,
+		     struct lpend *p, struct limit_result *r)
 {
-	uint64_t cap = c->cap == 0 ? 0 : gcra_sat_mul(c->cap, ls_share(c)) / 100;
+	uint64_t cap = c->cap == 0 ? 0 : gcra_sat_mul(c->cap, ls_share(c)) / (100 * (uint64_t)ls->parts);
 	uint64_t end_ms = gcra_sat_mul(c->window_end > 0 ? (uint64_t)c->window_end : 0, 1000);
 	uint64_t used = p->value;
 
@@ -276,9 +284,9 @@ static int ls_evaluate(const struct local_store *ls, const struct limit_plan *pl
 		ls_key(c, &pend[i]);
 		pend[i].value = ls_start(ls, pend, i, c, now_us);
 		if (c->limit->kind == LIMIT_QUOTA)
-			ls_quota(c, now_us, &pend[i], &results[i]);
+			ls_quota(ls, c, now_us, &pend[i], &results[i]);
 		else
-			ls_rate(c, now_us, &pend[i], &results[i]);
+			ls_rate(ls, c, now_us, &pend[i], &results[i]);
 		if (!pend[i].allowed && enforce)
 			commit = 0;
 	}

@@ -36,6 +36,13 @@ struct local_store;
 /* local_store_new - an empty store of at most max_entries keys (min 16) */
 struct local_store *local_store_new(size_t max_entries);
 void local_store_free(struct local_store **lsp);
+/*
+ * local_store_set_parts - parts stores share each limit's local share
+ * (policyd's event loops, one store each): this one counts a rate at
+ * 1/parts of it, its burst kept, and a quota at 1/parts of its cap (at
+ * least 1); 1 by default
+ */
+void local_store_set_parts(struct local_store *ls, unsigned parts);
 /* local_store_run - results[i] answers plan->v[i]; now_us is wall-clock µs */
 void local_store_run(struct local_store *ls, const struct limit_plan *plan, uint64_t now_us,
 		     struct limit_result *results);

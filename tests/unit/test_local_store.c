@@ -119,6 +119,37 @@ static void test_quota_share(void **state)
 	local_store_free(&ls);
 }
 
+/*
+ * test_parts - two stores share the local share (policyd's event loops):
+ * each a rate at half of it, its burst kept, and a quota cap at half of
+ * it, at least 1
+ */
+static void test_parts(void **state)
+{
+	struct local_store *ls = local_store_new(100);
+	struct limit_check c = check(&quota, "alice", 1);
+	struct limit_result r;
+	uint64_t now = 100 * SEC;
+	unsigned ok = 0;
+
+	(void)state;
+	local_store_set_parts(ls, 2);
+	for (int i = 0; i < 6; i++)
+		ok += run1(ls, check(&rate, "alice", 1), 1, now, &r);
+	assert_int_equal(ok, 4);	/* the burst */
+	assert_int_equal(r.retry_after_ms, 40000);	/* 10 s / 50 % / 2 */
+	assert_false(run1(ls, check(&rate, "alice", 1), 1, now + 39 * SEC, &r));
+	assert_true(run1(ls, check(&rate, "alice", 1), 1, now + 40 * SEC, &r));
+	for (ok = 0; ok < 10 && run1(ls, c, 1, 500 * SEC, &r); ok++)
+		;
+	assert_int_equal(ok, 2);	/* 10 * 50 % / 2 */
+	c.cap = 3;			/* 3 * 50 % / 2 rounds to 0: 1 */
+	strcpy(c.window_id, "w3");
+	assert_true(run1(ls, c, 1, 500 * SEC, &r));
+	assert_false(run1(ls, c, 1, 500 * SEC, &r));
+	local_store_free(&ls);
+}
+
 /* test_all_or_nothing - one exhausted check: nothing is charged */
 static void test_all_or_nothing(void **state)
 {
@@ -227,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_rate_share),
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_quota_share),
+		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_same_key_twice),
 		cmocka_unit_test(test_fail_modes),
