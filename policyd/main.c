@@ -90,6 +90,7 @@ struct signal_ctx {
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct signal_ctx *sc = arg;
+	int rc;
 
 	(void)what;
 	switch (sig) {
@@ -99,12 +100,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		if (server_reload(sc->server) == 0) {
 			open_log(sc->opts, server_config(sc->server));
 			workers_reload(sc->workers, server_config(sc->server));
+			log_info("event=reloaded config_digest=%s rules=%zu",
+				 server_config(sc->server)->digest,
+				 server_config(sc->server)->policy->n_rules);
 		}
 		notify_ready(server_config(sc->server)->digest);	/* the old config stays on refusal */
 		break;
 	case SIGUSR1:
-		server_reopen_audit(sc->server);
-		workers_reopen(sc->workers);
+		rc = server_reopen_audit(sc->server);
+		workers_reopen(sc->workers);	/* a failure is logged by its loop */
+		if (rc == 0)
+			log_info("event=audit_reopened");
 		break;
 	default:
 		log_info("event=signal signal=%d action=stop", (int)sig);

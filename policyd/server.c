@@ -82,8 +82,10 @@ struct server {
 	evutil_socket_t ctl_fd;		/* eventfd: server_post wakes the loop */
 	struct event *ctl_ev;
 	pthread_mutex_t ctl_lock;	/* the posted work below */
+	pthread_cond_t ctl_cond;	/* ctl_done moved */
 	struct rw_config *ctl_cfg;	/* a snapshot to apply (a reference) */
 	int ctl_reopen, ctl_stop;
+	unsigned long ctl_posted, ctl_done;	/* posts made, and done by the loop */
 };
 
 /* process-wide, so that workers never share a session id and the gauges count them all */
@@ -500,6 +502,7 @@ static struct server *server_init(struct event_base *base, const char *config_pa
 	s->started = first != NULL ? first->started : time(NULL);
 	s->loops = first != NULL ? first->loops : server_workers(cfg);
 	pthread_mutex_init(&s->ctl_lock, NULL);
+	pthread_cond_init(&s->ctl_cond, NULL);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
 	s->conn_set = conn_set_new();
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
@@ -684,9 +687,6 @@ static int server_apply(struct server *s, struct rw_config *cfg)
 		s->limiter = limiter;
 		limiter_free(&old);
 	}
-	if (s->first == NULL)
-		log_info("event=reloaded config_digest=%s rules=%zu", cfg->digest,
-			 cfg->policy->n_rules);
 	buf_release(&err);
 	return 0;
 }
@@ -713,6 +713,7 @@ static void server_on_ctl(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
 	struct rw_config *cfg;
+	unsigned long posted;
 	uint64_t n;
 	int reopen, stop;
 
@@ -723,6 +724,7 @@ static void server_on_ctl(evutil_socket_t fd, short what, void *arg)
 	cfg = s->ctl_cfg;
 	reopen = s->ctl_reopen;
 	stop = s->ctl_stop;
+	posted = s->ctl_posted;
 	s->ctl_cfg = NULL;
 	s->ctl_reopen = s->ctl_stop = 0;
 	pthread_mutex_unlock(&s->ctl_lock);
@@ -732,12 +734,38 @@ static void server_on_ctl(evutil_socket_t fd, short what, void *arg)
 		server_reopen_audit(s);
 	if (stop)
 		event_base_loopexit(s->base, NULL);
+	pthread_mutex_lock(&s->ctl_lock);
+	s->ctl_done = posted;
+	pthread_cond_broadcast(&s->ctl_cond);
+	pthread_mutex_unlock(&s->ctl_lock);
+}
+
+/* server_wait - see server.h */
+int server_wait(struct server *s, unsigned long ticket, unsigned timeout_ms)
+{
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->ctl_lock);
+	while (rc == 0 && s->ctl_done < ticket)
+		rc = pthread_cond_timedwait(&s->ctl_cond, &s->ctl_lock, &until);
+	rc = s->ctl_done >= ticket ? 0 : -1;
+	pthread_mutex_unlock(&s->ctl_lock);
+	return rc;
 }
 
 /* server_post - see server.h */
-void server_post(struct server *s, struct rw_config *cfg, int reopen, int stop)
+unsigned long server_post(struct server *s, struct rw_config *cfg, int reopen, int stop)
 {
 	uint64_t one = 1;
+	unsigned long ticket;
 
 	pthread_mutex_lock(&s->ctl_lock);
 	if (cfg != NULL) {
@@ -747,22 +775,24 @@ void server_post(struct server *s, struct rw_config *cfg, int reopen, int stop)
 	}
 	s->ctl_reopen |= reopen;
 	s->ctl_stop |= stop;
+	ticket = ++s->ctl_posted;
 	pthread_mutex_unlock(&s->ctl_lock);
 	if (write(s->ctl_fd, &one, sizeof(one)) < 0)
 		log_err("event=worker_control_failed error=\"%s\"", strerror(errno));
+	return ticket;
 }
 
-/* server_reopen_audit - after rotation */
-void server_reopen_audit(struct server *s)
+/* server_reopen_audit - after rotation; 0, or -1 (logged) */
+int server_reopen_audit(struct server *s)
 {
 	struct buf err = BUF_INIT;
+	int rc;
 
 	server_flush_audit(s);	/* sealed records before the rotation's checkpoint */
-	if (audit_reopen(s->audit, &err) < 0)
+	if ((rc = audit_reopen(s->audit, &err)) < 0)
 		log_err("event=audit_reopen_failed error=\"%s\"", buf_cstr(&err));
-	else
-		log_info("event=audit_reopened");
 	buf_release(&err);
+	return rc;
 }
 
 /* server_free - close everything */
@@ -788,6 +818,7 @@ void server_free(struct server **sp)
 		close(s->ctl_fd);
 	if (s->ctl_cfg != NULL)
 		config_unref(&s->ctl_cfg);
+	pthread_cond_destroy(&s->ctl_cond);
 	pthread_mutex_destroy(&s->ctl_lock);
 	conn_set_free(&s->conn_set);
 	metrics_http_free(&s->metrics);

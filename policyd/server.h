@@ -47,9 +47,11 @@ unsigned server_workers(const struct rw_config *cfg);
 /*
  * server_post - from another thread: have s's loop apply cfg (a
  * reference, taken over; NULL: none), reopen its audit file, and/or stop
- * (its event loop exits)
+ * (its event loop exits); the ticket server_wait waits for
  */
-void server_post(struct server *s, struct rw_config *cfg, int reopen, int stop);
+unsigned long server_post(struct server *s, struct rw_config *cfg, int reopen, int stop);
+/* server_wait - until s's loop has done what the post of ticket asked; 0, or -1 after timeout_ms */
+int server_wait(struct server *s, unsigned long ticket, unsigned timeout_ms);
 /* server_audit - the current audit sinks (borrowed likewise) */
 struct audit *server_audit(struct server *s);
 /* server_next_session - a new session id for a connection, into out */
@@ -84,8 +86,8 @@ char *server_read_buffer(struct server *s);
  * stays. Decisions in flight finish under the snapshot they started with.
  */
 int server_reload(struct server *s);
-/* server_reopen_audit - reopen the audit file (log rotation) */
-void server_reopen_audit(struct server *s);
+/* server_reopen_audit - reopen the audit file (log rotation); 0, or -1 (logged) */
+int server_reopen_audit(struct server *s);
 /* server_free - close open connections and listeners, free the snapshot and the sinks; clears *sp */
 void server_free(struct server **sp);
 

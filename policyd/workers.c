@@ -11,6 +11,9 @@
 #include "core/util/mem.h"
 #include "policyd/workers.h"
 
+/* how long a reload or reopen waits for each loop before it goes on */
+#define WORKERS_WAIT_MS 10000
+
 struct worker {
 	struct event_base *base;
 	struct server *server;	/* freed by its thread once the loop exits */
@@ -73,16 +76,31 @@ int workers_start(struct workers *w, struct buf *err)
 	return 0;
 }
 
+/* workers_post - post to every loop, then wait for each (bounded: a stuck loop is logged) */
+static void workers_post(struct workers *w, struct rw_config *cfg, int reopen)
+{
+	unsigned long *ticket;
+
+	if (w == NULL || w->n == 0)
+		return;
+	ticket = rw_calloc(w->n, sizeof(*ticket));
+	for (unsigned i = 0; i < w->n; i++)
+		ticket[i] = server_post(w->v[i].server, cfg != NULL ? config_ref(cfg) : NULL, reopen, 0);
+	for (unsigned i = 0; i < w->n; i++)
+		if (server_wait(w->v[i].server, ticket[i], WORKERS_WAIT_MS) < 0)
+			log_warn("event=worker_slow worker=%u waited_ms=%u note=\"it goes on when its "
+				 "loop turns\"", i + 1, WORKERS_WAIT_MS);
+	free(ticket);
+}
+
 void workers_reload(struct workers *w, struct rw_config *cfg)
 {
-	for (unsigned i = 0; w != NULL && i < w->n; i++)
-		server_post(w->v[i].server, config_ref(cfg), 0, 0);
+	workers_post(w, cfg, 0);
 }
 
 void workers_reopen(struct workers *w)
 {
-	for (unsigned i = 0; w != NULL && i < w->n; i++)
-		server_post(w->v[i].server, NULL, 1, 0);
+	workers_post(w, NULL, 1);
 }
 
 void workers_stop(struct workers **wp)

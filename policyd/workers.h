@@ -24,9 +24,12 @@ struct workers;
 struct workers *workers_new(const struct server *first, unsigned n, struct buf *err);
 /* workers_start - run every loop in a thread of its own; 0, or -1 with *err */
 int workers_start(struct workers *w, struct buf *err);
-/* workers_reload - every loop applies cfg (a snapshot the first applied; referenced here) */
+/*
+ * workers_reload - every loop applies cfg (a snapshot the first applied;
+ * referenced here); returns once each has (at most 10 s each, then logged)
+ */
 void workers_reload(struct workers *w, struct rw_config *cfg);
-/* workers_reopen - every loop reopens its audit file */
+/* workers_reopen - every loop reopens its audit file; returns likewise */
 void workers_reopen(struct workers *w);
 /* workers_stop - stop, join and free every loop; clears *wp */
 void workers_stop(struct workers **wp);

@@ -111,7 +111,7 @@ def main():
                        audit_extra='signing_key_file = "%s"\ncheckpoint_records = 1000\n'
                        'syslog = false' % priv)
         d.signal(signal.SIGHUP)
-        d.wait_log("event=reloaded")
+        d.wait_log("event=reloaded")                  # logged once every loop applied it
         n0 = len(d.records())
         asked = ask_many(d, "B", ASKS)
         after = decisions(d.records()[n0:])
@@ -124,7 +124,7 @@ def main():
 
         os.rename(d.audit, d.audit + ".1")
         d.signal(signal.SIGUSR1)
-        d.wait_log("event=audit_reopened", count=2)
+        d.wait_log("event=audit_reopened")           # logged once every loop reopened
         asked = ask_many(d, "C", ASKS)
         cur = decisions(lines(d.audit))
         check(asked == ASKS and len(cur) == ASKS and {r["chain"]["id"] for r in cur} == new_chains,
