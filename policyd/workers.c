@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -62,18 +63,30 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * workers_start - the threads block every signal: the main thread takes
+ * them, and blocks them itself for its last flush at stop (a signal that
+ * reached another thread then would take its default action)
+ */
 int workers_start(struct workers *w, struct buf *err)
 {
-	for (unsigned i = 0; i < w->n; i++) {
+	sigset_t all, old;
+	int rc = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < w->n && rc == 0; i++) {
 		int e = pthread_create(&w->v[i].thread, NULL, worker_main, &w->v[i]);
 
 		if (e != 0) {
 			buf_printf(err, "policyd: cannot start a worker thread: %s", strerror(e));
-			return -1;
+			rc = -1;
+		} else {
+			w->v[i].started = 1;
 		}
-		w->v[i].started = 1;
 	}
-	return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 /* workers_post - post to every loop, then wait for each (bounded: a stuck loop is logged) */
