@@ -628,6 +628,16 @@ static int server_same_listen(const struct rw_config *a, const struct rw_config 
 	return 1;
 }
 
+/* server_refuse - a reload refused for *err (released): the old snapshot stays; -1 */
+static int server_refuse(struct server *s, struct buf *err)
+{
+	metrics_count(MC_RELOADS_REFUSED);
+	log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(err),
+		s->cfg->digest);
+	buf_release(err);
+	return -1;
+}
+
 /*
  * server_apply - make cfg (a reference, taken over) this worker's
  * snapshot: its audit sinks and limiter are opened beside the old ones and
@@ -653,13 +663,8 @@ static int server_apply(struct server *s, struct rw_config *cfg)
 		audit_close(&audit);
 		config_unref(&cfg);
 	}
-	if (cfg == NULL) {
-		metrics_count(MC_RELOADS_REFUSED);
-		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
-			s->cfg->digest);
-		buf_release(&err);
-		return -1;
-	}
+	if (cfg == NULL)
+		return server_refuse(s, &err);
 	if (s->first == NULL) {
 		if (!server_same_listen(s->cfg, cfg))
 			log_warn("event=reload note=\"listen addresses change only at restart\"");
@@ -697,13 +702,8 @@ int server_reload(struct server *s)
 	struct buf err = BUF_INIT;
 	struct rw_config *cfg = config_load(s->config_path, &err);
 
-	if (cfg == NULL) {
-		metrics_count(MC_RELOADS_REFUSED);
-		log_err("event=reload_refused error=\"%s\" config_digest=%s", buf_cstr(&err),
-			s->cfg->digest);
-		buf_release(&err);
-		return -1;
-	}
+	if (cfg == NULL)
+		return server_refuse(s, &err);
 	buf_release(&err);
 	return server_apply(s, cfg);
 }

@@ -6,11 +6,10 @@ and named by file and line."""
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 
-from rwtest import CLI, Policyd, VALGRIND, check, finish, rcpt, validate_records
+from rwtest import Policyd, check, finish, rcpt, run_cli, validate_records
 
 CONF = """
 local_domains = { "example.test" }
@@ -19,12 +18,7 @@ relay "office" { type = network networks = { "127.0.0.0/30" } }
 
 
 def verify(*args):
-    cmd = [CLI, "audit", "verify"] + list(args)
-    if VALGRIND:
-        cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-               "--errors-for-leak-kinds=definite"] + cmd
-    p = subprocess.run(cmd, capture_output=True)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+    return run_cli("audit", "verify", *args)
 
 
 def new_key(path):

@@ -13,12 +13,12 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 
-from rwtest import CLI, Policyd, VALGRIND, WAIT, check, finish, rcpt, validate_records
+from rwtest import (Policyd, WAIT, check, finish, rcpt, validate_records,
+                    ed25519_keypair as keypair, run_cli as cli)
 
 CONF = """
 instance = "mx-sign"
@@ -29,24 +29,6 @@ CANDIDATE = """
 local_domains = { "example.test" }
 relay "office" { type = network networks = { "127.0.0.1/32" } }
 """
-
-
-def cli(*args):
-    cmd = [CLI] + list(args)
-    if VALGRIND:
-        cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-               "--errors-for-leak-kinds=definite"] + cmd
-    p = subprocess.run(cmd, capture_output=True)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-
-def keypair(d, name):
-    """An Ed25519 key pair made by openssl: (private PEM, public PEM)."""
-    priv, pub = os.path.join(d, name + ".pem"), os.path.join(d, name + ".pub.pem")
-    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", priv], check=True)
-    os.chmod(priv, 0o600)
-    subprocess.run(["openssl", "pkey", "-in", priv, "-pubout", "-out", pub], check=True)
-    return priv, pub
 
 
 def lines_of(path):

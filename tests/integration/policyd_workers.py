@@ -11,13 +11,12 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import urllib.request
 
-from rwtest import (CLI, Policyd, VALGRIND, WAIT, check, finish, free_port, rcpt, read_reply,
-                    request_bytes)
+from rwtest import (Policyd, WAIT, check, ed25519_keypair, finish, free_port, rcpt, read_reply,
+                    request_bytes, run_cli)
 
 CONF = """
 instance = "mx-workers"
@@ -27,23 +26,6 @@ relay "office" { type = network networks = { "127.0.0.0/30" } }
 # the reload adds a rule: a new digest
 CONF2 = CONF + 'relay "lab" { type = network networks = { "198.51.100.0/25" } }\n'
 ASKS = 24	# connections per phase: all on one loop by chance is 2^-23
-
-
-def cli(*args):
-    cmd = [CLI] + list(args)
-    if VALGRIND:
-        cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
-               "--errors-for-leak-kinds=definite"] + cmd
-    p = subprocess.run(cmd, capture_output=True)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-
-def keypair(d):
-    priv, pub = os.path.join(d, "sign.pem"), os.path.join(d, "sign.pub.pem")
-    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", priv], check=True)
-    os.chmod(priv, 0o600)
-    subprocess.run(["openssl", "pkey", "-in", priv, "-pubout", "-out", pub], check=True)
-    return priv, pub
 
 
 def lines(path):
@@ -75,7 +57,7 @@ def ask_many(d, prefix, n, via="inet"):
 
 def main():
     kdir = tempfile.mkdtemp(prefix="rw-key-")
-    priv, pub = keypair(kdir)
+    priv, pub = ed25519_keypair(kdir, "sign")
     mport = free_port()
     d = Policyd(CONF, policyd_extra='workers = 2\nmetrics = "inet:127.0.0.1:%d"' % mport,
                 audit_extra='signing_key_file = "%s"\ncheckpoint_records = 1000\nsyslog = false'
@@ -134,7 +116,7 @@ def main():
     finally:
         d.close()
     check(len(checkpoints(lines(d.audit), "close")) == 2, "the stop closed both chains")
-    rc, out, err = cli("audit", "verify", "--public-key", pub, d.audit + ".1", d.audit)
+    rc, out, err = run_cli("audit", "verify", "--public-key", pub, d.audit + ".1", d.audit)
     check(rc == 0 and "0 problems" in out and "4 chains" in out,
           "verify --public-key: both files, four chains, proven (%d) %s%s" % (rc, out[-300:], err))
     finish()

@@ -159,6 +159,25 @@ def read_reply(sock, timeout=WAIT, keep_id=False):
     return data if keep_id else strip_ids(data)
 
 
+def run_cli(*args):
+    """relaywarden ARGS (under valgrind with RW_VALGRIND): (status, stdout, stderr)."""
+    cmd = [CLI] + list(args)
+    if VALGRIND:
+        cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+               "--errors-for-leak-kinds=definite"] + cmd
+    p = subprocess.run(cmd, capture_output=True)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def ed25519_keypair(d, name):
+    """An Ed25519 key pair made by openssl in d: (private PEM, public PEM)."""
+    priv, pub = os.path.join(d, name + ".pem"), os.path.join(d, name + ".pub.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", priv], check=True)
+    os.chmod(priv, 0o600)
+    subprocess.run(["openssl", "pkey", "-in", priv, "-pubout", "-out", pub], check=True)
+    return priv, pub
+
+
 def validate_records(records):
     """Every record validates against schema/audit-record.schema.json."""
     import jsonschema
