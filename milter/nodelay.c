@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/util/mem.h"
+#include "core/util/now.h"
 #include "milter/nodelay.h"
 
 #define NODELAY_PORTS 4			/* listening sockets remembered */
@@ -227,12 +228,7 @@ void nodelay_ack_soon(int fd)
 
 	if (fd < 0 || pthread_once(&nd_once, nodelay_start) != 0 || !nd_helper)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &a.when);
-	a.when.tv_nsec += NODELAY_ACK_US * 1000L;
-	if (a.when.tv_nsec >= 1000000000L) {
-		a.when.tv_sec++;
-		a.when.tv_nsec -= 1000000000L;
-	}
+	now_mono_after(NODELAY_ACK_US, &a.when);
 	pthread_mutex_lock(&nd_qlock);
 	if (nd_len < NODELAY_QUEUE) {
 		nd_queue[(nd_head + nd_len) % NODELAY_QUEUE] = a;

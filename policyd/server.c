@@ -22,6 +22,7 @@
 #include "core/sys/fdlimit.h"
 #include "core/util/log.h"
 #include "core/util/mem.h"
+#include "core/util/now.h"
 #include "policyd/conn.h"
 #include "policyd/decision.h"
 #include "core/spf/spf_pool.h"
@@ -493,6 +494,7 @@ static struct server *server_init(struct event_base *base, const char *config_pa
 				  const struct server *first, struct buf *err)
 {
 	struct server *s = rw_calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 
 	s->base = base;
 	s->first = first;
@@ -502,7 +504,10 @@ static struct server *server_init(struct event_base *base, const char *config_pa
 	s->started = first != NULL ? first->started : time(NULL);
 	s->loops = first != NULL ? first->loops : server_workers(cfg);
 	pthread_mutex_init(&s->ctl_lock, NULL);
-	pthread_cond_init(&s->ctl_cond, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* server_wait's bound: no clock jumps */
+	pthread_cond_init(&s->ctl_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	s->read_buf = rw_malloc(SERVER_READ_BUFFER);
 	s->conn_set = conn_set_new();
 	s->flush_ev = event_new(base, -1, 0, server_flush, s);
@@ -746,13 +751,7 @@ int server_wait(struct server *s, unsigned long ticket, unsigned timeout_ms)
 	struct timespec until;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	now_mono_after((uint64_t)timeout_ms * 1000u, &until);	/* ctl_cond waits on CLOCK_MONOTONIC */
 	pthread_mutex_lock(&s->ctl_lock);
 	while (rc == 0 && s->ctl_done < ticket)
 		rc = pthread_cond_timedwait(&s->ctl_cond, &s->ctl_lock, &until);

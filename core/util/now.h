@@ -9,9 +9,12 @@
 #define RW_NOW_H
 
 #include <stdint.h>
+#include <time.h>
 
 uint64_t now_mono_ms(void);
 uint64_t now_mono_us(void);
 uint64_t now_wall_us(void);
+/* now_mono_after - *ts = CLOCK_MONOTONIC plus us (clock_nanosleep, a condvar on that clock) */
+void now_mono_after(uint64_t us, struct timespec *ts);
 
 #endif
