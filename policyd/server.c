@@ -154,10 +154,24 @@ static void server_listen_update(struct server *s)
 }
 
 /*
+ * server_accept_log_due - one accept_failed line per pause for the process:
+ * the descriptor limit is the process's, so every loop's accept(2) fails
+ * (and pauses) at once
+ */
+static int server_accept_log_due(void)
+{
+	static uint64_t last;	/* now_mono_ms of the last line, 0: none */
+	uint64_t now = now_mono_ms(), seen = __atomic_load_n(&last, __ATOMIC_RELAXED);
+
+	return (seen == 0 || now - seen >= SERVER_ACCEPT_BACKOFF_MS) &&
+	       __atomic_compare_exchange_n(&last, &seen, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/*
  * server_accept_error - accept(2) failed in a way libevent does not retry
  * (EMFILE, ENFILE, ENOBUFS, ENOMEM): the connection stays in the listen
  * queue and the listener would fire again at once, so stop accepting for
- * SERVER_ACCEPT_BACKOFF_MS. One log line per pause, never a busy loop.
+ * SERVER_ACCEPT_BACKOFF_MS. One log line per pause (of every loop), never a busy loop.
  */
 static void server_accept_error(struct evconnlistener *evl, void *arg)
 {
@@ -172,8 +186,10 @@ static void server_accept_error(struct evconnlistener *evl, void *arg)
 	s->backoff = 1;
 	server_listen_update(s);
 	event_add(s->backoff_ev, &backoff);
-	log_warn("event=accept_failed error=\"%s\" connections=%u action=pause_accept ms=%d",
-		 strerror(err), s->conns, SERVER_ACCEPT_BACKOFF_MS);
+	if (server_accept_log_due())
+		log_warn("event=accept_failed error=\"%s\" connections=%u action=pause_accept ms=%d",
+			 strerror(err), __atomic_load_n(&server_connections, __ATOMIC_RELAXED),
+			 SERVER_ACCEPT_BACKOFF_MS);
 }
 
 /* server_backoff_end - accept again after a failed accept(2) */

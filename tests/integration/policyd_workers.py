@@ -13,10 +13,9 @@ import signal
 import socket
 import sys
 import tempfile
-import urllib.request
 
-from rwtest import (Policyd, WAIT, check, ed25519_keypair, finish, free_port, rcpt, read_reply,
-                    request_bytes, run_cli)
+from rwtest import (Policyd, WAIT, check, ed25519_keypair, finish, free_port, metric, rcpt,
+                    read_reply, request_bytes, run_cli)
 
 CONF = """
 instance = "mx-workers"
@@ -39,14 +38,6 @@ def decisions(recs):
 
 def checkpoints(recs, reason):
     return [r for r in recs if r.get("kind") == "checkpoint" and r.get("reason") == reason]
-
-
-def gauge(port, name):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=WAIT) as r:
-        for ln in r.read().decode().splitlines():
-            if ln.startswith(name + " "):
-                return float(ln.split()[1])
-    return None
 
 
 def ask_many(d, prefix, n, via="inet"):
@@ -83,8 +74,8 @@ def main():
             s.sendall(request_bytes(rcpt(client_address="127.0.0.2", queue_id="H")))
             read_reply(s)
             held.append(s)
-        check(gauge(mport, "relaywarden_connections") == 12,
-              "the connection gauge counts both loops' connections (%r)" % gauge(mport, "relaywarden_connections"))
+        conns = metric(mport, "relaywarden_connections")
+        check(conns == 12, "the connection gauge counts both loops' connections (%r)" % conns)
         for s in held:
             s.close()
 

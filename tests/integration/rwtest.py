@@ -178,6 +178,16 @@ def ed25519_keypair(d, name):
     return priv, pub
 
 
+def metric(port, series):
+    """The value of series (name{labels} exactly) on policyd's /metrics at port, or None."""
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=WAIT) as r:
+        for ln in r.read().decode().splitlines():
+            if ln.startswith(series + " "):
+                return float(ln.rsplit(" ", 1)[1])
+    return None
+
+
 def validate_records(records):
     """Every record validates against schema/audit-record.schema.json."""
     import jsonschema
